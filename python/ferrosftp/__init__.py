@@ -1,0 +1,97 @@
+"""ferrosftp: a fast drop-in replacement for the client side of paramiko and pysftp.
+
+``import ferrosftp as paramiko`` or ``import ferrosftp as pysftp``: the names of
+both libraries live side by side in this one namespace (they do not collide).
+The wire is libssh2, driven from Rust with the GIL released.
+"""
+
+import sys as _sys
+
+from . import _native
+from .common import *  # noqa: F401,F403  (paramiko's constants)
+from .ssh_exception import (
+    AuthenticationException,
+    BadAuthenticationType,
+    BadHostKeyException,
+    ChannelException,
+    ConfigParseError,
+    CouldNotCanonicalize,
+    IncompatiblePeer,
+    MessageOrderError,
+    NoValidConnectionsError,
+    PartialAuthentication,
+    PasswordRequiredException,
+    ProxyCommandFailure,
+    SSHException,
+    UnableToAuthenticate,
+)
+from .pkey import PKey, PublicBlob, UnknownKeyType, RSAKey, ECDSAKey, Ed25519Key
+from .dsskey import DSSKey
+from .agent import Agent, AgentKey
+from .hostkeys import HostKeys, HostKeyEntry, InvalidHostKey
+from .file import BufferedFile
+from .sftp import (
+    SFTP_BAD_MESSAGE,
+    SFTP_CONNECTION_LOST,
+    SFTP_EOF,
+    SFTP_FAILURE,
+    SFTP_NO_CONNECTION,
+    SFTP_NO_SUCH_FILE,
+    SFTP_OK,
+    SFTP_OP_UNSUPPORTED,
+    SFTP_PERMISSION_DENIED,
+    SFTPError,
+)
+from .sftp_attr import SFTPAttributes
+from .sftp_file import SFTPFile
+from .sftp_client import SFTP, SFTPClient
+from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
+from .transport import SecurityOptions, Transport
+from .client import (
+    AutoAddPolicy,
+    MissingHostKeyPolicy,
+    RejectPolicy,
+    SSHClient,
+    WarningPolicy,
+)
+from . import util
+
+# pysftp's names
+from .exceptions import ConnectionException, CredentialException, HostKeysException
+from .helpers import (
+    WTCallbacks,
+    cd,
+    known_hosts,
+    path_advance,
+    path_retreat,
+    reparent,
+    st_mode_to_int,
+    walktree,
+)
+
+__version__ = _native.__version__
+
+key_classes = [RSAKey, Ed25519Key, ECDSAKey]
+
+# pysftp scripts sometimes reach `pysftp.paramiko`: this module plays both parts.
+paramiko = _sys.modules[__name__]
+
+
+def install_as_paramiko() -> None:
+    """Register ferrosftp as ``paramiko`` (and its submodules) in ``sys.modules``,
+    for scripts that cannot be edited (like pymysql.install_as_MySQLdb())."""
+    _install_as("paramiko")
+
+
+def install_as_pysftp() -> None:
+    """Register ferrosftp as ``pysftp`` (and ``pysftp.helpers``/``exceptions``)."""
+    _install_as("pysftp")
+
+
+def _install_as(name: str) -> None:
+    me = _sys.modules[__name__]
+    _sys.modules[name] = me
+    prefix = __name__ + "."
+    for modname, module in list(_sys.modules.items()):
+        if modname.startswith(prefix) and module is not None:
+            _sys.modules[name + "." + modname[len(prefix):]] = module

@@ -1,0 +1,241 @@
+"""paramiko.SFTPClient twin over the Rust ``_native.Sftp``.
+
+Path handling follows paramiko: SFTP has no working directory, so ``chdir`` is
+emulated on the client and relative paths are joined onto it before sending.
+Paths go to the Rust core as bytes (``os.fsencode``), names come back decoded
+with surrogateescape, so non-UTF-8 names round-trip like ``os.listdir``'s.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import time
+from typing import Callable, Iterator, Optional
+
+from . import _native
+from .sftp import SFTPError
+from .sftp_attr import SFTPAttributes
+from .sftp_file import SFTPFile
+from .ssh_exception import SSHException
+
+_SFTP_FLAG_READ = 0x01
+_SFTP_FLAG_WRITE = 0x02
+_SFTP_FLAG_APPEND = 0x04
+_SFTP_FLAG_CREATE = 0x08
+_SFTP_FLAG_TRUNC = 0x10
+_SFTP_FLAG_EXCL = 0x20
+
+
+def _to_bytes(path) -> bytes:
+    if path is None:
+        raise TypeError("path must be str or bytes, not None")
+    return os.fsencode(path)
+
+
+def _to_str(path: bytes) -> str:
+    return os.fsdecode(path)
+
+
+def _attrs(t, filename=None, longname=None) -> SFTPAttributes:
+    return SFTPAttributes._from_tuple(t, filename, longname)
+
+
+class SFTPClient:
+    """An SFTP session (paramiko.SFTPClient, alias SFTP)."""
+
+    def __init__(self, sock, _native_sftp: Optional[_native.Sftp] = None) -> None:
+        # paramiko: `sock` is a Channel already running the sftp subsystem.
+        if _native_sftp is None:
+            transport = sock.get_transport() if hasattr(sock, "get_transport") else None
+            if transport is None:
+                raise SSHException("SFTPClient needs a Channel or use SFTPClient.from_transport()")
+            _native_sftp = transport._require_session().open_sftp(transport.channel_timeout)
+            self._channel = sock
+        else:
+            self._channel = None
+        self.sock = sock
+        self._sftp = _native_sftp
+        self._cwd: Optional[bytes] = None
+        self.ultra_debug = False
+
+    @classmethod
+    def from_transport(cls, t, window_size=None, max_packet_size=None) -> "SFTPClient":
+        native = t._require_session().open_sftp(t.channel_timeout)
+        client = cls(t, native)
+        client._transport = t
+        return client
+
+    def __repr__(self) -> str:
+        return "<ferrosftp.SFTPClient {}>".format("closed" if self._sftp.closed else "open")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        self._sftp.close()
+
+    def get_channel(self):
+        """A channel-like handle whose timeout is the SFTP session's (pysftp's `timeout`)."""
+        return _SftpChannel(self._sftp)
+
+    # -- paths ------------------------------------------------------------------
+
+    def _adjust_cwd(self, path) -> bytes:
+        path = _to_bytes(path)
+        if self._cwd is None or path.startswith(b"/"):
+            return path
+        if self._cwd == b"/":
+            return self._cwd + path
+        return self._cwd + b"/" + path
+
+    def chdir(self, path=None) -> None:
+        if path is None:
+            self._cwd = None
+            return
+        if not stat.S_ISDIR(self.stat(path).st_mode):
+            raise SFTPError(errno.ENOTDIR, "{}: {}".format(os.strerror(errno.ENOTDIR), path))
+        self._cwd = _to_bytes(self.normalize(path))
+
+    def getcwd(self) -> Optional[str]:
+        return _to_str(self._cwd) if self._cwd is not None else None
+
+    def normalize(self, path) -> str:
+        return _to_str(self._sftp.realpath(self._adjust_cwd(path)))
+
+    # -- listings -------------------------------------------------------------
+
+    def listdir(self, path=".") -> list:
+        return [a.filename for a in self.listdir_attr(path)]
+
+    def listdir_attr(self, path=".") -> list:
+        entries = self._sftp.listdir(self._adjust_cwd(path))
+        return [_attrs(t, _to_str(name), _to_str(long)) for name, long, t in entries]
+
+    def listdir_iter(self, path=".", read_aheads=50) -> Iterator[SFTPAttributes]:
+        yield from self.listdir_attr(path)
+
+    # -- metadata ---------------------------------------------------------------
+
+    def stat(self, path) -> SFTPAttributes:
+        return _attrs(self._sftp.stat(self._adjust_cwd(path)))
+
+    def lstat(self, path) -> SFTPAttributes:
+        return _attrs(self._sftp.lstat(self._adjust_cwd(path)))
+
+    def chmod(self, path, mode: int) -> None:
+        self._sftp.setstat(self._adjust_cwd(path), mode=mode)
+
+    def chown(self, path, uid: int, gid: int) -> None:
+        self._sftp.setstat(self._adjust_cwd(path), uid=uid, gid=gid)
+
+    def utime(self, path, times) -> None:
+        if times is None:
+            times = (time.time(), time.time())
+        atime, mtime = times
+        self._sftp.setstat(self._adjust_cwd(path), atime=int(atime), mtime=int(mtime))
+
+    def truncate(self, path, size: int) -> None:
+        self._sftp.setstat(self._adjust_cwd(path), size=size)
+
+    # -- namespace --------------------------------------------------------------
+
+    def mkdir(self, path, mode: int = 0o777) -> None:
+        self._sftp.mkdir(self._adjust_cwd(path), mode)
+
+    def rmdir(self, path) -> None:
+        self._sftp.rmdir(self._adjust_cwd(path))
+
+    def remove(self, path) -> None:
+        self._sftp.remove(self._adjust_cwd(path))
+
+    unlink = remove
+
+    def rename(self, oldpath, newpath) -> None:
+        self._sftp.rename(self._adjust_cwd(oldpath), self._adjust_cwd(newpath))
+
+    def posix_rename(self, oldpath, newpath) -> None:
+        self._sftp.posix_rename(self._adjust_cwd(oldpath), self._adjust_cwd(newpath))
+
+    def symlink(self, source, dest) -> None:
+        # The target is stored verbatim (not cwd-adjusted), like paramiko.
+        self._sftp.symlink(_to_bytes(source), self._adjust_cwd(dest))
+
+    def readlink(self, path) -> Optional[str]:
+        target = self._sftp.readlink(self._adjust_cwd(path))
+        return _to_str(target) if target else None
+
+    # -- files ------------------------------------------------------------------
+
+    def open(self, filename, mode: str = "r", bufsize: int = -1) -> SFTPFile:
+        flags = 0
+        if "r" in mode or "+" in mode:
+            flags |= _SFTP_FLAG_READ
+        if "w" in mode or "+" in mode or "a" in mode:
+            flags |= _SFTP_FLAG_WRITE
+        if "w" in mode:
+            flags |= _SFTP_FLAG_CREATE | _SFTP_FLAG_TRUNC
+        if "a" in mode:
+            flags |= _SFTP_FLAG_CREATE | _SFTP_FLAG_APPEND
+        if "x" in mode:
+            flags |= _SFTP_FLAG_CREATE | _SFTP_FLAG_EXCL
+        handle = self._sftp.open(self._adjust_cwd(filename), flags, 0o666)
+        return SFTPFile(self, handle, mode, bufsize)
+
+    file = open
+
+    # -- transfers --------------------------------------------------------------
+
+    def put(self, localpath, remotepath, callback: Optional[Callable] = None, confirm: bool = True,
+            *, atomic: bool = False) -> SFTPAttributes:
+        """Upload a local file. ``atomic=True`` (ours) uploads to a temp name and
+        posix-renames it into place, so readers never see a partial file."""
+        localpath = os.fspath(localpath)
+        os.stat(localpath)  # FileNotFoundError before any remote action, like paramiko
+        t = self._sftp.put(localpath, self._adjust_cwd(remotepath), callback, confirm, atomic)
+        return _attrs(t) if t is not None else SFTPAttributes()
+
+    def putfo(self, fl, remotepath, file_size: int = 0, callback: Optional[Callable] = None,
+              confirm: bool = True, *, atomic: bool = False) -> SFTPAttributes:
+        t = self._sftp.putfo(fl, self._adjust_cwd(remotepath), file_size, callback, confirm, atomic)
+        return _attrs(t) if t is not None else SFTPAttributes()
+
+    def get(self, remotepath, localpath, callback: Optional[Callable] = None, prefetch: bool = True,
+            max_concurrent_prefetch_requests: Optional[int] = None) -> None:
+        """Download to a temp file beside localpath, renamed into place only when
+        complete and size-checked (paramiko writes in place)."""
+        self._sftp.get(self._adjust_cwd(remotepath), os.fspath(localpath), callback)
+
+    def getfo(self, remotepath, fl, callback: Optional[Callable] = None, prefetch: bool = True,
+              max_concurrent_prefetch_requests: Optional[int] = None) -> int:
+        return self._sftp.getfo(self._adjust_cwd(remotepath), fl, callback)
+
+
+SFTP = SFTPClient
+
+
+class _SftpChannel:
+    """What ``SFTPClient.get_channel()`` returns: timeout control of the session."""
+
+    def __init__(self, native: _native.Sftp) -> None:
+        self._native = native
+
+    def settimeout(self, timeout: Optional[float]) -> None:
+        self._native.settimeout(timeout)
+
+    def gettimeout(self) -> Optional[float]:
+        return self._native.gettimeout()
+
+    def setblocking(self, blocking) -> None:
+        self.settimeout(None if blocking else 0.0)
+
+    def close(self) -> None:
+        self._native.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._native.closed

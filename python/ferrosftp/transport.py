@@ -1,0 +1,436 @@
+"""paramiko.Transport twin: one SSH connection (the Rust ``_native.Session``)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from typing import Any, Optional
+
+from . import _native
+from .ssh_exception import (
+    AuthenticationException,
+    BadAuthenticationType,
+    SSHException,
+)
+
+log = logging.getLogger("ferrosftp.transport")
+
+# libssh2's chacha20 is ~3x slower than AES-GCM with AES-NI; prefer GCM, then CTR.
+_CIPHER_PREFERENCE = (
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+    "chacha20-poly1305@openssh.com",
+    "aes256-cbc",
+    "aes192-cbc",
+    "aes128-cbc",
+)
+_HOSTKEY_ALGORITHMS_BY_KEY_TYPE = {
+    "ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"),
+}
+# paramiko's disabled_algorithms keys -> our algorithm kinds
+_DISABLED_KINDS = {
+    "ciphers": "cipher",
+    "macs": "mac",
+    "kex": "kex",
+    "keys": "hostkey",
+    "compression": "compression",
+}
+
+
+def _supported(kind: str) -> list[str]:
+    return _native.supported_algorithms(kind)
+
+
+def _preferred(kind: str) -> list[str]:
+    supported = _supported(kind)
+    if kind == "cipher":
+        first = [c for c in _CIPHER_PREFERENCE if c in supported]
+        return first + [c for c in supported if c not in first]
+    return supported
+
+
+class SecurityOptions:
+    """Algorithm preferences of a transport, as tuples (paramiko's SecurityOptions)."""
+
+    _FIELDS = {
+        "ciphers": "cipher",
+        "digests": "mac",
+        "key_types": "hostkey",
+        "kex": "kex",
+        "compression": "compression",
+    }
+
+    def __init__(self, transport: "Transport") -> None:
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return "<ferrosftp.SecurityOptions for {!r}>".format(self._transport)
+
+    def _get(self, field: str) -> tuple:
+        return tuple(self._transport._algorithms[self._FIELDS[field]])
+
+    def _set(self, field: str, value: Any) -> None:
+        if isinstance(value, str) or not isinstance(value, (tuple, list)):
+            raise TypeError("expected tuple or list")
+        kind = self._FIELDS[field]
+        known = set(_supported(kind))
+        if field == "compression":
+            known |= {"zlib", "none", "zlib@openssh.com"}
+        if any(name not in known for name in value):
+            raise ValueError("unknown cipher")
+        self._transport._algorithms[kind] = list(value)
+
+    ciphers = property(lambda self: self._get("ciphers"), lambda self, v: self._set("ciphers", v))
+    digests = property(lambda self: self._get("digests"), lambda self, v: self._set("digests", v))
+    kex = property(lambda self: self._get("kex"), lambda self, v: self._set("kex", v))
+    compression = property(
+        lambda self: self._get("compression"), lambda self, v: self._set("compression", v)
+    )
+
+    @property
+    def key_types(self):
+        value = self._transport._algorithms["hostkey"]
+        # paramiko narrows key_types to a *list* once a host key is expected.
+        return value if self._transport._expected_key_types else tuple(value)
+
+    @key_types.setter
+    def key_types(self, value):
+        self._set("key_types", value)
+
+
+def _parse_sock(sock: Any) -> tuple[Optional[str], Optional[int], Optional[socket.socket]]:
+    """paramiko accepts (host, port), "host:port", "host", or a socket."""
+    if isinstance(sock, str):
+        host, _, port = sock.partition(":")
+        return host, int(port) if port else 22, None
+    if isinstance(sock, tuple):
+        return sock[0], int(sock[1]), None
+    if isinstance(sock, socket.socket):
+        return None, None, sock
+    raise SSHException(
+        "ferrosftp cannot run SSH over a {} (only TCP sockets; ProxyCommand and "
+        "Channel-as-socket are not supported yet)".format(type(sock).__name__)
+    )
+
+
+def connect_tcp(host: str, port: int, timeout: Optional[float]) -> socket.socket:
+    """paramiko's connect loop: each address in turn; refused/unreachable are collected."""
+    import errno
+
+    from .ssh_exception import NoValidConnectionsError
+
+    errors: dict = {}
+    addresses = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM)
+    for family, _, _, _, addr in addresses:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        if timeout is not None:
+            sock.settimeout(timeout)
+        try:
+            sock.connect(addr)
+            return sock
+        except socket.timeout:
+            sock.close()
+            raise
+        except OSError as e:
+            sock.close()
+            if e.errno not in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
+                raise
+            errors[addr[:2]] = e
+    raise NoValidConnectionsError(errors)
+
+
+class Transport:
+    """An SSH transport (paramiko.Transport), backed by libssh2."""
+
+    _CLIENT_ID = "ferrosftp"
+
+    def __init__(
+        self,
+        sock,
+        default_window_size: int = 2097152,
+        default_max_packet_size: int = 32768,
+        gss_kex: bool = False,
+        gss_deleg_creds: bool = True,
+        disabled_algorithms: Optional[dict] = None,
+        server_sig_algs: bool = True,
+        strict_kex: bool = True,
+        packetizer_class=None,
+    ) -> None:
+        if gss_kex:
+            raise SSHException("GSS-API key exchange is not supported by ferrosftp")
+        self.hostname, self._port, self.sock = _parse_sock(sock)
+        self.default_window_size = default_window_size
+        self.default_max_packet_size = default_max_packet_size
+        self.disabled_algorithms = disabled_algorithms or {}
+        self.banner_timeout = 15
+        self.handshake_timeout = 15
+        self.auth_timeout = 30
+        self.channel_timeout = 60 * 60
+        self.active = False
+        self._session: Optional[_native.Session] = None
+        self._compress = False
+        self._username: Optional[str] = None
+        self._expected_key_types = False
+        self._log_channel = "ferrosftp.transport"
+        self._hexdump = False
+        self._lock = threading.Lock()
+        self._algorithms = {kind: _preferred(kind) for kind in ("cipher", "mac", "kex", "hostkey", "compression")}
+        for paramiko_kind, names in self.disabled_algorithms.items():
+            kind = _DISABLED_KINDS.get(paramiko_kind)
+            if kind is not None:
+                self._algorithms[kind] = [a for a in self._algorithms[kind] if a not in set(names)]
+        if self.sock is None:
+            # paramiko connects in the constructor for (host, port); so do we.
+            try:
+                self.sock = connect_tcp(self.hostname, self._port, None)
+            except socket.gaierror:
+                raise
+            except OSError as e:
+                raise SSHException("Unable to connect to {}: {}".format(self.hostname, e))
+
+    def __repr__(self) -> str:
+        state = "active" if self.is_active() else "unconnected"
+        if self.is_authenticated():
+            state += "; authenticated"
+        return "<ferrosftp.Transport ({})>".format(state)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- connection ---------------------------------------------------------
+
+    def _prefs(self) -> dict:
+        prefs = {kind: ",".join(names) for kind, names in self._algorithms.items() if kind != "compression"}
+        return prefs
+
+    def prefer_host_key_types(self, key_types) -> None:
+        """Offer these host key types first (the ones we already know for the host)."""
+        wanted: list[str] = []
+        for key_type in key_types:
+            wanted.extend(_HOSTKEY_ALGORITHMS_BY_KEY_TYPE.get(key_type, (key_type,)))
+        current = self._algorithms["hostkey"]
+        first = [a for a in wanted if a in current]
+        if first:
+            self._algorithms["hostkey"] = first + [a for a in current if a not in first]
+            self._expected_key_types = True
+
+    def start_client(self, event=None, timeout=None) -> None:
+        """Run the SSH handshake (paramiko runs it in a thread; ours is synchronous)."""
+        if self._session is not None:
+            return
+        if timeout is None:
+            timeout = self.handshake_timeout
+        fd = self.sock.detach() if isinstance(self.sock, socket.socket) else None
+        if fd is None or fd < 0:
+            raise SSHException("socket is closed")
+        try:
+            self._session = _native.Session.handshake_fd(fd, timeout, self._compress, self._prefs())
+        except SSHException:
+            raise
+        except OSError as e:
+            raise SSHException("Error reading SSH protocol banner: {}".format(e)) from e
+        self.active = True
+        log.debug("Connected (version 2.0, server %s)", self.remote_version)
+        if event is not None:
+            event.set()
+
+    def _require_session(self) -> _native.Session:
+        if self._session is None or not self._session.is_active():
+            raise SSHException("SSH session not active")
+        return self._session
+
+    def connect(self, hostkey=None, username="", password=None, pkey=None, gss_host=None,
+                gss_auth=False, gss_kex=False, gss_deleg_creds=True, gss_trust_dns=True) -> None:
+        """Handshake, optional host-key check, and one authentication (paramiko's Transport.connect)."""
+        if hostkey is not None:
+            self.prefer_host_key_types([hostkey.get_name()])
+        self.start_client()
+        if hostkey is not None:
+            key = self.get_remote_server_key()
+            if key.get_name() != hostkey.get_name() or key.asbytes() != hostkey.asbytes():
+                raise SSHException("Bad host key from server")
+        if pkey is not None or password is not None:
+            if pkey is not None:
+                self.auth_publickey(username, pkey)
+            else:
+                self.auth_password(username, password)
+
+    def close(self) -> None:
+        self.active = False
+        if self._session is not None:
+            self._session.close()
+
+    # -- state --------------------------------------------------------------
+
+    def is_active(self) -> bool:
+        return self._session is not None and self._session.is_active()
+
+    def is_authenticated(self) -> bool:
+        return self._session is not None and self._session.is_authenticated()
+
+    def get_username(self) -> Optional[str]:
+        return self._username if self.is_authenticated() else None
+
+    def get_banner(self) -> Optional[bytes]:
+        return None
+
+    @property
+    def remote_version(self) -> Optional[str]:
+        return self._session.banner() if self._session is not None else None
+
+    @property
+    def local_version(self) -> str:
+        return "SSH-2.0-libssh2_" + _native.LIBSSH2_VERSION
+
+    def getpeername(self):
+        return self._require_session().peer()
+
+    def get_remote_server_key(self):
+        from .pkey import _from_blob
+
+        _, blob = self._require_session().host_key()
+        return _from_blob(blob)
+
+    def _negotiated(self, kind: str) -> str:
+        if self._session is None:
+            return ""
+        return self._session.negotiated(kind) or ""
+
+    local_cipher = property(lambda self: self._negotiated("cipher_cs"))
+    remote_cipher = property(lambda self: self._negotiated("cipher_sc"))
+    local_mac = property(lambda self: self._negotiated("mac_cs"))
+    remote_mac = property(lambda self: self._negotiated("mac_sc"))
+    local_compression = property(lambda self: self._negotiated("comp_cs") or "none")
+    remote_compression = property(lambda self: self._negotiated("comp_sc") or "none")
+
+    def get_security_options(self) -> SecurityOptions:
+        return SecurityOptions(self)
+
+    def use_compression(self, compress: bool = True) -> None:
+        """Only effective before the handshake, as in paramiko."""
+        self._compress = bool(compress)
+        if compress:
+            self._algorithms["compression"] = ["zlib@openssh.com", "zlib", "none"]
+
+    def set_keepalive(self, interval: int) -> None:
+        self._require_session().set_keepalive(int(interval))
+
+    def set_log_channel(self, name: str) -> None:
+        self._log_channel = name
+
+    def get_log_channel(self) -> str:
+        return self._log_channel
+
+    def set_hexdump(self, hexdump: bool) -> None:
+        # Never hex-dump traffic: it would log secrets. Accepted and ignored.
+        self._hexdump = bool(hexdump)
+
+    def get_hexdump(self) -> bool:
+        return self._hexdump
+
+    # -- authentication -----------------------------------------------------
+
+    def _allowed(self, username: str) -> Optional[list]:
+        return self._require_session().auth_methods(username, self.auth_timeout)
+
+    def _authed(self, username: str) -> list:
+        self._username = username
+        log.info("Authentication (%s) successful!", "publickey/password")
+        return []
+
+    def auth_none(self, username: str) -> list:
+        allowed = self._allowed(username)
+        if allowed is None:
+            return self._authed(username)
+        raise BadAuthenticationType("Bad authentication type", allowed)
+
+    def auth_password(self, username: str, password: str, event=None, fallback: bool = True) -> list:
+        allowed = self._allowed(username)
+        if allowed is None:
+            return self._authed(username)
+        session = self._require_session()
+        if "password" in allowed:
+            session.auth_password(username, password, self.auth_timeout)
+        elif fallback and "keyboard-interactive" in allowed:
+            session.auth_keyboard_interactive(username, password, self.auth_timeout)
+        else:
+            raise BadAuthenticationType("Bad authentication type", allowed)
+        return self._authed(username)
+
+    def auth_publickey(self, username: str, key, event=None) -> list:
+        allowed = self._allowed(username)
+        if allowed is None:
+            return self._authed(username)
+        if "publickey" not in allowed:
+            raise BadAuthenticationType("Bad authentication type", allowed)
+        session = self._require_session()
+        if getattr(key, "_agent_key", False):
+            session.auth_agent(username, self.auth_timeout)
+        else:
+            private = getattr(key, "_private_bytes", None)
+            if private is None:
+                raise AuthenticationException("key has no private part to authenticate with")
+            session.auth_publickey(username, private, getattr(key, "_passphrase", None), self.auth_timeout)
+        return self._authed(username)
+
+    def auth_agent(self, username: str) -> list:
+        allowed = self._allowed(username)
+        if allowed is None:
+            return self._authed(username)
+        if "publickey" not in allowed:
+            raise BadAuthenticationType("Bad authentication type", allowed)
+        self._require_session().auth_agent(username, self.auth_timeout)
+        return self._authed(username)
+
+    def auth_interactive(self, username: str, handler, submethods: str = "") -> list:
+        """Keyboard-interactive with a handler(title, instructions, prompts) -> answers.
+
+        libssh2 asks all prompts in one callback; we call the handler once with a
+        generic prompt and send its first answer to every prompt."""
+        answers = handler("", "", [("Password: ", False)])
+        return self.auth_password(username, answers[0] if answers else "", fallback=True)
+
+    def auth_interactive_dumb(self, username: str, handler=None, submethods: str = "") -> list:
+        import getpass
+
+        def default_handler(title, instructions, prompts):
+            return [getpass.getpass(prompt) for prompt, _ in prompts]
+
+        return self.auth_interactive(username, handler or default_handler, submethods)
+
+    # -- channels -----------------------------------------------------------
+
+    def open_session(self, window_size=None, max_packet_size=None, timeout=None):
+        from .channel import Channel
+
+        return Channel(self, self._require_session().open_channel(timeout or self.channel_timeout))
+
+    def open_channel(self, kind, dest_addr=None, src_addr=None, window_size=None,
+                     max_packet_size=None, timeout=None):
+        from .channel import Channel
+        from .ssh_exception import ChannelException
+
+        if kind == "session":
+            return self.open_session(timeout=timeout)
+        if kind == "direct-tcpip":
+            host, port = dest_addr
+            return Channel(self, self._require_session().open_direct_tcpip(host, int(port), timeout))
+        raise ChannelException(3, "Unknown channel type")
+
+    def open_sftp_client(self):
+        from .sftp_client import SFTPClient
+
+        return SFTPClient.from_transport(self)
+
+    def send_ignore(self, byte_count=None) -> None:
+        self._require_session()
+
+    def renegotiate_keys(self) -> None:
+        raise SSHException("renegotiate_keys is not supported by ferrosftp (libssh2 rekeys by itself)")

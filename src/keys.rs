@@ -1,0 +1,135 @@
+//! Private and public key parsing for the PKey classes. OpenSSH-format keys are
+//! read with the `ssh-key` crate, legacy PEM/PKCS#8 keys with OpenSSL (which
+//! libssh2 links anyway). Authentication itself hands the key text to libssh2.
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use ssh_key::public::{EcdsaPublicKey, Ed25519PublicKey, KeyData, RsaPublicKey};
+use ssh_key::{Mpint, PrivateKey, PublicKey};
+
+use crate::error::{Error, Result};
+
+fn bad_key(what: impl std::fmt::Display) -> Error {
+    Error::Ssh(format!("not a valid private key file: {what}"))
+}
+
+/// (key type name, bits) of a public key.
+fn key_data_info(data: &KeyData) -> (String, u32) {
+    let bits = match data {
+        KeyData::Rsa(rsa) => {
+            let n = rsa.n.as_positive_bytes().unwrap_or(&[]);
+            let lead = n.first().map(|b| 8 - b.leading_zeros()).unwrap_or(0);
+            (n.len().saturating_sub(1) as u32) * 8 + lead
+        }
+        KeyData::Ecdsa(ec) => match ec.curve() {
+            ssh_key::EcdsaCurve::NistP256 => 256,
+            ssh_key::EcdsaCurve::NistP384 => 384,
+            ssh_key::EcdsaCurve::NistP521 => 521,
+        },
+        KeyData::Ed25519(_) => 256,
+        _ => 0,
+    };
+    (data.algorithm().as_str().to_string(), bits)
+}
+
+/// (key type name, bits) of an SSH wire-format public key blob.
+pub fn blob_info(blob: &[u8]) -> Result<(String, u32)> {
+    let key = PublicKey::from_bytes(blob).map_err(|e| Error::Ssh(format!("unparsable public key: {e}")))?;
+    Ok(key_data_info(key.key_data()))
+}
+
+fn public_blob(data: KeyData) -> Result<Vec<u8>> {
+    PublicKey::from(data).to_bytes().map_err(|e| Error::Ssh(e.to_string()))
+}
+
+fn parse_openssh(data: &[u8], passphrase: Option<&[u8]>) -> Result<(KeyData, String)> {
+    let key = PrivateKey::from_openssh(data).map_err(bad_key)?;
+    let key = if key.is_encrypted() {
+        let pass = passphrase.ok_or(Error::PasswordRequired)?;
+        key.decrypt(pass)
+            .map_err(|_| Error::Ssh("OpenSSH private key file checkints do not match".into()))?
+    } else {
+        key
+    };
+    Ok((key.public_key().key_data().clone(), key.comment().to_string()))
+}
+
+fn parse_pem(data: &[u8], passphrase: Option<&[u8]>) -> Result<KeyData> {
+    use openssl::pkey::{Id, PKey};
+    let text = String::from_utf8_lossy(data);
+    let encrypted = text.contains("ENCRYPTED");
+    let pkey = match passphrase {
+        None if encrypted => return Err(Error::PasswordRequired),
+        None => PKey::private_key_from_pem(data).map_err(bad_key)?,
+        Some(pass) => PKey::private_key_from_pem_passphrase(data, pass)
+            .map_err(|_| Error::Ssh("Bad password or corrupt private key file".into()))?,
+    };
+    let mpint = |b: Vec<u8>| Mpint::from_positive_bytes(&b).map_err(|e| Error::Ssh(e.to_string()));
+    match pkey.id() {
+        Id::RSA => {
+            let rsa = pkey.rsa().map_err(bad_key)?;
+            Ok(KeyData::Rsa(RsaPublicKey { e: mpint(rsa.e().to_vec())?, n: mpint(rsa.n().to_vec())? }))
+        }
+        Id::EC => {
+            let ec = pkey.ec_key().map_err(bad_key)?;
+            let mut ctx = openssl::bn::BigNumContext::new().map_err(bad_key)?;
+            let point = ec
+                .public_key()
+                .to_bytes(ec.group(), openssl::ec::PointConversionForm::UNCOMPRESSED, &mut ctx)
+                .map_err(bad_key)?;
+            Ok(KeyData::Ecdsa(EcdsaPublicKey::from_sec1_bytes(&point).map_err(bad_key)?))
+        }
+        Id::ED25519 => {
+            let raw = pkey.raw_public_key().map_err(bad_key)?;
+            let bytes: [u8; 32] = raw.try_into().map_err(|_| bad_key("bad ed25519 key length"))?;
+            Ok(KeyData::Ed25519(Ed25519PublicKey(bytes)))
+        }
+        other => Err(bad_key(format!("unsupported key type {other:?}"))),
+    }
+}
+
+/// Parse a private key file's contents: (type name, public blob, bits, comment).
+#[pyfunction]
+#[pyo3(signature = (data, passphrase=None))]
+pub fn parse_private_key<'py>(
+    py: Python<'py>,
+    data: Vec<u8>,
+    passphrase: Option<Vec<u8>>,
+) -> PyResult<(String, Bound<'py, PyBytes>, u32, String)> {
+    let pass = passphrase.as_deref();
+    let (key_data, comment) = if data.windows(35).any(|w| w == b"-----BEGIN OPENSSH PRIVATE KEY-----") {
+        parse_openssh(&data, pass)?
+    } else if data.windows(11).any(|w| w == b"-----BEGIN ") {
+        (parse_pem(&data, pass)?, String::new())
+    } else {
+        return Err(bad_key("no PEM or OpenSSH key header").into());
+    };
+    let (name, bits) = key_data_info(&key_data);
+    let blob = public_blob(key_data)?;
+    Ok((name, PyBytes::new(py, &blob), bits, comment))
+}
+
+/// (key type name, bits) of a public key blob.
+#[pyfunction]
+pub fn public_key_info(blob: Vec<u8>) -> PyResult<(String, u32)> {
+    Ok(blob_info(&blob)?)
+}
+
+/// (public blob, comment) for each identity the ssh-agent holds; [] without an agent.
+#[pyfunction]
+pub fn agent_identities(py: Python<'_>) -> PyResult<Vec<(Vec<u8>, String)>> {
+    Ok(py.detach(|| -> Result<Vec<(Vec<u8>, String)>> {
+        if std::env::var_os("SSH_AUTH_SOCK").is_none() {
+            return Ok(vec![]);
+        }
+        let sess = ssh2::Session::new()?;
+        let mut agent = sess.agent()?;
+        if agent.connect().is_err() {
+            return Ok(vec![]);
+        }
+        agent.list_identities()?;
+        let ids = agent.identities()?;
+        let _ = agent.disconnect();
+        Ok(ids.iter().map(|k| (k.blob().to_vec(), k.comment().to_string())).collect())
+    })?)
+}

@@ -1,0 +1,30 @@
+//! ferrosftp's Rust core: the `ferrosftp._native` extension module.
+
+mod channel;
+mod error;
+mod keys;
+mod session;
+mod sftp;
+
+use pyo3::prelude::*;
+
+extern "C" {
+    fn libssh2_version(required: std::os::raw::c_int) -> *const std::os::raw::c_char;
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Rust `log` records go to Python's `logging`, under the targets we name.
+    let _ = pyo3_log::try_init();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("LIBSSH2_VERSION", unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }.to_string_lossy().into_owned())?;
+    m.add_class::<session::Session>()?;
+    m.add_class::<channel::Channel>()?;
+    m.add_class::<sftp::Sftp>()?;
+    m.add_class::<sftp::file::File>()?;
+    m.add_function(wrap_pyfunction!(session::supported_algorithms, m)?)?;
+    m.add_function(wrap_pyfunction!(keys::parse_private_key, m)?)?;
+    m.add_function(wrap_pyfunction!(keys::public_key_info, m)?)?;
+    m.add_function(wrap_pyfunction!(keys::agent_identities, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! An open remote file: positioned reads and pipelined writes, GIL released.
+//! paramiko's buffering and line semantics are Python glue (sftp_file.py).
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use super::raw::{Attrs, Handle, SftpShared};
+use super::transfer::WriteWindow;
+use crate::error::{Error, Result};
+use crate::session::deadline;
+
+#[pyclass(module = "ferrosftp._native", frozen)]
+pub struct File {
+    sftp: Arc<SftpShared>,
+    handle: Mutex<Option<Handle>>,
+}
+
+impl File {
+    pub fn new(sftp: Arc<SftpShared>, handle: Handle, _flags: u32) -> File {
+        File { sftp, handle: Mutex::new(Some(handle)) }
+    }
+
+    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&SftpShared, &Handle) -> Result<T> + Send) -> PyResult<T> {
+        py.detach(|| {
+            let guard = self.handle.lock().unwrap_or_else(|p| p.into_inner());
+            let handle = guard.as_ref().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
+            f(&self.sftp, handle)
+        })
+        .map_err(PyErr::from)
+    }
+}
+
+#[pymethods]
+impl File {
+    /// Up to n bytes from the current position (fewer only at EOF); b'' at EOF.
+    fn read<'py>(&self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyBytes>> {
+        let data = self.with(py, |s, h| {
+            let mut buf = vec![0u8; n];
+            let mut filled = 0;
+            while filled < n {
+                let got = s.run(|| s.read(h, &mut buf[filled..]))?;
+                if got == 0 {
+                    break;
+                }
+                filled += got;
+            }
+            buf.truncate(filled);
+            Ok(buf)
+        })?;
+        Ok(PyBytes::new(py, &data))
+    }
+
+    fn write(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<()> {
+        self.with(py, |s, h| {
+            let until = s.deadline();
+            let mut window = WriteWindow::new(data.len().max(1));
+            window.extend(&data);
+            window.drain_all(s, h, until)
+        })
+    }
+
+    fn seek(&self, py: Python<'_>, offset: u64) -> PyResult<()> {
+        // Seeking discards libssh2's read-ahead; hold the session lock for it.
+        self.with(py, |s, h| s.run(|| Ok(s.seek(h, offset))))
+    }
+
+    fn tell(&self, py: Python<'_>) -> PyResult<u64> {
+        self.with(py, |s, h| s.run(|| Ok(s.tell(h))))
+    }
+
+    fn stat(&self, py: Python<'_>) -> PyResult<Attrs> {
+        self.with(py, |s, h| s.run(|| s.fstat(h)))
+    }
+
+    #[pyo3(signature = (size=None, uid=None, gid=None, mode=None, atime=None, mtime=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn setstat(
+        &self,
+        py: Python<'_>,
+        size: Option<u64>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        mode: Option<u32>,
+        atime: Option<u64>,
+        mtime: Option<u64>,
+    ) -> PyResult<()> {
+        let attrs = (size, uid, gid, mode, atime, mtime);
+        self.with(py, |s, h| s.run(|| s.fsetstat(h, &attrs)))
+    }
+
+    fn fsync(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |s, h| s.run(|| s.fsync(h)))
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(handle) = taken {
+            let s = &*self.sftp;
+            if s.check_usable().is_ok() {
+                py.detach(|| s.run(|| s.close_handle(&handle)))?;
+            }
+        }
+        Ok(())
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.handle.lock().unwrap_or_else(|p| p.into_inner()).is_none()
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // A file dropped without close(): release the server-side handle, briefly.
+        let taken = self.handle.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(handle) = taken {
+            if self.sftp.check_usable().is_ok() {
+                let _ = self.sftp.run_until(deadline(Some(2.0)), || self.sftp.close_handle(&handle));
+            }
+        }
+    }
+}

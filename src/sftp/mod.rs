@@ -1,0 +1,195 @@
+//! The SFTP client: path operations and listings. Files live in `file.rs`, the
+//! get/put engine in `transfer.rs`; the paramiko-shaped class is Python glue.
+
+pub mod file;
+pub mod raw;
+pub mod transfer;
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::error::Result;
+use crate::session::{deadline, Shared};
+use file::File;
+use raw::{Attrs, SftpShared};
+
+#[pyclass(module = "ferrosftp._native", frozen)]
+pub struct Sftp {
+    pub inner: Arc<SftpShared>,
+}
+
+impl Sftp {
+    pub fn start(py: Python<'_>, session: &Arc<Shared>, timeout: Option<f64>) -> PyResult<Sftp> {
+        let until = deadline(timeout);
+        let inner = py.detach(|| SftpShared::init(session, until))?;
+        Ok(Sftp { inner: Arc::new(inner) })
+    }
+
+    fn call<T: Send>(&self, py: Python<'_>, f: impl FnMut(&SftpShared) -> Result<T> + Send) -> PyResult<T> {
+        let mut f = f;
+        let s = &*self.inner;
+        py.detach(|| s.run(|| f(s))).map_err(PyErr::from)
+    }
+}
+
+/// List a directory: (name, longname, attrs) without '.' and '..'.
+pub fn listdir(s: &SftpShared, path: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>, Attrs)>> {
+    let handle = s.run(|| s.open(path, 0, 0, true))?;
+    let mut entries = Vec::new();
+    let mut name = vec![0u8; 4096];
+    let mut long = vec![0u8; 4096];
+    let result = loop {
+        match s.run(|| s.readdir(&handle, &mut name, &mut long)) {
+            Ok(Some((n, l, attrs))) => {
+                let entry = &name[..n];
+                if entry != b"." && entry != b".." {
+                    entries.push((entry.to_vec(), long[..l].to_vec(), attrs));
+                }
+            }
+            Ok(None) => break Ok(entries),
+            Err(e) => break Err(e),
+        }
+    };
+    let closed = s.run(|| s.close_handle(&handle));
+    let entries = result?;
+    closed?;
+    Ok(entries)
+}
+
+#[pymethods]
+impl Sftp {
+    fn stat(&self, py: Python<'_>, path: Vec<u8>) -> PyResult<Attrs> {
+        self.call(py, |s| s.stat(&path, true))
+    }
+
+    fn lstat(&self, py: Python<'_>, path: Vec<u8>) -> PyResult<Attrs> {
+        self.call(py, |s| s.stat(&path, false))
+    }
+
+    #[pyo3(signature = (path, size=None, uid=None, gid=None, mode=None, atime=None, mtime=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn setstat(
+        &self,
+        py: Python<'_>,
+        path: Vec<u8>,
+        size: Option<u64>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        mode: Option<u32>,
+        atime: Option<u64>,
+        mtime: Option<u64>,
+    ) -> PyResult<()> {
+        let attrs = (size, uid, gid, mode, atime, mtime);
+        self.call(py, |s| s.setstat(&path, &attrs))
+    }
+
+    fn listdir<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Attrs)>> {
+        let s = &*self.inner;
+        let entries = py.detach(|| listdir(s, &path))?;
+        Ok(entries
+            .into_iter()
+            .map(|(n, l, a)| (PyBytes::new(py, &n), PyBytes::new(py, &l), a))
+            .collect())
+    }
+
+    fn mkdir(&self, py: Python<'_>, path: Vec<u8>, mode: u32) -> PyResult<()> {
+        self.call(py, |s| s.mkdir(&path, mode))
+    }
+
+    fn rmdir(&self, py: Python<'_>, path: Vec<u8>) -> PyResult<()> {
+        self.call(py, |s| s.rmdir(&path))
+    }
+
+    fn remove(&self, py: Python<'_>, path: Vec<u8>) -> PyResult<()> {
+        self.call(py, |s| s.unlink(&path))
+    }
+
+    fn rename(&self, py: Python<'_>, old: Vec<u8>, new: Vec<u8>) -> PyResult<()> {
+        self.call(py, |s| s.rename(&old, &new))
+    }
+
+    fn posix_rename(&self, py: Python<'_>, old: Vec<u8>, new: Vec<u8>) -> PyResult<()> {
+        self.call(py, |s| s.posix_rename(&old, &new))
+    }
+
+    fn symlink(&self, py: Python<'_>, target: Vec<u8>, link: Vec<u8>) -> PyResult<()> {
+        self.call(py, |s| s.symlink(&target, &link))
+    }
+
+    fn readlink<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.call(py, |s| s.readlink(&path, false))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    fn realpath<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.call(py, |s| s.readlink(&path, true))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    fn open(&self, py: Python<'_>, path: Vec<u8>, flags: u32, mode: u32) -> PyResult<File> {
+        let handle = self.call(py, |s| s.open(&path, flags, mode, false))?;
+        Ok(File::new(self.inner.clone(), handle, flags))
+    }
+
+    #[pyo3(signature = (remote, local, callback=None))]
+    fn get(&self, py: Python<'_>, remote: Vec<u8>, local: std::path::PathBuf, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+        transfer::get(py, &self.inner, &remote, &local, callback)
+    }
+
+    #[pyo3(signature = (remote, fl, callback=None))]
+    fn getfo(&self, py: Python<'_>, remote: Vec<u8>, fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+        transfer::getfo(py, &self.inner, &remote, fl, callback)
+    }
+
+    #[pyo3(signature = (local, remote, callback=None, confirm=true, atomic=false))]
+    fn put(
+        &self,
+        py: Python<'_>,
+        local: std::path::PathBuf,
+        remote: Vec<u8>,
+        callback: Option<Py<PyAny>>,
+        confirm: bool,
+        atomic: bool,
+    ) -> PyResult<Option<Attrs>> {
+        transfer::put(py, &self.inner, &local, &remote, callback, confirm, atomic)
+    }
+
+    #[pyo3(signature = (fl, remote, file_size=0, callback=None, confirm=true, atomic=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn putfo(
+        &self,
+        py: Python<'_>,
+        fl: Py<PyAny>,
+        remote: Vec<u8>,
+        file_size: u64,
+        callback: Option<Py<PyAny>>,
+        confirm: bool,
+        atomic: bool,
+    ) -> PyResult<Option<Attrs>> {
+        transfer::putfo(py, &self.inner, fl, &remote, file_size, callback, confirm, atomic)
+    }
+
+    fn settimeout(&self, timeout: Option<f64>) {
+        *self.inner.timeout.lock().unwrap() = timeout;
+    }
+
+    fn gettimeout(&self) -> Option<f64> {
+        *self.inner.timeout.lock().unwrap()
+    }
+
+    fn close(&self, py: Python<'_>) {
+        let s = &*self.inner;
+        py.detach(|| s.close());
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    fn is_usable(&self) -> bool {
+        self.inner.check_usable().is_ok()
+    }
+}

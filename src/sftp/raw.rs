@@ -1,0 +1,337 @@
+//! Thin safe wrappers over libssh2's SFTP functions.
+//!
+//! We call libssh2 directly (not through the `ssh2` crate's Sftp) because paramiko's
+//! surface needs what `ssh2` does not bind: `posix-rename@openssh.com`, the server's
+//! `longname` in listings, and resumable non-blocking writes for a sliding window.
+//! Every function here must be called with the session's operation lock held
+//! (through `Shared::run`), and returns `Error::Again` when libssh2 would block.
+
+use std::os::raw::{c_char, c_int, c_long, c_uint, c_ulong};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use libssh2_sys as sys;
+
+use crate::error::{Error, Result, EAGAIN};
+use crate::session::{deadline, Shared};
+
+extern "C" {
+    // Present in the bundled libssh2 but not declared by libssh2-sys.
+    fn libssh2_sftp_posix_rename_ex(
+        sftp: *mut sys::LIBSSH2_SFTP,
+        source: *const c_char,
+        source_len: usize,
+        dest: *const c_char,
+        dest_len: usize,
+    ) -> c_int;
+}
+
+/// (size, uid, gid, mode, atime, mtime); None where the server sent nothing.
+pub type Attrs = (Option<u64>, Option<u32>, Option<u32>, Option<u32>, Option<u64>, Option<u64>);
+
+pub fn attrs_from_raw(a: &sys::LIBSSH2_SFTP_ATTRIBUTES) -> Attrs {
+    let has = |flag: c_ulong| a.flags & flag != 0;
+    let uidgid = has(sys::LIBSSH2_SFTP_ATTR_UIDGID);
+    let times = has(sys::LIBSSH2_SFTP_ATTR_ACMODTIME);
+    (
+        has(sys::LIBSSH2_SFTP_ATTR_SIZE).then_some(a.filesize),
+        uidgid.then_some(a.uid as u32),
+        uidgid.then_some(a.gid as u32),
+        has(sys::LIBSSH2_SFTP_ATTR_PERMISSIONS).then_some(a.permissions as u32),
+        times.then_some(a.atime as u64),
+        times.then_some(a.mtime as u64),
+    )
+}
+
+/// Attributes to set; SFTP sends uid+gid together and atime+mtime together.
+pub fn attrs_to_raw(a: &Attrs) -> sys::LIBSSH2_SFTP_ATTRIBUTES {
+    let mut raw: sys::LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
+    if let Some(size) = a.0 {
+        raw.flags |= sys::LIBSSH2_SFTP_ATTR_SIZE;
+        raw.filesize = size;
+    }
+    if let (Some(uid), Some(gid)) = (a.1, a.2) {
+        raw.flags |= sys::LIBSSH2_SFTP_ATTR_UIDGID;
+        raw.uid = uid as c_ulong;
+        raw.gid = gid as c_ulong;
+    }
+    if let Some(mode) = a.3 {
+        raw.flags |= sys::LIBSSH2_SFTP_ATTR_PERMISSIONS;
+        raw.permissions = mode as c_ulong;
+    }
+    if let (Some(atime), Some(mtime)) = (a.4, a.5) {
+        raw.flags |= sys::LIBSSH2_SFTP_ATTR_ACMODTIME;
+        raw.atime = atime as c_ulong;
+        raw.mtime = mtime as c_ulong;
+    }
+    raw
+}
+
+/// One SFTP subsystem channel.
+pub struct SftpShared {
+    pub session: Arc<Shared>,
+    raw: *mut sys::LIBSSH2_SFTP,
+    /// Set after a timeout or a transport failure mid-request: libssh2's SFTP state
+    /// machine may be half-way through a request, so nothing more is sent on it.
+    broken: AtomicBool,
+    closed: AtomicBool,
+    pub timeout: Mutex<Option<f64>>,
+}
+
+unsafe impl Send for SftpShared {}
+unsafe impl Sync for SftpShared {}
+
+/// An open remote file or directory handle.
+pub struct Handle(pub *mut sys::LIBSSH2_SFTP_HANDLE);
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+impl SftpShared {
+    pub fn init(session: &Arc<Shared>, until: Option<Instant>) -> Result<SftpShared> {
+        let raw = session.run(until, || {
+            let p = unsafe { sys::libssh2_sftp_init(session.raw) };
+            if p.is_null() {
+                Err(session_error(session))
+            } else {
+                Ok(p as usize)
+            }
+        })? as *mut sys::LIBSSH2_SFTP;
+        Ok(SftpShared {
+            session: session.clone(),
+            raw,
+            broken: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            timeout: Mutex::new(None),
+        })
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        deadline(*self.timeout.lock().unwrap())
+    }
+
+    /// Run one SFTP call to completion with this client's timeout.
+    pub fn run<T>(&self, f: impl FnMut() -> Result<T>) -> Result<T> {
+        self.run_until(self.deadline(), f)
+    }
+
+    pub fn run_until<T>(&self, until: Option<Instant>, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+        self.check_usable()?;
+        // Checked again under the lock: a concurrent close() frees every handle.
+        let result = self.session.run(until, || {
+            self.check_usable()?;
+            f()
+        });
+        if let Err(Error::Timeout | Error::Ssh(_)) = &result {
+            self.broken.store(true, Ordering::SeqCst);
+        }
+        result
+    }
+
+    pub fn check_usable(&self) -> Result<()> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::OsMessage("Socket is closed".into()));
+        }
+        if self.broken.load(Ordering::SeqCst) || !self.session.is_active() {
+            return Err(Error::Ssh("Server connection dropped: SFTP session is no longer usable".into()));
+        }
+        Ok(())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Map a negative libssh2 return code to our error.
+    fn check(&self, rc: c_int) -> Result<c_int> {
+        match rc {
+            rc if rc >= 0 => Ok(rc),
+            EAGAIN => Err(Error::Again),
+            sys::LIBSSH2_ERROR_SFTP_PROTOCOL => Err(Error::Sftp(unsafe { sys::libssh2_sftp_last_error(self.raw) } as u32)),
+            _ => Err(session_error(&self.session)),
+        }
+    }
+
+    pub fn stat(&self, path: &[u8], follow: bool) -> Result<Attrs> {
+        let mut a: sys::LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
+        let kind = if follow { sys::LIBSSH2_SFTP_STAT } else { sys::LIBSSH2_SFTP_LSTAT };
+        self.check(unsafe { sys::libssh2_sftp_stat_ex(self.raw, cptr(path), path.len() as c_uint, kind, &mut a) })?;
+        Ok(attrs_from_raw(&a))
+    }
+
+    pub fn setstat(&self, path: &[u8], attrs: &Attrs) -> Result<()> {
+        let mut a = attrs_to_raw(attrs);
+        self.check(unsafe {
+            sys::libssh2_sftp_stat_ex(self.raw, cptr(path), path.len() as c_uint, sys::LIBSSH2_SFTP_SETSTAT, &mut a)
+        })?;
+        Ok(())
+    }
+
+    pub fn mkdir(&self, path: &[u8], mode: u32) -> Result<()> {
+        self.check(unsafe { sys::libssh2_sftp_mkdir_ex(self.raw, cptr(path), path.len() as c_uint, mode as c_long) })?;
+        Ok(())
+    }
+
+    pub fn rmdir(&self, path: &[u8]) -> Result<()> {
+        self.check(unsafe { sys::libssh2_sftp_rmdir_ex(self.raw, cptr(path), path.len() as c_uint) })?;
+        Ok(())
+    }
+
+    pub fn unlink(&self, path: &[u8]) -> Result<()> {
+        self.check(unsafe { sys::libssh2_sftp_unlink_ex(self.raw, cptr(path), path.len() as c_uint) })?;
+        Ok(())
+    }
+
+    pub fn rename(&self, old: &[u8], new: &[u8]) -> Result<()> {
+        // Flags are ignored by SFTPv3 servers; OpenSSH refuses to overwrite.
+        self.check(unsafe {
+            sys::libssh2_sftp_rename_ex(self.raw, cptr(old), old.len() as c_uint, cptr(new), new.len() as c_uint, 0)
+        })?;
+        Ok(())
+    }
+
+    pub fn posix_rename(&self, old: &[u8], new: &[u8]) -> Result<()> {
+        self.check(unsafe { libssh2_sftp_posix_rename_ex(self.raw, cptr(old), old.len(), cptr(new), new.len()) })?;
+        Ok(())
+    }
+
+    /// Path-returning calls: readlink, realpath, and symlink creation.
+    fn symlink_call(&self, path: &[u8], target: &mut Vec<u8>, kind: c_int) -> Result<usize> {
+        let n = self.check(unsafe {
+            sys::libssh2_sftp_symlink_ex(
+                self.raw,
+                cptr(path),
+                path.len() as c_uint,
+                target.as_mut_ptr() as *mut c_char,
+                target.len() as c_uint,
+                kind,
+            )
+        })?;
+        Ok(n as usize)
+    }
+
+    /// Create `link` pointing at `target` (argument order as paramiko's, which works with OpenSSH).
+    pub fn symlink(&self, target: &[u8], link: &[u8]) -> Result<()> {
+        let mut t = target.to_vec();
+        self.symlink_call(link, &mut t, sys::LIBSSH2_SFTP_SYMLINK)?;
+        Ok(())
+    }
+
+    pub fn readlink(&self, path: &[u8], realpath: bool) -> Result<Vec<u8>> {
+        let mut buf = vec![0u8; 4096];
+        let kind = if realpath { sys::LIBSSH2_SFTP_REALPATH } else { sys::LIBSSH2_SFTP_READLINK };
+        let n = self.symlink_call(path, &mut buf, kind)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    pub fn open(&self, path: &[u8], flags: u32, mode: u32, dir: bool) -> Result<Handle> {
+        let kind = if dir { sys::LIBSSH2_SFTP_OPENDIR } else { sys::LIBSSH2_SFTP_OPENFILE };
+        let h = unsafe {
+            sys::libssh2_sftp_open_ex(self.raw, cptr(path), path.len() as c_uint, flags as c_ulong, mode as c_long, kind)
+        };
+        if h.is_null() {
+            let errno = unsafe { sys::libssh2_session_last_errno(self.session.raw) };
+            self.check(if errno == 0 { -1 } else { errno })?;
+            return Err(session_error(&self.session));
+        }
+        Ok(Handle(h))
+    }
+
+    pub fn close_handle(&self, h: &Handle) -> Result<()> {
+        self.check(unsafe { sys::libssh2_sftp_close_handle(h.0) })?;
+        Ok(())
+    }
+
+    /// One directory entry, or None at the end.
+    pub fn readdir(&self, h: &Handle, name: &mut [u8], long: &mut [u8]) -> Result<Option<(usize, usize, Attrs)>> {
+        let mut a: sys::LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
+        long[0] = 0;
+        let n = self.check(unsafe {
+            sys::libssh2_sftp_readdir_ex(
+                h.0,
+                name.as_mut_ptr() as *mut c_char,
+                name.len(),
+                long.as_mut_ptr() as *mut c_char,
+                long.len(),
+                &mut a,
+            )
+        })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let long_len = long.iter().position(|&b| b == 0).unwrap_or(long.len());
+        Ok(Some((n as usize, long_len, attrs_from_raw(&a))))
+    }
+
+    pub fn read(&self, h: &Handle, buf: &mut [u8]) -> Result<usize> {
+        let n = unsafe { sys::libssh2_sftp_read(h.0, buf.as_mut_ptr() as *mut c_char, buf.len()) };
+        Ok(self.check(n as c_int)? as usize)
+    }
+
+    /// Hand libssh2 the unacknowledged data; returns how many bytes were acknowledged.
+    /// Calling again with a buffer that starts at the first unacknowledged byte (and
+    /// may have grown) keeps the pipeline full: this is the sliding write window.
+    pub fn write(&self, h: &Handle, buf: &[u8]) -> Result<usize> {
+        let n = unsafe { sys::libssh2_sftp_write(h.0, buf.as_ptr() as *const c_char, buf.len()) };
+        if n < 0 {
+            self.check(n as c_int)?;
+        }
+        Ok(n as usize)
+    }
+
+    pub fn seek(&self, h: &Handle, pos: u64) {
+        unsafe { sys::libssh2_sftp_seek64(h.0, pos) }
+    }
+
+    pub fn tell(&self, h: &Handle) -> u64 {
+        unsafe { sys::libssh2_sftp_tell64(h.0) }
+    }
+
+    pub fn fstat(&self, h: &Handle) -> Result<Attrs> {
+        let mut a: sys::LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
+        self.check(unsafe { sys::libssh2_sftp_fstat_ex(h.0, &mut a, 0) })?;
+        Ok(attrs_from_raw(&a))
+    }
+
+    pub fn fsetstat(&self, h: &Handle, attrs: &Attrs) -> Result<()> {
+        let mut a = attrs_to_raw(attrs);
+        self.check(unsafe { sys::libssh2_sftp_fstat_ex(h.0, &mut a, 1) })?;
+        Ok(())
+    }
+
+    pub fn fsync(&self, h: &Handle) -> Result<()> {
+        self.check(unsafe { sys::libssh2_sftp_fsync(h.0) })?;
+        Ok(())
+    }
+
+    /// Shut the SFTP channel down (idempotent).
+    pub fn close(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if self.session.is_active() {
+            let until = deadline(Some(2.0));
+            let _ = self.session.run(until, || self.check(unsafe { sys::libssh2_sftp_shutdown(self.raw) }));
+        }
+    }
+}
+
+impl Drop for SftpShared {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn cptr(b: &[u8]) -> *const c_char {
+    b.as_ptr() as *const c_char
+}
+
+fn session_error(session: &Shared) -> Error {
+    let errno = unsafe { sys::libssh2_session_last_errno(session.raw) };
+    if errno == EAGAIN {
+        Error::Again
+    } else {
+        session.last_error()
+    }
+}

@@ -1,0 +1,358 @@
+//! The transfer engine behind get/getfo/put/putfo: big pipelined reads, a sliding
+//! write window, the GIL released while bytes move, throttled progress callbacks,
+//! Ctrl-C checked between chunks, and nothing partial left behind on failure.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use super::raw::{Attrs, Handle, SftpShared};
+use crate::error::{Error, Result};
+
+/// Bytes moved per trip out of Python (one progress check per chunk).
+const CHUNK: usize = 4 << 20;
+/// Largest single read request handed to libssh2; it keeps ~4x this in flight.
+const READ_CALL: usize = 2 << 20;
+/// Unacknowledged bytes kept in flight on uploads.
+pub const WRITE_WINDOW: usize = 8 << 20;
+/// Minimum spacing of progress callbacks (the final call always happens).
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+
+const FLAG_READ: u32 = 0x01;
+const FLAG_WRITE: u32 = 0x02;
+const FLAG_CREATE: u32 = 0x08;
+const FLAG_TRUNC: u32 = 0x10;
+
+/// Throttled `callback(bytes_so_far, total)`, paramiko's progress protocol.
+struct Progress {
+    callback: Option<Py<PyAny>>,
+    total: u64,
+    last_time: Instant,
+    last_done: u64,
+}
+
+impl Progress {
+    fn new(callback: Option<Py<PyAny>>, total: u64) -> Progress {
+        Progress { callback, total, last_time: Instant::now(), last_done: 0 }
+    }
+
+    /// Between chunks: maybe report, and let Ctrl-C through.
+    fn tick(&mut self, py: Python<'_>, done: u64) -> Result<()> {
+        py.check_signals()?;
+        if self.last_time.elapsed() >= PROGRESS_INTERVAL {
+            self.emit(py, done)?;
+        }
+        Ok(())
+    }
+
+    /// After the last byte: the final (size, total) call; none for an empty file.
+    fn finish(&mut self, py: Python<'_>, done: u64) -> Result<()> {
+        if done > 0 && done != self.last_done {
+            self.emit(py, done)?;
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, py: Python<'_>, done: u64) -> Result<()> {
+        if let Some(cb) = &self.callback {
+            if done != self.last_done {
+                cb.call1(py, (done, self.total))?;
+            }
+        }
+        self.last_time = Instant::now();
+        self.last_done = done;
+        Ok(())
+    }
+}
+
+/// Read up to `buf.len()` bytes, stopping early only at EOF.
+fn read_full(s: &SftpShared, h: &Handle, buf: &mut [u8], until: Option<Instant>) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let end = (filled + READ_CALL).min(buf.len());
+        let got = s.run_until(until, || s.read(h, &mut buf[filled..end]))?;
+        if got == 0 {
+            break;
+        }
+        filled += got;
+    }
+    Ok(filled)
+}
+
+/// Close a handle, keeping the first error.
+fn close_handle(s: &SftpShared, h: &Handle, result: Result<()>) -> Result<()> {
+    let closed = if s.check_usable().is_ok() { s.run(|| s.close_handle(h)) } else { Ok(()) };
+    result.and(closed)
+}
+
+/// Pipelined download of `remote` into `sink`, chunk by chunk.
+fn download(
+    py: Python<'_>,
+    s: &SftpShared,
+    remote: &[u8],
+    callback: Option<Py<PyAny>>,
+    mut sink: impl FnMut(Python<'_>, &[u8]) -> Result<()>,
+) -> Result<u64> {
+    let handle = py.detach(|| s.run(|| s.open(remote, FLAG_READ, 0, false)))?;
+    let result = (|| -> Result<u64> {
+        let size = py.detach(|| s.run(|| s.fstat(&handle)))?.0;
+        let mut progress = Progress::new(callback, size.unwrap_or(0));
+        let mut buf = vec![0u8; CHUNK];
+        let mut done: u64 = 0;
+        loop {
+            // Never ask for more than remains: libssh2 reads ahead 4x the request.
+            let want = match size {
+                Some(total) if done >= total => 0,
+                Some(total) => ((total - done) as usize).min(CHUNK),
+                None => CHUNK,
+            };
+            if want == 0 {
+                break;
+            }
+            let until = s.deadline();
+            let got = py.detach(|| read_full(s, &handle, &mut buf[..want], until))?;
+            if got == 0 {
+                break;
+            }
+            sink(py, &buf[..got])?;
+            done += got as u64;
+            progress.tick(py, done)?;
+        }
+        if let Some(total) = size {
+            if done != total {
+                return Err(Error::OsMessage(format!("size mismatch in get!  {done} != {total}")));
+            }
+        }
+        progress.finish(py, done)?;
+        Ok(done)
+    })();
+    let closed = py.detach(|| close_handle(s, &handle, Ok(())));
+    let done = result?;
+    closed?;
+    Ok(done)
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A hidden name beside `path`, unique to this process and call.
+fn temp_name_beside(name: &[u8]) -> Vec<u8> {
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::SeqCst);
+    let split = name.iter().rposition(|&b| b == b'/').map(|i| i + 1).unwrap_or(0);
+    let (dir, base) = name.split_at(split);
+    let mut out = dir.to_vec();
+    out.extend_from_slice(format!(".{}.{}-{}.ferrosftp-part", String::from_utf8_lossy(base), std::process::id(), n).as_bytes());
+    out
+}
+
+/// Download to a temp file beside `local` and rename it into place when complete.
+pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let temp = PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())));
+    let result = (|| -> Result<u64> {
+        let mut out = fs::File::create(&temp)?;
+        let done = download(py, s, remote, callback, |py, data| {
+            py.detach(|| out.write_all(data)).map_err(Error::from)
+        })?;
+        out.flush()?;
+        let written = out.metadata()?.len();
+        if written != done {
+            return Err(Error::OsMessage(format!("size mismatch in get!  {written} != {done}")));
+        }
+        drop(out);
+        fs::rename(&temp, local)?;
+        Ok(done)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    Ok(result?)
+}
+
+/// Download into any object with `.write(bytes)`.
+pub fn getfo(py: Python<'_>, s: &SftpShared, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+    let write = fl.getattr(py, "write")?;
+    Ok(download(py, s, remote, callback, |py, data| {
+        write.call1(py, (PyBytes::new(py, data),))?;
+        Ok(())
+    })?)
+}
+
+/// Unacknowledged upload data: libssh2 is always handed the bytes from the first
+/// unacknowledged one onwards, so the pipeline never drains between chunks.
+pub struct WriteWindow {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl WriteWindow {
+    pub fn new(capacity: usize) -> WriteWindow {
+        WriteWindow { buf: Vec::with_capacity(capacity), start: 0 }
+    }
+
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    pub fn extend(&mut self, data: &[u8]) {
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            // Compact rarely, so acknowledgements cost no copying on average.
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Send until at most `keep` bytes are unacknowledged; returns bytes acknowledged.
+    pub fn drain_to(&mut self, s: &SftpShared, h: &Handle, keep: usize, until: Option<Instant>) -> Result<u64> {
+        let mut acked = 0u64;
+        while self.pending() > keep {
+            let n = s.run_until(until, || s.write(h, &self.buf[self.start..]))?;
+            self.start += n;
+            acked += n as u64;
+        }
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        Ok(acked)
+    }
+
+    pub fn drain_all(&mut self, s: &SftpShared, h: &Handle, until: Option<Instant>) -> Result<()> {
+        self.drain_to(s, h, 0, until).map(|_| ())
+    }
+}
+
+/// Pipelined upload from `source` (which fills a buffer, returning 0 at EOF).
+fn upload(
+    py: Python<'_>,
+    s: &SftpShared,
+    remote: &[u8],
+    total: u64,
+    callback: Option<Py<PyAny>>,
+    mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
+) -> Result<u64> {
+    let handle = py.detach(|| s.run(|| s.open(remote, FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, 0o666, false)))?;
+    let result = (|| -> Result<u64> {
+        let mut progress = Progress::new(callback, total);
+        let mut window = WriteWindow::new(WRITE_WINDOW + CHUNK);
+        let mut chunk = vec![0u8; CHUNK];
+        let mut sent: u64 = 0;
+        let mut acked: u64 = 0;
+        loop {
+            let n = source(py, &mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            window.extend(&chunk[..n]);
+            sent += n as u64;
+            let until = s.deadline();
+            acked += py.detach(|| window.drain_to(s, &handle, WRITE_WINDOW, until))?;
+            progress.tick(py, acked)?;
+        }
+        let until = s.deadline();
+        py.detach(|| window.drain_all(s, &handle, until))?;
+        progress.finish(py, sent)?;
+        Ok(sent)
+    })();
+    let closed = py.detach(|| close_handle(s, &handle, Ok(())));
+    let sent = result?;
+    closed?;
+    Ok(sent)
+}
+
+/// Upload via a temp name + posix-rename when `atomic`, then confirm the size.
+fn upload_to(
+    py: Python<'_>,
+    s: &SftpShared,
+    remote: &[u8],
+    confirm: bool,
+    atomic: bool,
+    send: impl FnOnce(&[u8]) -> Result<u64>,
+) -> Result<Option<Attrs>> {
+    let target = if atomic { temp_name_beside(remote) } else { remote.to_vec() };
+    let result = (|| -> Result<Option<Attrs>> {
+        let sent = send(&target)?;
+        if atomic {
+            py.detach(|| s.run(|| s.posix_rename(&target, remote)))?;
+        }
+        if !confirm {
+            return Ok(None);
+        }
+        let attrs = py.detach(|| s.run(|| s.stat(remote, true)))?;
+        let size = attrs.0.unwrap_or(0);
+        if size != sent {
+            return Err(Error::OsMessage(format!("size mismatch in put!  {size} != {sent}")));
+        }
+        Ok(Some(attrs))
+    })();
+    if atomic && result.is_err() && s.check_usable().is_ok() {
+        let _ = py.detach(|| s.run(|| s.unlink(&target)));
+    }
+    result
+}
+
+pub fn put(
+    py: Python<'_>,
+    s: &SftpShared,
+    local: &Path,
+    remote: &[u8],
+    callback: Option<Py<PyAny>>,
+    confirm: bool,
+    atomic: bool,
+) -> PyResult<Option<Attrs>> {
+    // A missing local file fails before anything happens remotely.
+    let mut file = fs::File::open(local).map_err(Error::from)?;
+    let total = file.metadata().map_err(Error::from)?.len();
+    Ok(upload_to(py, s, remote, confirm, atomic, |target| {
+        upload(py, s, target, total, callback, |py, buf| {
+            py.detach(|| read_some(&mut file, buf)).map_err(Error::from)
+        })
+    })?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn putfo(
+    py: Python<'_>,
+    s: &SftpShared,
+    fl: Py<PyAny>,
+    remote: &[u8],
+    file_size: u64,
+    callback: Option<Py<PyAny>>,
+    confirm: bool,
+    atomic: bool,
+) -> PyResult<Option<Attrs>> {
+    let read = fl.getattr(py, "read")?;
+    Ok(upload_to(py, s, remote, confirm, atomic, |target| {
+        upload(py, s, target, file_size, callback, |py, buf| {
+            let data = read.call1(py, (buf.len(),))?;
+            let data = data.bind(py);
+            let bytes: Vec<u8> = if let Ok(text) = data.extract::<String>() {
+                text.into_bytes()
+            } else {
+                data.extract::<Vec<u8>>()?
+            };
+            if bytes.len() > buf.len() {
+                return Err(Error::OsMessage("read() returned more than asked".into()));
+            }
+            buf[..bytes.len()].copy_from_slice(&bytes);
+            Ok(bytes.len())
+        })
+    })?)
+}
+
+/// Fill as much of `buf` as the file gives (0 only at EOF).
+fn read_some(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
