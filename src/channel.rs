@@ -94,6 +94,12 @@ impl Channel {
             .map_err(|_| Error::Ssh(format!("Server refused to set environment variable {name}")).into())
     }
 
+    /// Deliver stderr on the stdout stream (paramiko's set_combine_stderr).
+    fn merge_stderr(&self, py: Python<'_>, merge: bool) -> PyResult<()> {
+        let mode = if merge { ssh2::ExtendedData::Merge } else { ssh2::ExtendedData::Normal };
+        self.with(py, |c| Ok(c.handle_extended_data(mode)?))
+    }
+
     #[pyo3(signature = (n, stream = 0))]
     fn read<'py>(&self, py: Python<'py>, n: usize, stream: i32) -> PyResult<Bound<'py, PyBytes>> {
         let mut buf = vec![0u8; n.max(1)];

@@ -79,10 +79,7 @@ class Channel:
         """Up to nbytes of stdout; b'' when the stream closed. socket.timeout past the timeout."""
         if self.closed:
             return b""
-        data = self._native.read(nbytes, 0)
-        if not data and self._combine_stderr:
-            data = self._native.read(nbytes, 1)
-        return data
+        return self._native.read(nbytes, 0)
 
     def recv_stderr(self, nbytes: int) -> bytes:
         if self.closed:
@@ -146,6 +143,7 @@ class Channel:
 
     def set_combine_stderr(self, combine: bool) -> bool:
         old, self._combine_stderr = self._combine_stderr, bool(combine)
+        self._native.merge_stderr(self._combine_stderr)
         return old
 
     def get_id(self) -> int:

@@ -1,6 +1,7 @@
 //! An open remote file: positioned reads and pipelined writes, GIL released.
 //! paramiko's buffering and line semantics are Python glue (sftp_file.py).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
@@ -15,11 +16,18 @@ use crate::session::deadline;
 pub struct File {
     sftp: Arc<SftpShared>,
     handle: Mutex<Option<Handle>>,
+    /// Size of the next read request. libssh2 reads ahead 4x the request, so a
+    /// first 4 MiB read of a 4 KiB file would ask for 16 MiB: start small and
+    /// double on each sequential read, like TCP slow start; a seek resets it.
+    ramp: AtomicUsize,
 }
+
+const RAMP_START: usize = 32 << 10;
+const RAMP_MAX: usize = 2 << 20;
 
 impl File {
     pub fn new(sftp: Arc<SftpShared>, handle: Handle, _flags: u32) -> File {
-        File { sftp, handle: Mutex::new(Some(handle)) }
+        File { sftp, handle: Mutex::new(Some(handle)), ramp: AtomicUsize::new(RAMP_START) }
     }
 
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&SftpShared, &Handle) -> Result<T> + Send) -> PyResult<T> {
@@ -40,11 +48,14 @@ impl File {
             let mut buf = vec![0u8; n];
             let mut filled = 0;
             while filled < n {
-                let got = s.run(|| s.read(h, &mut buf[filled..]))?;
+                let ramp = self.ramp.load(Ordering::Relaxed);
+                let end = (filled + ramp).min(n);
+                let got = s.run(|| s.read(h, &mut buf[filled..end]))?;
                 if got == 0 {
                     break;
                 }
                 filled += got;
+                self.ramp.store((ramp * 2).min(RAMP_MAX), Ordering::Relaxed);
             }
             buf.truncate(filled);
             Ok(buf)
@@ -63,6 +74,7 @@ impl File {
 
     fn seek(&self, py: Python<'_>, offset: u64) -> PyResult<()> {
         // Seeking discards libssh2's read-ahead; hold the session lock for it.
+        self.ramp.store(RAMP_START, Ordering::Relaxed);
         self.with(py, |s, h| s.run(|| Ok(s.seek(h, offset))))
     }
 
