@@ -258,3 +258,27 @@ def test_sync_conflict():
     assert e2.paths == ["only.txt"] and str(e2) == "custom"
     again = pickle.loads(pickle.dumps(e))
     assert again.paths == e.paths and str(again) == str(e)
+
+
+# --- paramiko.common constants ------------------------------------------------------------
+
+
+def test_common_constants():
+    from ferrosftp import common
+
+    assert common.DEFAULT_WINDOW_SIZE == 2097152
+    assert common.DEFAULT_MAX_PACKET_SIZE == 32768
+    assert common.io_sleep == 0.01
+    assert (common.AUTH_SUCCESSFUL, common.AUTH_PARTIALLY_SUCCESSFUL, common.AUTH_FAILED) == (0, 1, 2)
+    assert (
+        common.OPEN_SUCCEEDED,
+        common.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+        common.OPEN_FAILED_CONNECT_FAILED,
+        common.OPEN_FAILED_UNKNOWN_CHANNEL_TYPE,
+        common.OPEN_FAILED_RESOURCE_SHORTAGE,
+    ) == (0, 1, 2, 3, 4)
+    assert common.MSG_CHANNEL_DATA == 94 and common.cMSG_CHANNEL_DATA == b"\x5e"
+    assert common.MSG_NAMES[common.MSG_KEXINIT] == "kexinit"
+    assert common.o600 == 0o600 and common.xffffffff == 0xFFFFFFFF
+    assert common.asbytes("é") == "é".encode() and common.asbytes(b"x") == b"x"
+    assert common.byte_ord(b"A") == 65 and common.byte_chr(65) == b"A"

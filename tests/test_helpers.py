@@ -199,3 +199,77 @@ def test_exported_from_package():
     for name in ("WTCallbacks", "walktree", "reparent", "path_advance",
                  "path_retreat", "st_mode_to_int", "cd", "known_hosts"):
         assert getattr(ferrosftp, name) is getattr(h, name)
+
+
+# --- paramiko.util (pysftp's ``log`` option calls log_to_file) --------------------------
+
+
+def test_log_to_file(tmp_path):
+    import logging
+
+    from ferrosftp import util
+
+    loggers = [logging.getLogger(n) for n in ("paramiko", "ferrosftp")]
+    saved = [(lg.handlers[:], lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.handlers = []
+    try:
+        path = tmp_path / "ssh.log"
+        util.log_to_file(str(path))
+        assert all(lg.level == logging.DEBUG for lg in loggers)
+        util.get_logger("paramiko.transport").debug("hello from %s", "paramiko")
+        logging.getLogger("ferrosftp.session").info("hello from rust")
+        util.log_to_file(str(tmp_path / "other.log"))  # already set up: no-op
+        for lg in loggers:
+            for h in lg.handlers:
+                h.flush()
+        lines = path.read_text().splitlines()
+        assert len(lines) == 2
+        assert lines[0].startswith("DEB [")
+        assert "thr=" in lines[0]
+        assert lines[0].endswith("paramiko.transport: hello from paramiko")
+        assert lines[1].startswith("INF [")
+        assert lines[1].endswith("ferrosftp.session: hello from rust")
+        assert not (tmp_path / "other.log").exists()
+        assert loggers[0].handlers[0]._ferrosftp_log_to_file
+    finally:
+        for lg, (handlers, level) in zip(loggers, saved):
+            for h in lg.handlers:
+                if h not in handlers:
+                    h.close()
+            lg.handlers = handlers
+            lg.setLevel(level)
+
+
+def test_util_small_helpers():
+    from ferrosftp import util
+
+    assert util.hexify(b"\x01\xab") == "01AB"
+    assert util.unhexify("01AB") == b"\x01\xab"
+    assert util.deflate_long(0x80) == b"\x00\x80"
+    assert util.inflate_long(b"\x00\x80") == 0x80
+    assert util.inflate_long(b"\xff") == -1
+    assert util.inflate_long(util.deflate_long(-129)) == -129
+    assert util.constant_time_bytes_eq(b"abc", b"abc")
+    assert not util.constant_time_bytes_eq(b"abc", b"abd")
+    assert util.b("x") == b"x" and util.u(b"x") == "x"
+    assert util.safe_string(b"a\x00") == b"a%00"
+    assert util.format_binary(b"AB") == ["41 42" + " " * 45 + " AB"]
+    assert util.clamp_value(1, 5, 3) == 3
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise InterruptedError(4, "EINTR")
+        return "done"
+
+    assert util.retry_on_signal(flaky) == "done" and len(calls) == 3
+
+    class Closable(util.ClosingContextManager):
+        def close(self):
+            calls.append("closed")
+
+    with Closable() as c:
+        assert isinstance(c, Closable)
+    assert calls[-1] == "closed"
