@@ -58,6 +58,11 @@ from . import util
 
 # pysftp's names
 from .exceptions import ConnectionException, CredentialException, HostKeysException
+
+# sftpsyncer's sync agent (`ferrosftp.sftpagent.SyncAgent`, `ferrosftp.exceptions.*`)
+from .sync import SyncAgent, SyncConflict, SyncStatus
+from . import sftpagent
+syncagent = SyncAgent
 from .helpers import (
     WTCallbacks,
     cd,

@@ -1,0 +1,1145 @@
+"""The local-cache sync agent (sftpsyncer's ``SyncAgent``, with its known
+problems fixed).
+
+sftpsyncer 0.1.12 kept a local cache of a remote SFTP tree: ``open()`` a file
+(downloaded on first use), ``add()`` files to an upload queue, ``push()`` them.
+This is the same API, with these differences (see the module tests):
+
+* host keys are verified (``known_hosts`` file, else ``~/.ssh/known_hosts``;
+  an unknown host is a :class:`ConnectionError` unless ``accept_new_host_key``);
+  any key type, passphrases and password authentication work;
+* ``open()`` of a cached file does not connect, so the cache works offline;
+  a download that fails leaves nothing in the cache (temp file + rename);
+* ``push()`` uploads concurrently over a few SSH sessions, each file to a temp
+  name then posix-renamed into place, checks the size, dequeues what
+  succeeded and raises :class:`TransferError` naming what did not;
+* a manifest in the cache (``.ferrosftp-sync.json``) remembers the size and
+  mtime of both copies of every file as last synced, so ``push()`` refuses to
+  overwrite a remote file that changed meanwhile (:class:`SyncConflict`,
+  ``push(force=True)`` overrides), ``pull()`` refreshes stale cached files
+  without clobbering local edits, and ``status()`` reports what differs;
+* remote directories are created with absolute paths (no session cwd is ever
+  changed), ``disconnect()`` really disconnects (``connect()`` again works),
+  ``pull_dir()`` can be re-run, the queue is cleared by a successful push.
+
+Modification times are carried over in both directions (like ``scp -p``), so
+"same size and same mtime" is a cheap "already in sync" test (rsync's quick
+check) for files the manifest has not seen yet.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import posixpath
+import queue
+import socket
+import stat
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, Iterator, List, Optional
+
+from .client import MissingHostKeyPolicy, SSHClient
+from .exceptions import (
+    ConnectionError,
+    FileNotFound,
+    LocalCacheDirNotFound,
+    LocalFileNotFound,
+    RemoteDirNotCreated,
+    SyncConflict,
+    TransferError,
+)
+from .ssh_exception import SSHException
+
+__all__ = [
+    "SyncAgent",
+    "SyncStatus",
+    "UploadQueue",
+    "SyncConflict",
+    "UnknownHostKeyError",
+    "AcceptNewHostKeyPolicy",
+    "RejectUnknownHostKeyPolicy",
+    "MANIFEST_NAME",
+]
+
+log = logging.getLogger("ferrosftp.sync")
+
+MANIFEST_NAME = ".ferrosftp-sync.json"
+# The transfer engine's temp files end with this (".<name>.<pid>-<n>.ferrosftp-part").
+TEMP_SUFFIX = ".ferrosftp-part"
+_WHOLE_CACHE = ("*", "/", ".", "")
+
+
+# --------------------------------------------------------------------------
+# host keys
+# --------------------------------------------------------------------------
+
+
+class UnknownHostKeyError(SSHException):
+    """The server's host key is in no known_hosts file (and new keys are not
+    accepted)."""
+
+    def __init__(self, hostname, key):
+        fp = ""
+        try:
+            fp = key.fingerprint  # "SHA256:..." when the key class has it
+        except Exception:  # noqa: BLE001
+            pass
+        msg = "host key for {} is not known ({} {}); add it to known_hosts or accept it explicitly".format(
+            hostname, key.get_name(), fp
+        ).replace(" )", ")")
+        SSHException.__init__(self, msg)
+        self.hostname = hostname
+        self.key = key
+
+
+class RejectUnknownHostKeyPolicy(MissingHostKeyPolicy):
+    """Refuse unknown hosts with :class:`UnknownHostKeyError` (like ssh's
+    ``StrictHostKeyChecking=yes``)."""
+
+    def missing_host_key(self, client, hostname, key):
+        raise UnknownHostKeyError(hostname, key)
+
+
+class AcceptNewHostKeyPolicy(MissingHostKeyPolicy):
+    """Accept a key for a host that has none on record and append it to
+    ``path`` (ssh's ``StrictHostKeyChecking=accept-new``).  A *changed* key
+    is still refused (the client raises BadHostKeyException before asking a
+    policy)."""
+
+    def __init__(self, path: Optional[str] = None):
+        self.path = path
+        self._lock = threading.Lock()
+
+    def missing_host_key(self, client, hostname, key):
+        client.get_host_keys().add(hostname, key.get_name(), key)
+        if not self.path:
+            return
+        with self._lock:
+            try:
+                d = os.path.dirname(os.path.abspath(self.path))
+                if not os.path.isdir(d):
+                    os.makedirs(d, mode=0o700, exist_ok=True)
+                line = "{} {} {}\n".format(hostname, key.get_name(), key.get_base64())
+                # don't append the same line twice (parallel sessions)
+                try:
+                    with open(self.path, "r") as f:
+                        if line in f.read():
+                            return
+                except OSError:
+                    pass
+                with open(self.path, "a") as f:
+                    f.write(line)
+                log.info("Permanently added %s key for %s to %s", key.get_name(), hostname, self.path)
+            except OSError as e:
+                log.warning("could not record host key in %s: %s", self.path, e)
+
+
+def _as_list(value) -> List[str]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return [os.fspath(value)]
+    return [os.fspath(v) for v in value]
+
+
+def open_ssh_client(
+    hostname: str,
+    port: int = 22,
+    username: Optional[str] = None,
+    *,
+    key_filenames=None,
+    password: Optional[str] = None,
+    passphrase: Optional[str] = None,
+    known_hosts=None,
+    accept_new_host_key: bool = False,
+    allow_agent: bool = True,
+    look_for_keys: bool = True,
+    timeout: Optional[float] = 30.0,
+) -> SSHClient:
+    """A connected, host-key-verified :class:`SSHClient` (shared by the sync
+    agent and the command-line tool).
+
+    ``known_hosts``: a path or a list of paths (missing files are skipped);
+    None means ``~/.ssh/known_hosts``.  New keys are appended to the first one
+    when ``accept_new_host_key``.  Raises what ``SSHClient.connect`` raises,
+    and :class:`UnknownHostKeyError` for an unknown host."""
+    files = _as_list(known_hosts) or [os.path.expanduser("~/.ssh/known_hosts")]
+    files = [os.path.expanduser(f) for f in files]
+    c = SSHClient()
+    for f in files:
+        if os.path.isfile(f):
+            c.load_system_host_keys(f)
+    if accept_new_host_key:
+        c.set_missing_host_key_policy(AcceptNewHostKeyPolicy(files[0]))
+    else:
+        c.set_missing_host_key_policy(RejectUnknownHostKeyPolicy())
+    c.connect(
+        hostname,
+        port=port,
+        username=username,
+        password=password,
+        key_filename=_as_list(key_filenames) or None,
+        passphrase=passphrase,
+        allow_agent=allow_agent,
+        look_for_keys=look_for_keys,
+        timeout=timeout,
+        banner_timeout=timeout,
+        auth_timeout=timeout,
+        channel_timeout=timeout,
+    )
+    return c
+
+
+# --------------------------------------------------------------------------
+# a small pool of SFTP sessions
+# --------------------------------------------------------------------------
+
+
+class _Session:
+    def __init__(self, client: Optional[SSHClient], sftp, owned: bool):
+        self.client = client
+        self.sftp = sftp
+        self.owned = owned
+
+    def usable(self) -> bool:
+        try:
+            native = getattr(self.sftp, "_sftp", None)
+            if native is not None and (native.closed or not native.is_usable()):
+                return False
+            t = self.client.get_transport() if self.client is not None else None
+            return t is None or t.is_active()
+        except Exception:  # noqa: BLE001
+            return False
+
+    def close(self):
+        if not self.owned:
+            return
+        for obj in (self.sftp, self.client):
+            try:
+                if obj is not None:
+                    obj.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def run_pool(tasks, work: Callable, open_session: Callable, workers: int, first_session=None) -> Dict:
+    """Run ``work(sftp, task)`` for every task over at most ``workers`` SFTP
+    sessions in parallel (``first_session``, an SFTPClient, is lent to the
+    first worker; the others open their own with ``open_session()`` ->
+    (SSHClient, SFTPClient)).
+
+    Returns ``{task: exception}`` for the tasks that failed (tasks must be
+    hashable).  A worker whose session broke opens a new one for its next
+    task; a worker that cannot connect gives up, and when none is left the
+    remaining tasks fail with the connection error."""
+    tasks = list(tasks)
+    failures: Dict = {}
+    if not tasks:
+        return failures
+    q: "queue.Queue" = queue.Queue()
+    for t in tasks:
+        q.put(t)
+    lock = threading.Lock()
+    n = max(1, min(int(workers or 1), len(tasks)))
+    state = {"alive": n, "last_error": None}
+
+    def fail(task, exc):
+        with lock:
+            failures[task] = exc
+
+    def worker(idx):
+        sess = _Session(None, first_session, owned=False) if (idx == 0 and first_session is not None) else None
+        try:
+            while True:
+                try:
+                    task = q.get_nowait()
+                except queue.Empty:
+                    return
+                if sess is None or not sess.usable():
+                    if sess is not None:
+                        sess.close()
+                        sess = None
+                    try:
+                        client, sftp = open_session()
+                        sess = _Session(client, sftp, owned=True)
+                    except BaseException as e:  # noqa: BLE001
+                        with lock:
+                            state["last_error"] = e
+                            state["alive"] -= 1
+                            last = state["alive"] == 0
+                        if last:
+                            fail(task, e)
+                            while True:
+                                try:
+                                    fail(q.get_nowait(), e)
+                                except queue.Empty:
+                                    break
+                        else:
+                            q.put(task)  # someone else will do it
+                        return
+                try:
+                    work(sess.sftp, task)
+                except BaseException as e:  # noqa: BLE001
+                    fail(task, e)
+                    if isinstance(e, KeyboardInterrupt):
+                        raise
+        finally:
+            if sess is not None:
+                sess.close()
+
+    if n == 1:
+        worker(0)
+    else:
+        threads = [threading.Thread(target=worker, args=(i,), name="ferrosftp-sync-%d" % i, daemon=True)
+                   for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    # tasks nobody could take (every worker died with the queue non-empty)
+    while True:
+        try:
+            t = q.get_nowait()
+        except queue.Empty:
+            break
+        fail(t, state["last_error"] or TransferError("no session available"))
+    return failures
+
+
+# --------------------------------------------------------------------------
+# paths and stats
+# --------------------------------------------------------------------------
+
+
+def _clean_rel(path) -> str:
+    """A cache-relative posix path; leading '/' stripped (sftpsyncer's rule);
+    '..' escaping the cache is refused."""
+    p = os.fsdecode(os.fspath(path)).replace(os.sep, "/")
+    p = posixpath.normpath(p.lstrip("/")) if p.strip("/") else "."
+    if p == ".." or p.startswith("../"):
+        raise ValueError("path escapes the cache root: {!r}".format(path))
+    return p
+
+
+def _is_temp_name(name: str) -> bool:
+    return name.endswith(TEMP_SUFFIX) or name == MANIFEST_NAME or (
+        name.startswith(MANIFEST_NAME) and name.endswith(".tmp"))
+
+
+def _remote_key(attrs):
+    if attrs is None:
+        return None
+    return (attrs.st_size, int(attrs.st_mtime) if attrs.st_mtime is not None else None)
+
+
+def _local_key(st):
+    if st is None:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _lstat_local(path):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return None
+    return st if stat.S_ISREG(st.st_mode) else None
+
+
+@dataclass
+class SyncStatus:
+    """What ``SyncAgent.status()`` returns.  Every field is a sorted list of
+    cache-relative paths; ``status["stale"]`` works too (dict-style)."""
+
+    local_only: List[str] = field(default_factory=list)   # not on the server
+    remote_only: List[str] = field(default_factory=list)  # not in the cache
+    changed: List[str] = field(default_factory=list)      # edited locally since the last sync
+    stale: List[str] = field(default_factory=list)        # changed on the server since the last sync
+    conflicts: List[str] = field(default_factory=list)    # both (or unknown history and different)
+    in_sync: List[str] = field(default_factory=list)
+
+    FIELDS = ("local_only", "remote_only", "changed", "stale", "conflicts", "in_sync")
+
+    def __getitem__(self, key):
+        if key not in self.FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def keys(self):
+        return list(self.FIELDS)
+
+    def as_dict(self) -> Dict[str, List[str]]:
+        return {k: list(getattr(self, k)) for k in self.FIELDS}
+
+    @property
+    def clean(self) -> bool:
+        return not any(getattr(self, k) for k in self.FIELDS if k != "in_sync")
+
+
+# --------------------------------------------------------------------------
+# upload queue
+# --------------------------------------------------------------------------
+
+
+class UploadQueue:
+    """sftpsyncer's upload queue: cache-relative paths waiting for ``push()``
+    (kept in order, without duplicates)."""
+
+    def __init__(self, local_root: str):
+        self.local_root = local_root
+        self._items: Dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def add(self, rel_file_path) -> None:
+        rel = _clean_rel(rel_file_path)
+        full = os.path.join(self.local_root, rel)
+        if not os.path.isfile(full):
+            if os.path.isdir(full):
+                raise LocalFileNotFound("{} is a directory (use add_dir)".format(full))
+            raise LocalFileNotFound("{} does not exist".format(full))
+        with self._lock:
+            self._items[rel] = None
+
+    def add_dir(self, rel_dir_path, file_callback: Optional[Callable[[str], object]] = None) -> None:
+        """Queue every file under a cache directory ("*", "/" or "." mean the
+        whole cache).  ``file_callback(rel_path)`` is called for each."""
+        rel = "." if rel_dir_path in _WHOLE_CACHE else _clean_rel(rel_dir_path)
+        top = os.path.join(self.local_root, rel) if rel != "." else self.local_root
+        if not os.path.isdir(top):
+            raise LocalFileNotFound("{} is not a directory".format(top))
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if _is_temp_name(name):
+                    continue
+                full = os.path.join(dirpath, name)
+                if not os.path.isfile(full):
+                    continue
+                r = os.path.relpath(full, self.local_root).replace(os.sep, "/")
+                with self._lock:
+                    self._items[r] = None
+                if file_callback is not None:
+                    file_callback(r)
+
+    def remove(self, rel_file_path) -> None:
+        with self._lock:
+            self._items.pop(_clean_rel(rel_file_path), None)
+
+    def clear_queue(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    clear = clear_queue
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, rel) -> bool:
+        try:
+            return _clean_rel(rel) in self._items
+        except ValueError:
+            return False
+
+    def __repr__(self):
+        return "<UploadQueue {} file(s)>".format(len(self))
+
+
+# --------------------------------------------------------------------------
+# the agent
+# --------------------------------------------------------------------------
+
+
+class SyncAgent:
+    """Keep a local cache of a remote SFTP tree (sftpsyncer's ``SyncAgent``).
+
+    Does not connect in the constructor.  ``host_port`` may be a string.
+    Authentication: ``key_path`` (any key type; ``passphrase`` for an
+    encrypted one), ``password``, else the ssh-agent and ``~/.ssh/id_*``
+    (``allow_agent`` / ``look_for_keys`` default to True only when neither a
+    key nor a password is given).  ``workers``: SSH sessions used in
+    parallel by ``push()`` and ``pull_dir()``.  ``timeout``: seconds for
+    connecting and for any single network operation.
+    ``fake_connection=True``: never touch the network (offline/test aid):
+    cached files open, queueing works, anything that needs the server raises
+    :class:`ConnectionError`.
+    """
+
+    manifest_name = MANIFEST_NAME
+
+    def __init__(
+        self,
+        hostname=None,
+        host_port=22,
+        username=None,
+        key_path=None,
+        local_root=None,
+        remote_root=None,
+        password=None,
+        known_hosts=None,
+        fake_connection=False,
+        workers=4,
+        passphrase=None,
+        accept_new_host_key=False,
+        timeout=30.0,
+        allow_agent=None,
+        look_for_keys=None,
+    ):
+        try:
+            port = int(host_port)
+        except (TypeError, ValueError):
+            raise ValueError("host_port must be an integer, not {!r}".format(host_port)) from None
+        if not 0 < port < 65536:
+            raise ValueError("host_port out of range: {}".format(port))
+        if local_root is None or not os.path.isdir(local_root):
+            raise LocalCacheDirNotFound("local cache directory not found: {}".format(local_root))
+        self.hostname = hostname
+        self.host_port = port
+        self.username = username
+        self.key_path = key_path
+        self.password = password
+        self.passphrase = passphrase
+        self.known_hosts = known_hosts
+        self.accept_new_host_key = accept_new_host_key
+        self.local_root = os.path.abspath(local_root)
+        self.remote_root = remote_root if remote_root not in (None, "") else "."
+        self.fake_connection = bool(fake_connection)
+        self.workers = max(1, int(workers))
+        self.timeout = timeout
+        no_creds = key_path is None and password is None
+        self.allow_agent = no_creds if allow_agent is None else bool(allow_agent)
+        self.look_for_keys = no_creds if look_for_keys is None else bool(look_for_keys)
+        self.upload_queue = UploadQueue(self.local_root)
+        self.transport = None
+        self.conn = None  # the main SFTPClient while connected
+        self._client = None
+        self._lock = threading.RLock()
+        self._manifest_lock = threading.RLock()
+        self._manifest = None
+
+    def __repr__(self):
+        return "<SyncAgent {}@{}:{} {} <-> {}>".format(
+            self.username, self.hostname, self.host_port, self.local_root, self.remote_root)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.disconnect()
+
+    # -- connection -----------------------------------------------------------
+
+    def _open_session(self):
+        """A new (SSHClient, SFTPClient); raises ConnectionError on any failure."""
+        if self.fake_connection:
+            raise ConnectionError("fake_connection=True: no server to talk to")
+        if not self.hostname:
+            raise ConnectionError("no hostname given")
+        try:
+            client = open_ssh_client(
+                self.hostname,
+                self.host_port,
+                self.username,
+                key_filenames=self.key_path,
+                password=self.password,
+                passphrase=self.passphrase,
+                known_hosts=self.known_hosts,
+                accept_new_host_key=self.accept_new_host_key,
+                allow_agent=self.allow_agent,
+                look_for_keys=self.look_for_keys,
+                timeout=self.timeout,
+            )
+        except Exception as e:  # noqa: BLE001 - sftpsyncer: any failure is a ConnectionError
+            raise ConnectionError("cannot connect to {}:{}: {}".format(
+                self.hostname, self.host_port, _describe(e))) from e
+        try:
+            sftp = client.open_sftp()
+            if self.timeout is not None:
+                sftp.get_channel().settimeout(self.timeout)
+        except Exception as e:  # noqa: BLE001
+            client.close()
+            raise ConnectionError("cannot start SFTP on {}:{}: {}".format(
+                self.hostname, self.host_port, _describe(e))) from e
+        return client, sftp
+
+    def _is_connected(self) -> bool:
+        return self.conn is not None and _Session(self._client, self.conn, False).usable()
+
+    def connect(self) -> None:
+        """Connect (no-op while connected; reconnects after a disconnect or a
+        dropped connection).  Raises :class:`ConnectionError`."""
+        with self._lock:
+            if self._is_connected():
+                return
+            self._drop()
+            self._client, self.conn = self._open_session()
+            self.transport = self._client.get_transport()
+
+    def _drop(self):
+        for obj in (self.conn, self._client):
+            try:
+                if obj is not None:
+                    obj.close()
+            except Exception as e:  # noqa: BLE001
+                log.debug("close failed: %s", e)
+        self.conn = None
+        self._client = None
+        self.transport = None
+
+    def disconnect(self) -> None:
+        """Close the connection (errors are logged, not raised); ``connect()``
+        works again afterwards."""
+        with self._lock:
+            self._drop()
+
+    def _sftp(self):
+        self.connect()
+        return self.conn
+
+    # -- paths ------------------------------------------------------------------
+
+    def local_path(self, rel) -> str:
+        rel = _clean_rel(rel)
+        return self.local_root if rel == "." else os.path.join(self.local_root, *rel.split("/"))
+
+    def remote_path(self, rel) -> str:
+        rel = _clean_rel(rel)
+        return self.remote_root if rel == "." else posixpath.join(self.remote_root, rel)
+
+    # -- manifest -----------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> str:
+        return os.path.join(self.local_root, MANIFEST_NAME)
+
+    def _identity(self) -> str:
+        return "{}@{}:{}:{}".format(self.username or "", self.hostname or "", self.host_port, self.remote_root)
+
+    def _load_manifest(self) -> Dict[str, dict]:
+        with self._manifest_lock:
+            if self._manifest is not None:
+                return self._manifest
+            files: Dict[str, dict] = {}
+            try:
+                with open(self.manifest_path, "r", encoding="utf-8") as f:
+                    data = json.load(f)
+                if data.get("remote") == self._identity() and isinstance(data.get("files"), dict):
+                    files = data["files"]
+                else:
+                    log.warning("%s describes another remote (%s); starting afresh",
+                                self.manifest_path, data.get("remote"))
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, AttributeError) as e:
+                # unreadable: no history, so every difference counts as a conflict (safe side)
+                log.warning("ignoring unreadable manifest %s: %s", self.manifest_path, e)
+            self._manifest = files
+            return files
+
+    def _save_manifest(self) -> None:
+        with self._manifest_lock:
+            files = self._load_manifest()
+            data = {"version": 1, "remote": self._identity(), "files": files}
+            fd, tmp = tempfile.mkstemp(prefix=MANIFEST_NAME + ".", suffix=".tmp", dir=self.local_root)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(data, f, indent=1, sort_keys=True)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.manifest_path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+
+    def _record(self, rel, remote_attrs, local_st) -> None:
+        with self._manifest_lock:
+            files = self._load_manifest()
+            rk, lk = _remote_key(remote_attrs), _local_key(local_st)
+            files[rel] = {"remote_size": rk[0], "remote_mtime": rk[1],
+                          "local_size": lk[0], "local_mtime_ns": lk[1]}
+
+    def _entry(self, rel):
+        with self._manifest_lock:
+            return self._load_manifest().get(rel)
+
+    # -- classification -----------------------------------------------------------
+
+    def _classify(self, rel, lst, rattrs) -> str:
+        """One of local_only, remote_only, changed, stale, conflicts, in_sync
+        (or "absent")."""
+        m = self._entry(rel)
+        if lst is None and rattrs is None:
+            return "absent"
+        if rattrs is None:
+            return "local_only"
+        if lst is None:
+            return "remote_only"
+        lk, rk = _local_key(lst), _remote_key(rattrs)
+        if m is None:
+            # no history: equal size and mtime (seconds) count as in sync
+            if lk[0] == rk[0] and rk[1] is not None and int(lst.st_mtime) == rk[1]:
+                return "in_sync"
+            return "conflicts"
+        lchanged = lk != (m.get("local_size"), m.get("local_mtime_ns"))
+        rchanged = rk != (m.get("remote_size"), m.get("remote_mtime"))
+        if lchanged and rchanged:
+            return "conflicts"
+        if lchanged:
+            return "changed"
+        if rchanged:
+            return "stale"
+        return "in_sync"
+
+    def _walk_local(self, rel_dir=".") -> Dict[str, os.stat_result]:
+        out = {}
+        top = self.local_path(rel_dir)
+        if os.path.isfile(top):
+            st = _lstat_local(top)
+            if st is not None:
+                out[_clean_rel(rel_dir)] = st
+            return out
+        for dirpath, dirnames, filenames in os.walk(top):
+            for name in filenames:
+                if _is_temp_name(name):
+                    continue
+                full = os.path.join(dirpath, name)
+                st = _lstat_local(full)
+                if st is not None:
+                    out[os.path.relpath(full, self.local_root).replace(os.sep, "/")] = st
+        return out
+
+    def _walk_remote(self, sftp, rel_dir=".") -> Dict[str, object]:
+        """{rel: SFTPAttributes} of the regular files under rel_dir (symlinks
+        to files are followed, symlinked dirs are not descended)."""
+        out = {}
+        base = _clean_rel(rel_dir)
+        try:
+            top = sftp.stat(self.remote_path(base))
+        except FileNotFoundError:
+            return out
+        if not stat.S_ISDIR(top.st_mode or 0):
+            if stat.S_ISREG(top.st_mode or 0):
+                out[base] = top
+            return out
+        pending = [base]
+        while pending:
+            d = pending.pop()
+            try:
+                entries = sftp.listdir_attr(self.remote_path(d))
+            except FileNotFoundError:
+                continue
+            for a in entries:
+                name = a.filename
+                if name in (".", "..") or _is_temp_name(name):
+                    continue
+                rel = name if d == "." else d + "/" + name
+                mode = a.st_mode or 0
+                if stat.S_ISLNK(mode):
+                    try:
+                        a2 = sftp.stat(self.remote_path(rel))
+                    except OSError:
+                        continue
+                    if stat.S_ISREG(a2.st_mode or 0):
+                        a2.filename = name
+                        out[rel] = a2
+                elif stat.S_ISDIR(mode):
+                    pending.append(rel)
+                elif stat.S_ISREG(mode):
+                    out[rel] = a
+        return out
+
+    def _remote_stat(self, sftp, rel):
+        try:
+            a = sftp.stat(self.remote_path(rel))
+        except FileNotFoundError:
+            return None
+        if stat.S_ISDIR(a.st_mode or 0):
+            raise IsADirectoryError(errno.EISDIR, "is a directory on the server", self.remote_path(rel))
+        return a
+
+    def status(self, rel_dir=".") -> SyncStatus:
+        """Compare the cache, the server and the manifest (connects)."""
+        sftp = self._sftp()
+        local = self._walk_local(rel_dir)
+        remote = self._walk_remote(sftp, rel_dir)
+        base = _clean_rel(rel_dir)
+        tracked = [r for r in self._load_manifest() if base == "." or r == base or r.startswith(base + "/")]
+        st = SyncStatus()
+        for rel in sorted(set(local) | set(remote) | set(tracked)):
+            kind = self._classify(rel, local.get(rel), remote.get(rel))
+            if kind != "absent":
+                getattr(st, kind).append(rel)
+        return st
+
+    # -- reading --------------------------------------------------------------------
+
+    def open(self, path, mode="rb", *args, **kwargs):
+        """A local file object for ``path`` (relative to both roots).  A cached
+        copy is returned without connecting; otherwise the file is downloaded
+        into the cache first.  Write modes ("w", "x") just open the local
+        file (queue it with ``add()`` to upload it).
+
+        Raises :class:`FileNotFound` if neither side has it,
+        :class:`ConnectionError` if it is not cached and the server is
+        unreachable, :class:`TransferError` if the download fails."""
+        rel = _clean_rel(path)
+        local = self.local_path(rel)
+        if any(c in mode for c in "wx"):
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            return open(local, mode, *args, **kwargs)
+        if not os.path.isfile(local):
+            self.fetch(rel)
+        return open(local, mode, *args, **kwargs)
+
+    def fetch(self, path) -> str:
+        """Download ``path`` into the cache (replacing the cached copy only if
+        it was not edited locally since the last sync); returns the local path."""
+        rel = _clean_rel(path)
+        sftp = self._sftp()
+        try:
+            rattrs = self._remote_stat(sftp, rel)
+        except OSError as e:
+            raise TransferError("cannot stat {}: {}".format(self.remote_path(rel), _describe(e))) from e
+        if rattrs is None:
+            raise FileNotFound("{} is neither in the cache nor on the server".format(rel))
+        try:
+            self._download(sftp, rel, rattrs, expect_local=_local_key(_lstat_local(self.local_path(rel))))
+        finally:
+            self._save_manifest()
+        return self.local_path(rel)
+
+    def _download(self, sftp, rel, rattrs, expect_local, callback=None) -> None:
+        """Get rel into the cache atomically; expect_local is the local key the
+        caller saw (None: no file), re-checked right before the final rename
+        so a local edit made meanwhile is never overwritten."""
+        local = self.local_path(rel)
+        parent = os.path.dirname(local)
+        created = []
+        d = parent
+        while not os.path.isdir(d):
+            created.append(d)
+            d = os.path.dirname(d)
+        os.makedirs(parent, exist_ok=True)
+        tmp = os.path.join(parent, ".{}.{}-{}{}".format(
+            os.path.basename(local), os.getpid(), threading.get_ident(), TEMP_SUFFIX))
+        cb = (lambda done, total: callback(rel, done, total)) if callback is not None else None
+        ok = False
+        try:
+            remote = self.remote_path(rel)
+            for _attempt in range(3):
+                sftp.get(remote, tmp, callback=cb)
+                after = sftp.stat(remote)
+                if _remote_key(after) == _remote_key(rattrs):
+                    break
+                rattrs = after  # changed while we read it: read it again
+            else:
+                raise TransferError("{} keeps changing on the server".format(remote))
+            size = os.stat(tmp).st_size
+            if size != rattrs.st_size:
+                raise TransferError("size mismatch for {}: got {} bytes, server has {}".format(
+                    remote, size, rattrs.st_size))
+            if rattrs.st_mtime is not None:
+                os.utime(tmp, (rattrs.st_atime or rattrs.st_mtime, rattrs.st_mtime))
+            if _local_key(_lstat_local(local)) != expect_local:
+                raise SyncConflict([rel], "{} changed locally during the download; kept the local copy".format(rel))
+            os.replace(tmp, local)
+            ok = True
+            self._record(rel, rattrs, os.stat(local))
+        finally:
+            if not ok:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                for d in created:  # directories made only for this file
+                    try:
+                        os.rmdir(d)
+                    except OSError:
+                        break
+
+    # -- pulling --------------------------------------------------------------------
+
+    def pull(self, path=None, force=False, callback=None) -> List[str]:
+        """Refresh cached files that changed on the server since the last sync
+        (only those not edited locally; ``force=True`` lets the server's copy
+        win).  ``path``: one file or directory (default: every cached file).
+        A file not cached yet is downloaded when named explicitly.
+        Raises :class:`SyncConflict` (nothing downloaded) when some file
+        changed on both sides.  Returns the refreshed paths."""
+        sftp = self._sftp()
+        if path is not None:
+            rel = _clean_rel(path)
+            try:
+                a = sftp.stat(self.remote_path(rel))
+            except FileNotFoundError:
+                a = None
+            if a is not None and stat.S_ISDIR(a.st_mode or 0):
+                return self.pull_dir(rel, force=force, callback=callback)
+            if a is None and _lstat_local(self.local_path(rel)) is None:
+                raise FileNotFound("{} is neither in the cache nor on the server".format(rel))
+            local = {rel: _lstat_local(self.local_path(rel))} if _lstat_local(self.local_path(rel)) else {}
+            remote = {rel: a} if a is not None else {}
+            return self._pull_plan(sftp, local, remote, force, callback, fetch_new=True)
+        local = self._walk_local(".")
+        remote = {}
+        for rel in local:
+            try:
+                a = self._remote_stat(sftp, rel)
+            except IsADirectoryError:
+                continue
+            if a is not None:
+                remote[rel] = a
+        return self._pull_plan(sftp, local, remote, force, callback, fetch_new=False)
+
+    def pull_dir(self, rel_path=".", force=False, callback=None) -> List[str]:
+        """Download a remote directory tree into the cache ("*", "/", "." =
+        everything); files already cached and unchanged are skipped, local
+        edits are kept, so it can be re-run.  Raises :class:`SyncConflict`
+        (nothing downloaded) if some file changed on both sides."""
+        rel = "." if rel_path in _WHOLE_CACHE else _clean_rel(rel_path)
+        sftp = self._sftp()
+        remote = self._walk_remote(sftp, rel)
+        local = self._walk_local(rel)
+        if rel != "." and not remote:
+            try:
+                sftp.stat(self.remote_path(rel))
+            except FileNotFoundError:
+                raise FileNotFound("{} does not exist on the server".format(self.remote_path(rel))) from None
+        return self._pull_plan(sftp, local, remote, force, callback, fetch_new=True)
+
+    def _pull_plan(self, sftp, local, remote, force, callback, fetch_new) -> List[str]:
+        todo, conflicts = [], []
+        for rel in sorted(remote):
+            lst = local.get(rel)
+            kind = self._classify(rel, lst, remote[rel])
+            if kind == "remote_only" and fetch_new:
+                todo.append(rel)
+            elif kind == "stale":
+                todo.append(rel)
+            elif kind == "conflicts":
+                (todo if force else conflicts).append(rel)
+            elif kind == "in_sync" and self._entry(rel) is None:
+                self._record(rel, remote[rel], lst)  # adopt: same size and mtime
+        if conflicts:
+            self._save_manifest()
+            raise SyncConflict(conflicts)
+        expect = {rel: _local_key(local.get(rel)) for rel in todo}
+
+        def work(s, rel):
+            self._download(s, rel, remote[rel], expect[rel], callback)
+
+        try:
+            failures = run_pool(todo, work, self._open_session, self.workers, first_session=sftp)
+        finally:
+            self._save_manifest()
+        if failures:
+            _raise_failures(failures, "download")
+        return todo
+
+    # -- pushing ----------------------------------------------------------------------
+
+    def add(self, path) -> None:
+        """Queue a cached file for upload (``upload_queue.add``)."""
+        self.upload_queue.add(path)
+
+    def add_dir(self, path=".", file_callback=None) -> None:
+        self.upload_queue.add_dir(path, file_callback)
+
+    def mkdir_p(self, remote_path) -> None:
+        """Create a remote directory and its parents (paths as given: absolute,
+        or relative to the login directory; no session cwd is changed)."""
+        self._mkdir_p(self._sftp(), remote_path, set())
+
+    def is_remote_dir(self, path) -> bool:
+        try:
+            return stat.S_ISDIR(self._sftp().stat(path).st_mode or 0)
+        except OSError:
+            return False
+
+    @staticmethod
+    def _mkdir_p(sftp, remote_path, known: set) -> None:
+        path = posixpath.normpath(remote_path) if remote_path else ""
+        if path in ("", "."):
+            if remote_path in (None, ""):
+                raise RemoteDirNotCreated("You must specify a path")
+            return
+        missing = []
+        p = path
+        while p not in ("", "/", ".") and p not in known:
+            try:
+                a = sftp.stat(p)
+            except FileNotFoundError:
+                missing.append(p)
+                p = posixpath.dirname(p)
+                continue
+            except OSError as e:
+                raise RemoteDirNotCreated("cannot create {}: {}".format(path, _describe(e))) from e
+            if not stat.S_ISDIR(a.st_mode or 0):
+                raise RemoteDirNotCreated("cannot create {}: {} is not a directory".format(path, p))
+            break
+        for d in reversed(missing):
+            try:
+                sftp.mkdir(d)
+            except OSError as e:
+                try:  # someone else made it meanwhile?
+                    ok = stat.S_ISDIR(sftp.stat(d).st_mode or 0)
+                except OSError:
+                    ok = False
+                if not ok:
+                    raise RemoteDirNotCreated("cannot create {}: {}".format(d, _describe(e))) from e
+        p = path
+        while p not in ("", "/", "."):
+            known.add(p)
+            p = posixpath.dirname(p)
+
+    def push(self, force=False, callback=None) -> List[str]:
+        """Upload every queued file (concurrently, each to a temp name then
+        posix-renamed into place, size-checked, mtime preserved) and dequeue it.
+
+        Checked first, before anything is uploaded: every queued file must
+        still exist (:class:`LocalFileNotFound`), and no remote file may have
+        changed since the last sync (:class:`SyncConflict` listing them, unless
+        ``force=True``).  Files that then fail to upload stay queued and
+        :class:`TransferError` lists them (``.failures``: path -> reason).
+        ``callback(rel_path, bytes_so_far, total)`` reports progress.
+        Returns the uploaded paths."""
+        files = list(self.upload_queue)
+        if not files:
+            return []
+        missing = [r for r in files if not os.path.isfile(self.local_path(r))]
+        if missing:
+            raise LocalFileNotFound("queued file(s) no longer in the cache: {}".format(", ".join(missing)))
+        sftp = self._sftp()
+
+        # remote state of every queued file, one listing per directory
+        by_dir: Dict[str, List[str]] = {}
+        for rel in files:
+            by_dir.setdefault(posixpath.dirname(rel), []).append(rel)
+        before: Dict[str, object] = {}
+        for d, rels in by_dir.items():
+            try:
+                listing = {a.filename: a for a in sftp.listdir_attr(self.remote_path(d or "."))}
+            except FileNotFoundError:
+                listing = {}
+            except OSError as e:
+                raise TransferError("cannot list {}: {}".format(self.remote_path(d or "."), _describe(e)),
+                                    ) from e
+            for rel in rels:
+                a = listing.get(posixpath.basename(rel))
+                if a is not None and stat.S_ISLNK(a.st_mode or 0):
+                    a = sftp.stat(self.remote_path(rel))
+                before[rel] = a
+        conflicts = []
+        for rel in files:
+            a = before[rel]
+            if a is None:
+                continue
+            if stat.S_ISDIR(a.st_mode or 0):
+                conflicts.append(rel)
+                continue
+            m = self._entry(rel)
+            if m is not None:
+                if _remote_key(a) != (m.get("remote_size"), m.get("remote_mtime")):
+                    conflicts.append(rel)
+            else:
+                lst = os.stat(self.local_path(rel))
+                if (lst.st_size, int(lst.st_mtime)) != _remote_key(a):
+                    conflicts.append(rel)
+        if conflicts and not force:
+            raise SyncConflict(conflicts)
+
+        # remote directories, created once each from the main session
+        known: set = set()
+        dir_errors: Dict[str, BaseException] = {}
+        for d in sorted(by_dir, key=lambda x: (x.count("/"), x)):
+            try:
+                self._mkdir_p(sftp, self.remote_path(d or "."), known)
+            except RemoteDirNotCreated as e:
+                dir_errors[d] = e
+        failures: Dict[str, BaseException] = {}
+        todo = []
+        for rel in files:
+            d = posixpath.dirname(rel)
+            if d in dir_errors:
+                failures[rel] = dir_errors[d]
+            else:
+                todo.append(rel)
+
+        def work(s, rel):
+            self._upload(s, rel, before[rel], force, callback)
+
+        try:
+            failures.update(run_pool(todo, work, self._open_session, self.workers, first_session=sftp))
+        finally:
+            self._save_manifest()
+        done = [r for r in files if r not in failures]
+        for rel in done:
+            self.upload_queue.remove(rel)
+        if failures:
+            _raise_failures(failures, "upload")
+        return done
+
+    def _upload(self, sftp, rel, expected_remote, force, callback) -> None:
+        local = self.local_path(rel)
+        remote = self.remote_path(rel)
+        if not force:
+            # last-moment check: the server's copy must still be what we checked
+            try:
+                now = sftp.stat(remote)
+            except FileNotFoundError:
+                now = None
+            if _remote_key(now) != _remote_key(expected_remote):
+                raise SyncConflict([rel], "{} changed on the server during the push".format(rel))
+        pre = os.stat(local)
+        cb = (lambda done, total: callback(rel, done, total)) if callback is not None else None
+        sftp.put(local, remote, callback=cb, confirm=True, atomic=True)
+        try:
+            sftp.utime(remote, (pre.st_atime, pre.st_mtime))
+        except OSError as e:
+            log.debug("cannot set mtime of %s: %s", remote, e)
+        after = sftp.stat(remote)
+        post = os.stat(local)
+        if after.st_size != pre.st_size:
+            raise TransferError("size mismatch for {}: server has {} bytes, local file {}".format(
+                remote, after.st_size, pre.st_size))
+        # record what the server now holds against the local state we sent
+        self._record(rel, after, pre)
+        if _local_key(post) != _local_key(pre):
+            raise TransferError("{} changed locally during the upload; push it again".format(rel))
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, socket.gaierror):
+        return "name resolution failed ({})".format(e.strerror or e)
+    if isinstance(e, socket.timeout):
+        return "timed out"
+    text = str(e) or type(e).__name__
+    if isinstance(e, OSError) and getattr(e, "filename", None) and str(e.filename) not in text:
+        text = "{}: {}".format(text, e.filename)
+    return text
+
+
+def _raise_failures(failures: Dict[str, BaseException], what: str):
+    if all(isinstance(e, SyncConflict) for e in failures.values()):
+        raise SyncConflict(sorted(failures))
+    names = sorted(failures)
+    detail = "; ".join("{}: {}".format(n, _describe(failures[n])) for n in names[:10])
+    if len(names) > 10:
+        detail += "; ... ({} more)".format(len(names) - 10)
+    err = TransferError("{} failed for {} file(s): {}".format(what, len(names), detail))
+    err.paths = names
+    err.failures = {n: failures[n] for n in names}
+    first = failures[names[0]]
+    raise err from first
