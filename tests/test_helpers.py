@@ -221,8 +221,8 @@ def test_log_to_file(tmp_path):
         logging.getLogger("ferrosftp.session").info("hello from rust")
         util.log_to_file(str(tmp_path / "other.log"))  # already set up: no-op
         for lg in loggers:
-            for h in lg.handlers:
-                h.flush()
+            for handler in lg.handlers:
+                handler.flush()
         lines = path.read_text().splitlines()
         assert len(lines) == 2
         assert lines[0].startswith("DEB [")
@@ -234,9 +234,9 @@ def test_log_to_file(tmp_path):
         assert loggers[0].handlers[0]._ferrosftp_log_to_file
     finally:
         for lg, (handlers, level) in zip(loggers, saved):
-            for h in lg.handlers:
-                if h not in handlers:
-                    h.close()
+            for handler in lg.handlers:
+                if handler not in handlers:
+                    handler.close()
             lg.handlers = handlers
             lg.setLevel(level)
 

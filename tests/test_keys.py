@@ -60,18 +60,55 @@ def _keygen_info(pub_path, hash_name):
     return int(bits), fingerprint
 
 
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory):
-    d = tmp_path_factory.mktemp("keys")
-    info = {}
-    for name, (args, cls, encrypted) in SPECS.items():
-        path = str(d / name)
+def _p521_scalar_length(path):
+    """Byte length of the private scalar (an mpint) in an unencrypted
+    OpenSSH-format ecdsa-sha2-nistp521 key file."""
+
+    def read_string(buf, off):
+        n = int.from_bytes(buf[off : off + 4], "big")
+        return buf[off + 4 : off + 4 + n], off + 4 + n
+
+    lines = open(path, "rb").read().splitlines()
+    raw = base64.b64decode(b"".join(lines[1:-1]))
+    off = len(b"openssh-key-v1\0")
+    for _ in range(3):  # cipher, kdf, kdf options
+        _, off = read_string(raw, off)
+    off += 4  # number of keys
+    _, off = read_string(raw, off)  # public key
+    private, _ = read_string(raw, off)
+    pos = 8  # two check ints
+    for _ in range(3):  # key type, curve, public point
+        _, pos = read_string(private, pos)
+    scalar, _ = read_string(private, pos)
+    return len(scalar)
+
+
+def _generate(path, name, args, encrypted, p521_scalar_len=None):
+    while True:
+        if os.path.exists(path):
+            os.remove(path)
+            os.remove(path + ".pub")
         subprocess.run(
             ["ssh-keygen", "-q", "-C", "comment-" + name, "-f", path,
              "-N", PASSPHRASE if encrypted else "", *args],
             check=True,
             stdin=subprocess.DEVNULL,
         )
+        if p521_scalar_len is None or _p521_scalar_length(path) == p521_scalar_len:
+            return
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    d = tmp_path_factory.mktemp("keys")
+    info = {}
+    for name, (args, cls, encrypted) in SPECS.items():
+        path = str(d / name)
+        # A P-521 scalar below 2**512 is stored in 65 bytes, which the Rust
+        # core currently rejects (see test_p521_short_scalar); use a key
+        # with a full-length scalar here so these tests are deterministic.
+        _generate(path, name, args, encrypted,
+                  p521_scalar_len=66 if name == "ecdsa521" else None)
         with open(path + ".pub") as f:
             key_type, b64 = f.read().split()[:2]
         bits, sha256 = _keygen_info(path + ".pub", "sha256")
@@ -130,6 +167,21 @@ def test_from_private_key_text_and_binary(keys, name):
     d = k["cls"](filename=k["path"])
     assert a == b == c == d
     assert a.get_base64() == k["b64"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Rust core bug: ssh-key 0.6 rejects OpenSSH P-521 keys whose "
+    "private scalar is stored in 65 bytes ('length invalid'; about 1 key in "
+    "4 made by ssh-keygen). Remove this mark once the core accepts them.",
+)
+def test_p521_short_scalar(tmp_path):
+    path = str(tmp_path / "p521")
+    _generate(path, "p521", ["-t", "ecdsa", "-b", "521"], False,
+              p521_scalar_len=65)
+    key = ECDSAKey.from_private_key_file(path)
+    assert key.get_base64() == open(path + ".pub").read().split()[1]
+    assert key.get_bits() == 521
 
 
 def test_algorithm_names(keys):
@@ -307,6 +359,12 @@ def test_from_path_loads_certificate(keys, tmp_path):
     with pytest.raises(ValueError):
         RSAKey.from_private_key_file(keys["rsa"]["path"]).load_certificate(
             user + "-cert.pub")
+    # a certificate blob given as public key data: the embedded key is used
+    cert_type, cert_b64 = open(user + "-cert.pub").read().split()[:2]
+    from_cert = Ed25519Key(data=base64.b64decode(cert_b64))
+    assert from_cert == key and from_cert.get_base64() == keys["ed25519"]["b64"]
+    assert from_cert.public_blob.key_type == cert_type
+    assert type(pk._from_blob(base64.b64decode(cert_b64))) is Ed25519Key
 
 
 def test_from_type_string_and_unknown_type(keys):

@@ -141,6 +141,30 @@ def _parse_public_blob(blob):
     return key_type, bits
 
 
+_PLAIN_FIELD_COUNT = {"ssh-rsa": 2, "ssh-ed25519": 1, "ssh-dss": 4}
+for _t in _ECDSA_CURVES:
+    _PLAIN_FIELD_COUNT[_t] = 2
+
+
+def _cert_to_plain_blob(blob):
+    """The plain public key blob embedded in an OpenSSH certificate blob
+    (``<type>-cert-v01@openssh.com``: type, nonce, key fields, ...)."""
+    cert_type = _blob_type(blob)
+    plain_type = _plain_type(cert_type)
+    count = _PLAIN_FIELD_COUNT.get(plain_type)
+    if count is None:
+        raise SSHException("Unsupported certificate type: {}".format(cert_type))
+    _, off = _read_string(blob, 0)
+    _nonce, off = _read_string(blob, off)
+    fields = []
+    for _ in range(count):
+        value, off = _read_string(blob, off)
+        fields.append(value)
+    return b"".join(
+        _pack_string(x) for x in [plain_type.encode("ascii")] + fields
+    )
+
+
 def _to_passphrase(password):
     if password is None:
         return None
@@ -273,6 +297,12 @@ class PKey:
         if data is None:
             raise SSHException("Key object may not be empty")
         blob = bytes(data)
+        cert = None
+        if _blob_type(blob).endswith(_CERT_SUFFIX):
+            # a certificate: the key is the one embedded in it (paramiko
+            # keeps the certificate as ``public_blob``)
+            cert = PublicBlob(_blob_type(blob), blob)
+            blob = _cert_to_plain_blob(blob)
         key_type, bits = _parse_public_blob(blob)
         if not self._accepts(key_type):
             raise SSHException(
@@ -283,6 +313,8 @@ class PKey:
         self._key_type = key_type
         self._blob = blob
         self._bits = bits
+        if cert is not None:
+            self.public_blob = cert
 
     def _load_private(self, data, password):
         passphrase = _to_passphrase(password)

@@ -9,7 +9,6 @@ import binascii
 import errno
 import hmac
 import logging
-import struct
 import sys
 import threading
 import traceback
@@ -151,10 +150,13 @@ def retry_on_signal(function):
 
 
 def constant_time_bytes_eq(a, b):
-    """Compare two byte strings without leaking where they differ."""
-    return hmac.compare_digest(bytes(a), bytes(b)) if (
-        isinstance(a, (bytes, bytearray)) and isinstance(b, (bytes, bytearray))
-    ) else hmac.compare_digest(str(a).encode(), str(b).encode())
+    """Compare two byte strings (or strs) without leaking where they
+    differ."""
+    if isinstance(a, str):
+        a = a.encode("utf-8")
+    if isinstance(b, str):
+        b = b.encode("utf-8")
+    return hmac.compare_digest(bytes(a), bytes(b))
 
 
 def clamp_value(minimum, val, maximum):
@@ -233,7 +235,3 @@ class ClosingContextManager:
 
     def __exit__(self, type, value, traceback):
         self.close()
-
-
-def _struct_pack_u32(n):
-    return struct.pack(">I", n)
