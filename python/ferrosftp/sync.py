@@ -71,6 +71,9 @@ MANIFEST_NAME = ".ferrosftp-sync.json"
 # The transfer engine's temp files end with this (".<name>.<pid>-<n>.ferrosftp-part").
 TEMP_SUFFIX = ".ferrosftp-part"
 _WHOLE_CACHE = ("*", "/", ".", "")
+# a session that raised one of these is not reused
+_CONN_ERRORS = (SSHException, EOFError, socket.timeout, TimeoutError, ConnectionResetError,
+                ConnectionAbortedError, BrokenPipeError)
 
 
 # --------------------------------------------------------------------------
@@ -287,6 +290,9 @@ def run_pool(tasks, work: Callable, open_session: Callable, workers: int, first_
                     fail(task, e)
                     if isinstance(e, KeyboardInterrupt):
                         raise
+                    if isinstance(e, _CONN_ERRORS):
+                        sess.close()  # (a lent session is only let go)
+                        sess = None
         finally:
             if sess is not None:
                 sess.close()
@@ -771,9 +777,8 @@ class SyncAgent:
 
     def status(self, rel_dir=".") -> SyncStatus:
         """Compare the cache, the server and the manifest (connects)."""
-        sftp = self._sftp()
+        remote = self._remote_phase("status", lambda sftp: self._walk_remote(sftp, rel_dir))
         local = self._walk_local(rel_dir)
-        remote = self._walk_remote(sftp, rel_dir)
         base = _clean_rel(rel_dir)
         tracked = [r for r in self._load_manifest() if base == "." or r == base or r.startswith(base + "/")]
         st = SyncStatus()
@@ -807,15 +812,23 @@ class SyncAgent:
         """Download ``path`` into the cache (replacing the cached copy only if
         it was not edited locally since the last sync); returns the local path."""
         rel = _clean_rel(path)
-        sftp = self._sftp()
         try:
-            rattrs = self._remote_stat(sftp, rel)
+            rattrs = self._remote_phase("download", lambda sftp: self._remote_stat(sftp, rel))
         except OSError as e:
+            if isinstance(e, (TransferError, ConnectionError)):
+                raise
             raise TransferError("cannot stat {}: {}".format(self.remote_path(rel), _describe(e))) from e
         if rattrs is None:
             raise FileNotFound("{} is neither in the cache nor on the server".format(rel))
         try:
-            self._download(sftp, rel, rattrs, expect_local=_local_key(_lstat_local(self.local_path(rel))))
+            self._download(self.conn, rel, rattrs, expect_local=_local_key(_lstat_local(self.local_path(rel))))
+        except (TransferError, SyncConflict):
+            raise
+        except FileNotFoundError as e:  # deleted on the server meanwhile
+            raise FileNotFound("{} is neither in the cache nor on the server".format(rel)) from e
+        except (OSError, SSHException) as e:
+            raise TransferError("download of {} failed: {}".format(
+                self.remote_path(rel), _describe(e))) from e
         finally:
             self._save_manifest()
         return self.local_path(rel)
@@ -878,30 +891,29 @@ class SyncAgent:
         A file not cached yet is downloaded when named explicitly.
         Raises :class:`SyncConflict` (nothing downloaded) when some file
         changed on both sides.  Returns the refreshed paths."""
-        sftp = self._sftp()
         if path is not None:
             rel = _clean_rel(path)
-            try:
-                a = sftp.stat(self.remote_path(rel))
-            except FileNotFoundError:
-                a = None
+            a = self._remote_phase("pull", lambda sftp: _stat_or_none(sftp, self.remote_path(rel)))
             if a is not None and stat.S_ISDIR(a.st_mode or 0):
                 return self.pull_dir(rel, force=force, callback=callback)
-            if a is None and _lstat_local(self.local_path(rel)) is None:
+            lst = _lstat_local(self.local_path(rel))
+            if a is None and lst is None:
                 raise FileNotFound("{} is neither in the cache nor on the server".format(rel))
-            local = {rel: _lstat_local(self.local_path(rel))} if _lstat_local(self.local_path(rel)) else {}
+            local = {rel: lst} if lst is not None else {}
             remote = {rel: a} if a is not None else {}
-            return self._pull_plan(sftp, local, remote, force, callback, fetch_new=True)
+            return self._pull_plan(local, remote, force, callback, fetch_new=True)
         local = self._walk_local(".")
-        remote = {}
-        for rel in local:
-            try:
-                a = self._remote_stat(sftp, rel)
-            except IsADirectoryError:
-                continue
-            if a is not None:
-                remote[rel] = a
-        return self._pull_plan(sftp, local, remote, force, callback, fetch_new=False)
+
+        def stats(sftp):
+            remote = {}
+            for rel in local:
+                a = _stat_or_none(sftp, self.remote_path(rel))
+                if a is not None and stat.S_ISREG(a.st_mode or 0):
+                    remote[rel] = a
+            return remote
+
+        remote = self._remote_phase("pull", stats)
+        return self._pull_plan(local, remote, force, callback, fetch_new=False)
 
     def pull_dir(self, rel_path=".", force=False, callback=None) -> List[str]:
         """Download a remote directory tree into the cache ("*", "/", "." =
@@ -909,17 +921,18 @@ class SyncAgent:
         edits are kept, so it can be re-run.  Raises :class:`SyncConflict`
         (nothing downloaded) if some file changed on both sides."""
         rel = "." if rel_path in _WHOLE_CACHE else _clean_rel(rel_path)
-        sftp = self._sftp()
-        remote = self._walk_remote(sftp, rel)
-        local = self._walk_local(rel)
-        if rel != "." and not remote:
-            try:
-                sftp.stat(self.remote_path(rel))
-            except FileNotFoundError:
-                raise FileNotFound("{} does not exist on the server".format(self.remote_path(rel))) from None
-        return self._pull_plan(sftp, local, remote, force, callback, fetch_new=True)
 
-    def _pull_plan(self, sftp, local, remote, force, callback, fetch_new) -> List[str]:
+        def walk(sftp):
+            remote = self._walk_remote(sftp, rel)
+            if rel != "." and not remote and _stat_or_none(sftp, self.remote_path(rel)) is None:
+                raise FileNotFound("{} does not exist on the server".format(self.remote_path(rel)))
+            return remote
+
+        remote = self._remote_phase("pull", walk)
+        local = self._walk_local(rel)
+        return self._pull_plan(local, remote, force, callback, fetch_new=True)
+
+    def _pull_plan(self, local, remote, force, callback, fetch_new) -> List[str]:
         todo, conflicts = [], []
         for rel in sorted(remote):
             lst = local.get(rel)
@@ -940,10 +953,12 @@ class SyncAgent:
         def work(s, rel):
             self._download(s, rel, remote[rel], expect[rel], callback)
 
+        failures: Dict[str, BaseException] = {}
         try:
-            failures = run_pool(todo, work, self._open_session, self.workers, first_session=sftp)
+            failures = run_pool(todo, work, self._open_session, self.workers, first_session=self.conn)
         finally:
             self._save_manifest()
+            self._forget_if_broken(failures)
         if failures:
             _raise_failures(failures, "download")
         return todo
@@ -1021,9 +1036,34 @@ class SyncAgent:
         missing = [r for r in files if not os.path.isfile(self.local_path(r))]
         if missing:
             raise LocalFileNotFound("queued file(s) no longer in the cache: {}".format(", ".join(missing)))
-        sftp = self._sftp()
+        before, dir_errors = self._remote_phase("push", lambda sftp: self._push_plan(sftp, files, force))
+        failures: Dict[str, BaseException] = {}
+        todo = []
+        for rel in files:
+            d = posixpath.dirname(rel)
+            if d in dir_errors:
+                failures[rel] = dir_errors[d]
+            else:
+                todo.append(rel)
 
-        # remote state of every queued file, one listing per directory
+        def work(s, rel):
+            self._upload(s, rel, before[rel], force, callback)
+
+        try:
+            failures.update(run_pool(todo, work, self._open_session, self.workers, first_session=self.conn))
+        finally:
+            self._save_manifest()
+            self._forget_if_broken(failures)
+        done = [r for r in files if r not in failures]
+        for rel in done:
+            self.upload_queue.remove(rel)
+        if failures:
+            _raise_failures(failures, "upload")
+        return done
+
+    def _push_plan(self, sftp, files, force):
+        """Remote state of every queued file (one listing per directory), the
+        conflict check, and the remote directories (made from this session)."""
         by_dir: Dict[str, List[str]] = {}
         for rel in files:
             by_dir.setdefault(posixpath.dirname(rel), []).append(rel)
@@ -1031,11 +1071,8 @@ class SyncAgent:
         for d, rels in by_dir.items():
             try:
                 listing = {a.filename: a for a in sftp.listdir_attr(self.remote_path(d or "."))}
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 listing = {}
-            except OSError as e:
-                raise TransferError("cannot list {}: {}".format(self.remote_path(d or "."), _describe(e)),
-                                    ) from e
             for rel in rels:
                 a = listing.get(posixpath.basename(rel))
                 if a is not None and stat.S_ISLNK(a.st_mode or 0):
@@ -1059,8 +1096,6 @@ class SyncAgent:
                     conflicts.append(rel)
         if conflicts and not force:
             raise SyncConflict(conflicts)
-
-        # remote directories, created once each from the main session
         known: set = set()
         dir_errors: Dict[str, BaseException] = {}
         for d in sorted(by_dir, key=lambda x: (x.count("/"), x)):
@@ -1068,28 +1103,25 @@ class SyncAgent:
                 self._mkdir_p(sftp, self.remote_path(d or "."), known)
             except RemoteDirNotCreated as e:
                 dir_errors[d] = e
-        failures: Dict[str, BaseException] = {}
-        todo = []
-        for rel in files:
-            d = posixpath.dirname(rel)
-            if d in dir_errors:
-                failures[rel] = dir_errors[d]
-            else:
-                todo.append(rel)
+        return before, dir_errors
 
-        def work(s, rel):
-            self._upload(s, rel, before[rel], force, callback)
+    def _remote_phase(self, what, fn):
+        """Run fn(main sftp); if the session turns out to be dead (server
+        restarted, link dropped), reconnect once and run it again.  fn must be
+        safe to repeat (listings, stats, mkdirs)."""
+        for attempt in (0, 1):
+            sftp = self._sftp()
+            try:
+                return fn(sftp)
+            except _CONN_ERRORS as e:
+                self._drop()
+                if attempt:
+                    raise TransferError("{} failed: {}".format(what, _describe(e))) from e
+                log.info("%s: session lost (%s); reconnecting", what, _describe(e))
 
-        try:
-            failures.update(run_pool(todo, work, self._open_session, self.workers, first_session=sftp))
-        finally:
-            self._save_manifest()
-        done = [r for r in files if r not in failures]
-        for rel in done:
-            self.upload_queue.remove(rel)
-        if failures:
-            _raise_failures(failures, "upload")
-        return done
+    def _forget_if_broken(self, failures):
+        if any(isinstance(e, _CONN_ERRORS) for e in failures.values()):
+            self._drop()
 
     def _upload(self, sftp, rel, expected_remote, force, callback) -> None:
         local = self.local_path(rel)
@@ -1118,6 +1150,13 @@ class SyncAgent:
         self._record(rel, after, pre)
         if _local_key(post) != _local_key(pre):
             raise TransferError("{} changed locally during the upload; push it again".format(rel))
+
+
+def _stat_or_none(sftp, path):
+    try:
+        return sftp.stat(path)
+    except FileNotFoundError:
+        return None
 
 
 def _describe(e: BaseException) -> str:
