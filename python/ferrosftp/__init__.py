@@ -63,6 +63,7 @@ from .exceptions import ConnectionException, CredentialException, HostKeysExcept
 from .sync import SyncAgent, SyncConflict, SyncStatus
 from . import sftpagent
 syncagent = SyncAgent
+from .connection import CnOpts, Connection
 from .helpers import (
     WTCallbacks,
     cd,
