@@ -190,7 +190,10 @@ class Transport:
             except socket.gaierror:
                 raise
             except OSError as e:
-                raise SSHException("Unable to connect to {}: {}".format(self.hostname, e))
+                # paramiko reports the socket error itself: "[Errno 111] Connection refused"
+                reasons = list(getattr(e, "errors", {}).values())
+                raise SSHException("Unable to connect to {}: {}".format(
+                    self.hostname, reasons[-1] if reasons else e))
 
     def __repr__(self) -> str:
         state = "active" if self.is_active() else "unconnected"
@@ -371,7 +374,9 @@ class Transport:
         if "publickey" not in allowed:
             raise BadAuthenticationType("Bad authentication type", allowed)
         session = self._require_session()
-        if getattr(key, "_agent_key", False):
+        from .agent import AgentKey
+
+        if isinstance(key, AgentKey) or getattr(key, "_agent_key", False):
             session.auth_agent(username, self.auth_timeout)
         else:
             private = getattr(key, "_private_bytes", None)
