@@ -22,6 +22,8 @@ given direction ("both": the sum of both directions).
 * stall_after  forward N bytes in ``stall_direction`` then stop forwarding that
                direction (sockets stay open; nothing more is read, so the
                sender sees TCP back-pressure).  "both" stalls both directions.
+* stall_for    with stall_after: resume forwarding after this many seconds (a
+               transient stall; nothing is lost).  None: stall for good.
 * corrupt_after flip (xor 0xFF) the byte at offset N of ``corrupt_direction``.
 * fault_connections  apply the faults only to the first K accepted
                connections (None = all); later connections are clean apart
@@ -62,6 +64,8 @@ class _Conn:
         self.writers = {}  # "client"/"server" -> StreamWriter
         self.stalled = {"up": False, "down": False}
         self.corrupted = False
+        self.stall_fired = False
+        self.unstall_at = None
         self.done = asyncio.Event()
         self.tasks = []
         self.accepted_at = time.monotonic()
@@ -74,6 +78,18 @@ class _Conn:
 
     def applies(self, fault_dir, direction):
         return fault_dir == "both" or fault_dir == direction
+
+    async def wait_unstalled(self, direction):
+        """Wait while `direction` is stalled; False if the connection ended."""
+        while self.stalled[direction] and not self.done.is_set():
+            if self.opts.get("stall_for") is None:
+                await self.done.wait()
+            else:
+                await asyncio.sleep(0.02)
+        return not self.done.is_set()
+
+    def unstall(self):
+        self.stalled = {"up": False, "down": False}
 
     def kill(self, mode="rst", reason="cut"):
         if self.done.is_set():
@@ -106,7 +122,7 @@ def _close_writer(w, mode):
 class FaultProxy:
     def __init__(self, target_host, target_port, *, latency=0.0, bandwidth=None,
                  cut_after=None, cut_direction="down", cut_mode="rst",
-                 stall_after=None, stall_direction="down",
+                 stall_after=None, stall_direction="down", stall_for=None,
                  corrupt_after=None, corrupt_direction="down",
                  fault_connections=None, max_lifetime=600.0,
                  listen_port=0, buffer_limit=16 * 1024 * 1024):
@@ -119,6 +135,7 @@ class FaultProxy:
         self.configure(latency=latency, bandwidth=bandwidth, cut_after=cut_after,
                        cut_direction=cut_direction, cut_mode=cut_mode,
                        stall_after=stall_after, stall_direction=stall_direction,
+                       stall_for=stall_for,
                        corrupt_after=corrupt_after, corrupt_direction=corrupt_direction,
                        fault_connections=fault_connections, max_lifetime=max_lifetime,
                        buffer_limit=buffer_limit)
@@ -343,8 +360,7 @@ class FaultProxy:
         limit = conn.opts["buffer_limit"]
         try:
             while True:
-                if conn.stalled[direction]:
-                    await conn.done.wait()
+                if conn.stalled[direction] and not await conn.wait_unstalled(direction):
                     return
                 async with cond:
                     while state["buffered"] >= limit and not conn.done.is_set():
@@ -416,8 +432,9 @@ class FaultProxy:
                         for d in ("up", "down"):
                             if conn.applies(o["stall_direction"], d):
                                 conn.stalled[d] = True
-                    if conn.stalled[direction]:
-                        await conn.done.wait()
+                        if o.get("stall_for") is not None and not conn.unstall_at:
+                            conn.unstall_at = loop.call_later(o["stall_for"], conn.unstall)
+                    if conn.stalled[direction] and not await conn.wait_unstalled(direction):
                         return
         except (ConnectionError, OSError):
             conn.kill("rst", reason="%s write error" % direction)
@@ -439,6 +456,8 @@ class FaultProxy:
         """Split `data` into [(kind, bytes)] where kind is "data", "cut" or
         "stall" (the fault fires after its piece is sent)."""
         if conn.stalled[direction]:
+            if conn.opts.get("stall_for") is not None:
+                return [("stall", b""), ("data", data)]
             return [("stall", b"")]
         if not conn.faulty:
             return [("data", data)]
@@ -456,7 +475,8 @@ class FaultProxy:
             events = []
             if o["cut_after"] is not None and conn.applies(o["cut_direction"], direction):
                 events.append((o["cut_after"] - count(o["cut_direction"]), 0, "cut"))
-            if o["stall_after"] is not None and conn.applies(o["stall_direction"], direction):
+            if (o["stall_after"] is not None and not conn.stall_fired
+                    and conn.applies(o["stall_direction"], direction)):
                 events.append((o["stall_after"] - count(o["stall_direction"]), 1, "stall"))
             if (o["corrupt_after"] is not None and not conn.corrupted
                     and conn.applies(o["corrupt_direction"], direction)):
@@ -476,6 +496,9 @@ class FaultProxy:
                 data = data[1:]
                 continue
             out.append((kind, head))
+            if kind == "stall" and o.get("stall_for") is not None:
+                conn.stall_fired = True
+                continue  # transient: the rest follows once the stall ends
             break
         return out
 
