@@ -1,0 +1,394 @@
+"""The command-line tool, run as a subprocess (``python -m ferrosftp``) against
+the real sshd fixture.  The server is local, so remote effects are checked on
+the file system directly."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sshd_server import SshdServer
+
+EXIT_USAGE, EXIT_CONNECT, EXIT_AUTH, EXIT_HOSTKEY, EXIT_NOTFOUND, EXIT_CONFLICT = 2, 3, 4, 5, 6, 7
+
+
+def run_cli(*args, input=None, env=None, timeout=180, cwd=None):
+    e = dict(os.environ)
+    e.pop("SSH_AUTH_SOCK", None)  # no agent: only the keys we name
+    e.pop("FERROSFTP_DEBUG", None)
+    if env:
+        e.update(env)
+    p = subprocess.run([sys.executable, "-m", "ferrosftp", *map(str, args)],
+                       input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env=e, cwd=cwd)
+    p.out = p.stdout.decode("utf-8", "replace")
+    p.err = p.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in p.err, p.err
+    return p
+
+
+def opts(sshd, key="ed25519"):
+    return ["-i", sshd.keys[key], "-P", sshd.port, "--known-hosts", sshd.known_hosts_path]
+
+
+def tgt(sshd, path):
+    return "%s@%s:%s" % (sshd.username, sshd.host, path)
+
+
+def _write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _tree(root):
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            p = os.path.join(dirpath, f)
+            out[os.path.relpath(p, root)] = _read(p)
+    return out
+
+
+# ------------------------------------------------------------------- basics
+
+
+def test_help_documents_exit_codes():
+    p = run_cli("--help")
+    assert p.returncode == 0
+    for code in ("2", "3", "4", "5", "6"):
+        assert "\n  %s " % code in p.out
+    p = run_cli("put", "--help")
+    assert p.returncode == 0 and "--accept-new-host-key" in p.out and "exit codes" in p.out
+
+
+def test_usage_errors_exit_2():
+    p = run_cli()
+    assert p.returncode == EXIT_USAGE
+    p = run_cli("frobnicate")
+    assert p.returncode == EXIT_USAGE and p.err.startswith("ferrosftp: ")
+    p = run_cli("put", "only-one-arg")
+    assert p.returncode == EXIT_USAGE
+    p = run_cli("get", "-P", "notaport", "h:x")
+    assert p.returncode == EXIT_USAGE
+    p = run_cli("get", "-i", "/no/such/key", "h:x", ".")
+    assert p.returncode == EXIT_USAGE and "identity file not found" in p.err
+    assert len(p.err.strip().splitlines()) == 1
+
+
+def test_put_and_get_single_file(sshd, remote_dir, tmp_path):
+    data = os.urandom(1_500_000)
+    src = tmp_path / "up.bin"
+    src.write_bytes(data)
+    p = run_cli("put", *opts(sshd), src, tgt(sshd, remote_dir + "/up.bin"))
+    assert p.returncode == 0, p.err
+    assert p.err == ""  # not a terminal: no progress output
+    assert _read(os.path.join(remote_dir, "up.bin")) == data
+    assert os.listdir(remote_dir) == ["up.bin"]  # no temp left behind
+
+    dst = tmp_path / "down"
+    dst.mkdir()
+    p = run_cli("get", *opts(sshd), tgt(sshd, remote_dir + "/up.bin"), dst)
+    assert p.returncode == 0, p.err
+    assert (dst / "up.bin").read_bytes() == data
+    p = run_cli("get", *opts(sshd), tgt(sshd, remote_dir + "/up.bin"), dst / "renamed.bin")
+    assert p.returncode == 0, p.err
+    assert (dst / "renamed.bin").read_bytes() == data
+    # overwrite an existing remote file (atomic replace)
+    src.write_bytes(b"smaller now")
+    p = run_cli("put", *opts(sshd), src, tgt(sshd, remote_dir))  # into the directory
+    assert p.returncode == 0, p.err
+    assert _read(os.path.join(remote_dir, "up.bin")) == b"smaller now"
+
+
+def test_put_and_get_recursive(sshd, remote_dir, tmp_path):
+    src = tmp_path / "proj"
+    files = {"a.txt": b"a", os.path.join("x", "b.bin"): os.urandom(70_000),
+             os.path.join("x", "y", "c.txt"): b"c" * 1000, os.path.join("empty_parent", "z", "d"): b"d"}
+    for rel, data in files.items():
+        _write(str(src / rel), data)
+    p = run_cli("put", "-r", "--workers", "3", *opts(sshd), src, tgt(sshd, remote_dir))
+    assert p.returncode == 0, p.err
+    assert _tree(os.path.join(remote_dir, "proj")) == files
+    # without -r a directory is refused
+    p = run_cli("put", *opts(sshd), src, tgt(sshd, remote_dir))
+    assert p.returncode != 0 and "-r" in p.err
+
+    out = tmp_path / "back"
+    p = run_cli("get", "-r", *opts(sshd), tgt(sshd, remote_dir + "/proj"), out)
+    assert p.returncode == 0, p.err
+    assert _tree(str(out)) == files
+    # into an existing directory: lands as <dir>/proj
+    out2 = tmp_path / "existing"
+    out2.mkdir()
+    p = run_cli("get", "-r", *opts(sshd), tgt(sshd, remote_dir + "/proj"), out2)
+    assert p.returncode == 0, p.err
+    assert _tree(str(out2 / "proj")) == files
+
+
+def test_put_preserve_mtime(sshd, remote_dir, tmp_path):
+    src = tmp_path / "old.txt"
+    src.write_bytes(b"old")
+    os.utime(str(src), (1_000_000_000, 1_000_000_000))
+    p = run_cli("put", "-p", *opts(sshd), src, tgt(sshd, remote_dir + "/old.txt"))
+    assert p.returncode == 0, p.err
+    assert int(os.stat(os.path.join(remote_dir, "old.txt")).st_mtime) == 1_000_000_000
+
+
+def test_ls_rm_mkdir(sshd, remote_dir):
+    _write(os.path.join(remote_dir, "f1.txt"), b"1")
+    _write(os.path.join(remote_dir, ".hidden"), b"h")
+    _write(os.path.join(remote_dir, "d", "inner.txt"), b"i")
+    sshd.chown_to_user(os.path.join(remote_dir, "d"))
+    p = run_cli("ls", *opts(sshd), tgt(sshd, remote_dir))
+    assert p.returncode == 0, p.err
+    assert p.out.splitlines() == ["d", "f1.txt"]
+    p = run_cli("ls", "-a", "-l", *opts(sshd), tgt(sshd, remote_dir))
+    assert p.returncode == 0
+    lines = p.out.splitlines()
+    assert len(lines) == 3 and all(line[0] in "-d" for line in lines)
+    assert any(l.endswith(".hidden") for l in lines)
+
+    p = run_cli("mkdir", *opts(sshd), tgt(sshd, remote_dir + "/new"))
+    assert p.returncode == 0, p.err
+    assert os.path.isdir(os.path.join(remote_dir, "new"))
+    p = run_cli("mkdir", *opts(sshd), tgt(sshd, remote_dir + "/new"))
+    assert p.returncode != 0 and "exists" in p.err
+    p = run_cli("mkdir", "-p", *opts(sshd), tgt(sshd, remote_dir + "/new/a/b/c"))
+    assert p.returncode == 0, p.err
+    assert os.path.isdir(os.path.join(remote_dir, "new", "a", "b", "c"))
+
+    p = run_cli("rm", *opts(sshd), tgt(sshd, remote_dir + "/f1.txt"))
+    assert p.returncode == 0, p.err
+    assert not os.path.exists(os.path.join(remote_dir, "f1.txt"))
+    p = run_cli("rm", *opts(sshd), tgt(sshd, remote_dir + "/f1.txt"))
+    assert p.returncode == EXIT_NOTFOUND
+    p = run_cli("rm", "-f", *opts(sshd), tgt(sshd, remote_dir + "/f1.txt"))
+    assert p.returncode == 0
+    p = run_cli("rm", *opts(sshd), tgt(sshd, remote_dir + "/new"))
+    assert p.returncode != 0 and "-r" in p.err
+    p = run_cli("rm", "-r", *opts(sshd), tgt(sshd, remote_dir + "/new"))
+    assert p.returncode == 0, p.err
+    assert not os.path.exists(os.path.join(remote_dir, "new"))
+
+
+def test_exec(sshd):
+    p = run_cli("exec", *opts(sshd), "%s@%s" % (sshd.username, sshd.host),
+                "echo out; echo err >&2; exit 7")
+    assert p.returncode == 7
+    assert p.out == "out\n" and p.err == "err\n"
+    p = run_cli("exec", *opts(sshd), "%s@%s" % (sshd.username, sshd.host), "cat", input=b"piped stdin\n")
+    assert p.returncode == 0 and p.out == "piped stdin\n"
+    big = run_cli("exec", *opts(sshd), "%s@%s" % (sshd.username, sshd.host), "head -c 3000000 /dev/zero")
+    assert big.returncode == 0 and len(big.stdout) == 3_000_000
+
+
+# ------------------------------------------------------------- exit codes
+
+
+def test_missing_remote_file_exit_6(sshd, remote_dir, tmp_path):
+    p = run_cli("get", *opts(sshd), tgt(sshd, remote_dir + "/nope.txt"), tmp_path)
+    assert p.returncode == EXIT_NOTFOUND
+    assert os.listdir(str(tmp_path)) == []
+    assert len(p.err.strip().splitlines()) == 1
+    p = run_cli("ls", *opts(sshd), tgt(sshd, remote_dir + "/nope"))
+    assert p.returncode == EXIT_NOTFOUND
+    p = run_cli("put", *opts(sshd), tmp_path / "no-local-file", tgt(sshd, remote_dir))
+    assert p.returncode == EXIT_NOTFOUND
+
+
+def test_permission_denied_exit_6(sshd, remote_dir, tmp_path):
+    if not sshd.is_root:
+        pytest.skip("needs a file the login user cannot read")
+    secret = os.path.join(remote_dir, "root-only.txt")
+    _write(secret, b"secret")
+    os.chmod(secret, 0o600)  # owned by root, the login user is ferrotest
+    p = run_cli("get", *opts(sshd), tgt(sshd, secret), tmp_path)
+    assert p.returncode == EXIT_NOTFOUND
+    assert "ermission" in p.err
+
+
+def test_unknown_host_key_exit_5(sshd, remote_dir, tmp_path):
+    empty = tmp_path / "kh"
+    empty.write_text("")
+    p = run_cli("ls", "-i", sshd.keys["ed25519"], "-P", sshd.port, "--known-hosts", empty, tgt(sshd, remote_dir))
+    assert p.returncode == EXIT_HOSTKEY
+    assert "host key" in p.err and "--accept-new-host-key" in p.err
+    assert empty.read_text() == ""
+    # accept-new: connects and records the key; then strict checking passes
+    p = run_cli("ls", "--accept-new-host-key", "-i", sshd.keys["ed25519"], "-P", sshd.port,
+                "--known-hosts", empty, tgt(sshd, remote_dir))
+    assert p.returncode == 0, p.err
+    assert "[127.0.0.1]:%d" % sshd.port in empty.read_text()
+    p = run_cli("ls", "-i", sshd.keys["ed25519"], "-P", sshd.port, "--known-hosts", empty, tgt(sshd, remote_dir))
+    assert p.returncode == 0, p.err
+
+
+def test_changed_host_key_exit_5(sshd, remote_dir, tmp_path):
+    kh = tmp_path / "kh"
+    with SshdServer() as other:
+        kh.write_text("[127.0.0.1]:%d %s\n" % (sshd.port, other.host_public_keys["ed25519"]))
+    p = run_cli("ls", "--accept-new-host-key", "-i", sshd.keys["ed25519"], "-P", sshd.port,
+                "--known-hosts", kh, tgt(sshd, remote_dir))
+    assert p.returncode == EXIT_HOSTKEY
+    assert "MISMATCH" in p.err
+
+
+def test_auth_failure_exit_4(sshd, remote_dir, tmp_path):
+    stranger = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    p = run_cli("ls", "-i", stranger, "-P", sshd.port, "--known-hosts", sshd.known_hosts_path,
+                tgt(sshd, remote_dir))
+    assert p.returncode == EXIT_AUTH, p.err
+    assert "authentication failed" in p.err
+    # encrypted key without its passphrase (no terminal to ask on)
+    p = run_cli("ls", *opts(sshd, "ed25519_enc"), tgt(sshd, remote_dir))
+    assert p.returncode == EXIT_AUTH
+    assert "passphrase" in p.err
+    p = run_cli("ls", *opts(sshd, "ed25519_enc"), "--passphrase-env", "KEYPASS", tgt(sshd, remote_dir),
+                env={"KEYPASS": sshd.key_passphrase})
+    assert p.returncode == 0, p.err
+
+
+def test_password_auth(sshd, remote_dir):
+    if not sshd.password_auth:
+        pytest.skip("password auth needs root")
+    _write(os.path.join(remote_dir, "pw.txt"), b"x")
+    base = ["-P", sshd.port, "--known-hosts", sshd.known_hosts_path, "--password-env", "PW"]
+    p = run_cli("ls", *base, tgt(sshd, remote_dir), env={"PW": sshd.password})
+    assert p.returncode == 0, p.err
+    assert p.out.split() == ["pw.txt"]
+    p = run_cli("ls", *base, tgt(sshd, remote_dir), env={"PW": "wrong"})
+    assert p.returncode == EXIT_AUTH
+    assert sshd.password not in p.err and "wrong" not in p.err
+    p = run_cli("ls", *base, tgt(sshd, remote_dir))  # variable not set
+    assert p.returncode == EXIT_USAGE
+
+
+def test_refused_port_and_dns_exit_3(sshd, tmp_path):
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    p = run_cli("ls", "-i", sshd.keys["ed25519"], "-P", port, "--known-hosts", sshd.known_hosts_path,
+                "%s@127.0.0.1:/" % sshd.username)
+    assert p.returncode == EXIT_CONNECT
+    assert "refused" in p.err
+    p = run_cli("ls", "-i", sshd.keys["ed25519"], "--timeout", "5", "nobody@no-such-host.invalid:/")
+    assert p.returncode == EXIT_CONNECT
+    assert "resolve" in p.err
+
+
+# ------------------------------------------------------------- ssh config
+
+
+def test_ssh_config_alias(sshd, remote_dir, tmp_path):
+    if not __import__("shutil").which("ssh"):
+        pytest.skip("ssh client not installed (config resolution falls back to defaults)")
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(
+        "Host myalias\n"
+        "    HostName 127.0.0.1\n"
+        "    Port %d\n"
+        "    User %s\n"
+        "    IdentityFile %s\n"
+        "    UserKnownHostsFile %s\n" % (sshd.port, sshd.username, sshd.keys["ecdsa"], sshd.known_hosts_path))
+    _write(os.path.join(remote_dir, "via-alias.txt"), b"alias")
+    p = run_cli("ls", "-F", cfg, "myalias:" + remote_dir)
+    assert p.returncode == 0, p.err
+    assert p.out.split() == ["via-alias.txt"]
+
+    cfg2 = tmp_path / "ssh_config_jump"
+    cfg2.write_text("Host jumpy\n    HostName 127.0.0.1\n    ProxyJump bastion.example\n")
+    p = run_cli("ls", "-F", cfg2, "jumpy:/")
+    assert p.returncode == EXIT_USAGE
+    assert "ProxyJump" in p.err and "not support" in p.err
+
+
+def test_ipv6_bracket_target_parses():
+    from ferrosftp.cli import parse_remote
+
+    r = parse_remote("user@[::1]:/tmp/x")
+    assert (r.user, r.host, r.path) == ("user", "::1", "/tmp/x")
+    r = parse_remote("[fe80::1]:")
+    assert (r.user, r.host, r.path) == (None, "fe80::1", ".")
+    r = parse_remote("host:rel/path")
+    assert (r.user, r.host, r.path) == (None, "host", "rel/path")
+    assert parse_remote("./local:with:colons") is None
+    assert parse_remote("plainfile") is None
+    assert parse_remote("a@b.c:x@y").user == "a"
+
+
+# ------------------------------------------------------------------- sync
+
+
+def test_sync_push_status_pull(sshd, remote_dir, tmp_path):
+    cache = tmp_path / "cache"
+    _write(str(cache / "one.txt"), b"one")
+    _write(str(cache / "sub" / "two.txt"), b"two")
+    remote = tgt(sshd, remote_dir)
+    p = run_cli("sync", "status", cache, remote, *opts(sshd))
+    assert p.returncode == 0, p.err
+    assert "local-only   one.txt" in p.out and "local-only   sub/two.txt" in p.out
+    p = run_cli("sync", "push", cache, remote, *opts(sshd))
+    assert p.returncode == 0, p.err
+    assert "pushed 2 file(s)" in p.out
+    assert _read(os.path.join(remote_dir, "sub", "two.txt")) == b"two"
+    p = run_cli("sync", "push", cache, remote, *opts(sshd))
+    assert p.returncode == 0 and "nothing to push" in p.out
+
+    # another machine's cache pulls everything
+    cache2 = tmp_path / "cache2"
+    cache2.mkdir()
+    p = run_cli("sync", "pull", cache2, remote, *opts(sshd))
+    assert p.returncode == 0, p.err
+    assert "pulled 2 file(s)" in p.out
+    assert _tree(str(cache2)) == {"one.txt": b"one", os.path.join("sub", "two.txt"): b"two",
+                                  ".ferrosftp-sync.json": _read(str(cache2 / ".ferrosftp-sync.json"))}
+
+    # both sides edit one.txt -> conflict, exit 7, nothing overwritten
+    _write(str(cache2 / "one.txt"), b"edited in cache2")
+    p = run_cli("sync", "push", cache2, remote, *opts(sshd))
+    assert p.returncode == 0, p.err
+    _write(str(cache / "one.txt"), b"edited in cache one")
+    p = run_cli("sync", "status", cache, remote, *opts(sshd))
+    assert "conflict     one.txt" in p.out
+    p = run_cli("sync", "push", cache, remote, *opts(sshd))
+    assert p.returncode == EXIT_CONFLICT
+    assert "one.txt" in p.err and "--force" in p.err
+    assert _read(os.path.join(remote_dir, "one.txt")) == b"edited in cache2"
+    p = run_cli("sync", "pull", cache, remote, *opts(sshd))
+    assert p.returncode == EXIT_CONFLICT
+    p = run_cli("sync", "push", "--force", cache, remote, *opts(sshd))
+    assert p.returncode == 0, p.err
+    assert _read(os.path.join(remote_dir, "one.txt")) == b"edited in cache one"
+
+
+def test_sync_missing_cache_dir(sshd, remote_dir, tmp_path):
+    p = run_cli("sync", "status", tmp_path / "nope", tgt(sshd, remote_dir), *opts(sshd))
+    assert p.returncode == EXIT_NOTFOUND
+
+
+# ------------------------------------------------------------------- demo
+
+
+def test_demo_with_throwaway_sshd():
+    p = run_cli("demo", "--size", "4", "--files", "20", timeout=300)
+    assert p.returncode == 0, p.err
+    assert "verified: 21 files" in p.out and "demo OK" in p.out
+    assert "upload:" in p.out and "/s" in p.out
+
+
+def test_demo_against_given_server(sshd, remote_dir):
+    p = run_cli("demo", "--size", "2", "--files", "10", *opts(sshd), tgt(sshd, remote_dir), timeout=300)
+    assert p.returncode == 0, p.err
+    assert "demo OK" in p.out
+    assert os.listdir(remote_dir) == []  # cleaned up after itself
