@@ -151,6 +151,8 @@ class Bench:
         self.tool_info = {}
         self.skipped = {}
         self.load_samples = []
+        self.injected = False
+        self.worker_env = None
 
     # ------------------------------------------------------------- data
     def prepare(self):
@@ -254,7 +256,8 @@ class Bench:
         t0 = time.perf_counter()
         try:
             cp = subprocess.run(argv, input=json.dumps(job), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, timeout=timeout, cwd=WORKERS)
+                                stderr=subprocess.PIPE, text=True, timeout=timeout, cwd=WORKERS,
+                                env=self.worker_env)
         except subprocess.TimeoutExpired:
             return {"ok": False, "error": "timed out after %ss" % timeout}
         t1 = time.perf_counter()
@@ -272,6 +275,40 @@ class Bench:
         if not res.get("ok") and cp.stderr.strip():
             res["stderr"] = cp.stderr[-3000:]
         return res
+
+    def freeze_ferrosftp(self):
+        """Pin the ferrosftp the workers import for the whole run.
+
+        With FERROSFTP_FROM=repo the workers import the repo's python/ tree,
+        which other people may rebuild mid-run. Copy the package (with its
+        extension) into the work dir and put that copy first on PYTHONPATH."""
+        self.worker_env = dict(os.environ)
+        # let workers cache bytecode: less start-up CPU on a shared machine
+        self.worker_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        py = self.pythons["peers"]
+        cp = subprocess.run([py, "-c", "import ferrosftp, os; print(os.path.dirname("
+                             "ferrosftp.__file__))"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+        if cp.returncode != 0:
+            self.meta["ferrosftp"] = {"error": cp.stderr.strip()[-500:]}
+            return
+        pkg = cp.stdout.strip()
+        info = {"imported_from": pkg}
+        sos = [f for f in os.listdir(pkg) if f.startswith("_native") and f.endswith(".so")]
+        if sos:
+            so = os.path.join(pkg, sos[0])
+            info["extension_sha256"] = sha256_file(so)[:16]
+            info["extension_mtime"] = time.strftime("%Y-%m-%d %H:%M:%S",
+                                                    time.localtime(os.path.getmtime(so)))
+        if os.path.realpath(pkg).startswith(os.path.realpath(REPO) + os.sep):
+            frozen = os.path.join(self.base, "frozen")
+            shutil.copytree(pkg, os.path.join(frozen, "ferrosftp"),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            self.worker_env["PYTHONPATH"] = frozen + (
+                os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+            info["frozen_copy"] = True
+        self.meta["ferrosftp"] = info
+        log("ferrosftp: %s" % info)
 
     def probe_tools(self, tools):
         ok = []
@@ -391,6 +428,28 @@ class Bench:
             if res.get("ops") != job["params"]["count"]:
                 raise IntegrityError("connect: %s ops" % res.get("ops"))
 
+    def corrupt_output(self, case, job, res, rd, ld):
+        """Self-test of the integrity check (--inject-corruption): damage one output."""
+        p = job["params"]
+        if case in ("listdir_attr", "stat", "connect"):
+            res["count"] = res.get("count", 0) - 1
+            res["ops"] = res.get("ops", 0) - 1
+            return
+        target = {"download": p.get("local"), "upload": p.get("remote")}.get(job["case"])
+        if target is None:
+            root = {"small_files": ld, "put_r": os.path.join(rd, "tree"),
+                    "get_r": os.path.join(ld, "tree")}[case]
+            for d, dirs, files in os.walk(root):
+                if files:
+                    target = os.path.join(d, sorted(files)[0])
+                    break
+        log("--inject-corruption: flipping one byte of %s" % target)
+        with open(target, "r+b") as f:
+            f.seek(7)
+            b = f.read(1)
+            f.seek(7)
+            f.write(bytes([b[0] ^ 0xFF]))
+
     def run_one(self, rep, case, tool):
         jid = "r%d-%s-%s" % (rep, case, tool)
         job, rd, ld, nbytes, ops = self.make_job(tool, case, jid)
@@ -401,6 +460,9 @@ class Bench:
                "bytes": nbytes, "ops": ops, "loadavg1": la[0],
                "process_wall": res.get("process_wall"), "process_cpu": res.get("process_cpu")}
         if rec["ok"]:
+            if self.args.inject_corruption == case and not self.injected:
+                self.injected = True
+                self.corrupt_output(case, job, res, rd, ld)
             try:
                 self.verify(case, job, res, rd, ld)
             except IntegrityError as e:
@@ -455,6 +517,7 @@ class Bench:
             log("preparing data on %s (%s)" % (a.tmpfs, self.meta["mode"]))
             self.prepare()
             self.write_known_hosts()
+            self.freeze_ferrosftp()
             self.meta["workdir"] = self.base
             tools = self.probe_tools(a.tools)
             if "openssh" not in tools:
@@ -541,6 +604,8 @@ def parse_args(argv):
                     help="copy results to bench/snapshot/latest.* (default: only for full runs)")
     ap.add_argument("--no-snapshot", dest="snapshot", action="store_false")
     ap.add_argument("--keep-data", action="store_true", help="leave the tmpfs work dir")
+    ap.add_argument("--inject-corruption", metavar="CASE", default=None,
+                    help="self-test: damage the first output of CASE; the run must abort")
     ap.add_argument("--peers-python", default=os.path.join(BENCH, ".venv-peers", "bin", "python"))
     ap.add_argument("--pysftp-python",
                     default=os.path.join(BENCH, ".venv-pysftp", "bin", "python"))

@@ -126,6 +126,12 @@ def markdown(data):
     L.append("- server: %s on 127.0.0.1 (internal-sftp); data on tmpfs both sides; "
              "RTT cases through FaultProxy at %.0f ms RTT; duration %ss"
              % (meta.get("sshd", "sshd"), meta.get("rtt_ms", 20), meta.get("duration_s")))
+    fi = meta.get("ferrosftp") or {}
+    L.append("- ferrosftp: %s; extension sha256 %s…, built %s%s; client key: %s"
+             % (meta.get("ferrosftp_source", "?"), fi.get("extension_sha256", "?"),
+                fi.get("extension_mtime", "?"),
+                " (a frozen copy was used for the whole run)" if fi.get("frozen_copy") else "",
+                meta.get("client_key", "?")))
     if meta.get("aborted"):
         L.append("- **RUN ABORTED: %s**" % meta["aborted"])
     L.append("")
