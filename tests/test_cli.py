@@ -372,6 +372,26 @@ def test_sync_push_status_pull(sshd, remote_dir, tmp_path):
     assert _read(os.path.join(remote_dir, "one.txt")) == b"edited in cache one"
 
 
+def test_sync_connection_errors_keep_their_exit_codes(sshd, remote_dir, tmp_path):
+    cache = tmp_path / "c"
+    cache.mkdir()
+    empty = tmp_path / "kh"
+    empty.write_text("")
+    p = run_cli("sync", "status", cache, tgt(sshd, remote_dir), "-i", sshd.keys["ed25519"], "-P", sshd.port,
+                "--known-hosts", empty)
+    assert p.returncode == EXIT_HOSTKEY, p.err
+    p = run_cli("sync", "pull", cache, tgt(sshd, remote_dir), *opts(sshd, "ed25519_enc"))
+    assert p.returncode == EXIT_AUTH, p.err
+
+
+def test_ssh_config_tokens_are_expanded():
+    from ferrosftp.cli import HostConfig, _expand_tokens
+
+    cfg = HostConfig(hostname="h.example", port=2222, user="bob")
+    assert _expand_tokens("%d/.ssh/id_%r@%h:%p", cfg, "alias") == os.path.expanduser("~") + "/.ssh/id_bob@h.example:2222"
+    assert _expand_tokens("~/k_%n_100%%", cfg, "alias") == os.path.expanduser("~/k_alias_100%")
+
+
 def test_sync_missing_cache_dir(sshd, remote_dir, tmp_path):
     p = run_cli("sync", "status", tmp_path / "nope", tgt(sshd, remote_dir), *opts(sshd))
     assert p.returncode == EXIT_NOTFOUND

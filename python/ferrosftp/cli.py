@@ -225,11 +225,11 @@ def resolve_ssh_config(host: str, port: Optional[int] = None, user: Optional[str
         elif key == "user":
             cfg.user = value
         elif key == "identityfile":
-            cfg.identity_files.append(os.path.expanduser(value))
+            cfg.identity_files.append(value)
         elif key == "userknownhostsfile":
-            cfg.known_hosts = [os.path.expanduser(v) for v in value.split()]
+            cfg.known_hosts = value.split()
         elif key == "globalknownhostsfile":
-            cfg.global_known_hosts = [os.path.expanduser(v) for v in value.split()]
+            cfg.global_known_hosts = value.split()
         elif key == "stricthostkeychecking":
             cfg.strict_host_key_checking = value.lower()
         elif key == "connecttimeout" and value not in ("none", ""):
@@ -243,7 +243,30 @@ def resolve_ssh_config(host: str, port: Optional[int] = None, user: Optional[str
             cfg.proxy_command = value
         elif key == "identitiesonly":
             cfg.identities_only = value.lower() in ("yes", "true")
+    # `ssh -G` prints these file names with their %-tokens unexpanded
+    cfg.identity_files = [_expand_tokens(v, cfg, host) for v in cfg.identity_files]
+    cfg.known_hosts = [_expand_tokens(v, cfg, host) for v in cfg.known_hosts]
+    cfg.global_known_hosts = [_expand_tokens(v, cfg, host) for v in cfg.global_known_hosts]
     return cfg
+
+
+def _expand_tokens(value: str, cfg: HostConfig, alias: str) -> str:
+    """ssh_config(5) TOKENS for file names: %% %d %u %r %h %p %n %l %L %i, and ~."""
+    local_user = getpass.getuser()
+    home = os.path.expanduser("~")
+    short = socket.gethostname().split(".")[0]
+    table = {"%": "%", "d": home, "u": local_user, "r": cfg.user or local_user, "h": cfg.hostname,
+             "p": str(cfg.port), "n": alias, "l": socket.gethostname(), "L": short, "i": str(os.getuid())}
+    out, i = [], 0
+    while i < len(value):
+        c = value[i]
+        if c == "%" and i + 1 < len(value) and value[i + 1] in table:
+            out.append(table[value[i + 1]])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return os.path.expanduser("".join(out))
 
 
 # ---------------------------------------------------------------------------

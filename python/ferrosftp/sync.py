@@ -1036,7 +1036,12 @@ class SyncAgent:
         missing = [r for r in files if not os.path.isfile(self.local_path(r))]
         if missing:
             raise LocalFileNotFound("queued file(s) no longer in the cache: {}".format(", ".join(missing)))
-        before, dir_errors = self._remote_phase("push", lambda sftp: self._push_plan(sftp, files, force))
+        try:
+            before, dir_errors = self._remote_phase("push", lambda sftp: self._push_plan(sftp, files, force))
+        except TransferError as e:  # nothing was uploaded
+            e.paths = list(files)
+            e.failures = {}
+            raise
         failures: Dict[str, BaseException] = {}
         todo = []
         for rel in files:
