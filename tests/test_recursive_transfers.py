@@ -85,8 +85,8 @@ def count_workers(monkeypatch, conn):
     opened = []
     original = conn._open_worker
 
-    def counting():
-        result = original()
+    def counting(settings):
+        result = original(settings)
         opened.append(result)
         return result
 
@@ -195,6 +195,24 @@ def test_put_d_and_get_d_with_workers(sshd, rconn, remote_dir, tmp_path):
     assert snapshot(back) == expected
     assert mtimes(back) == mtimes(remote_dir)
     assert rconn.pwd == before
+
+
+def test_worker_sessions_that_fail_to_open_are_skipped(sshd, remote_dir, tmp_path, fault_proxy,
+                                                      caplog):
+    for i in range(40):
+        with open(os.path.join(remote_dir, "f%02d" % i), "wb") as f:
+            f.write(os.urandom(50_000))
+    proxy = fault_proxy(bandwidth=10_000_000)
+    with connect(sshd, port=proxy.port, default_path=remote_dir) as c:
+        c._connect_seconds = 0
+        c.listdir()
+        proxy.configure(cut_after=200, cut_direction="down")  # new connections die in the handshake
+        dest = tmp_path / "dest"
+        dest.mkdir()
+        with caplog.at_level("WARNING", logger="ferrosftp.connection"):
+            c.get_d(".", str(dest), workers=4)
+    assert snapshot(dest) == snapshot(remote_dir)  # the connection's own session did it all
+    assert any("Could not open an extra SFTP session" in r.getMessage() for r in caplog.records)
 
 
 def test_invalid_workers(rconn, tmp_path):

@@ -334,11 +334,12 @@ class Connection:
         self._sftp_connect()
         wtcb = WTCallbacks()
         self.walktree(remotedir, wtcb.file_cb, wtcb.dir_cb, wtcb.unk_cb)
+        made = set()
         for dname in wtcb.dlist:
-            _make_local_dirs(localdir, dname)
+            _make_local_dirs(localdir, dname, made)
         jobs = []
         for fname in wtcb.flist:
-            _make_local_dirs(localdir, os.path.split(fname)[0])
+            _make_local_dirs(localdir, os.path.split(fname)[0], made)
             jobs.append(_Job(_get_file, fname, reparent(localdir, fname), None,
                              preserve_mtime))
         self._run_jobs(jobs, workers)
@@ -384,21 +385,22 @@ class Connection:
             return
         # Extra sessions only pay off if the work outlasts their handshakes.
         delay = min(max(2 * self._connect_seconds, 0.02), 1.0)
-        _TransferPool(self, jobs).run(extra, delay)
+        # Read here, in the caller's thread, what every worker session copies.
+        settings = {"hostkey": self._live_transport().get_remote_server_key(),
+                    "cwd": self._sftp.getcwd(), "timeout": self.timeout}
+        _TransferPool(self, jobs, settings).run(extra, delay)
 
-    def _open_worker(self):
-        """Another SSH session to the same server, authenticated the same way
-        and pinned to the key this connection's server presented."""
+    def _open_worker(self, settings):
+        """Another SSH session to the same server, authenticated the same way,
+        pinned to the key this connection's server presented, with the same
+        remote cwd and timeout."""
         transport = self._start_transport(self._host, self._port)
         try:
-            tconnect = dict(self._tconnect)
-            tconnect["hostkey"] = self._live_transport().get_remote_server_key()
-            transport.connect(**tconnect)
+            transport.connect(**dict(self._tconnect, hostkey=settings["hostkey"]))
             sftp = SFTPClient.from_transport(transport)
-            cwd = self._sftp.getcwd()
-            if cwd is not None:
-                sftp.chdir(cwd)
-            sftp.get_channel().settimeout(self._sftp.get_channel().gettimeout())
+            if settings["cwd"] is not None:
+                sftp.chdir(settings["cwd"])
+            sftp.get_channel().settimeout(settings["timeout"])
         except BaseException:
             transport.close()
             raise
@@ -724,14 +726,16 @@ def _put_file(sftp, localpath, remotepath, callback, confirm, preserve_mtime, at
     return sftpattrs
 
 
-def _make_local_dirs(localdir, remote_dir):
+def _make_local_dirs(localdir, remote_dir, made):
     """Create each level of ``reparent(localdir, remote_dir)`` that is missing
-    (pysftp's get_r layout); an existing directory is fine, a file is not."""
-    if not remote_dir or remote_dir == ".":
+    (pysftp's get_r layout); an existing directory is fine, a file is not.
+    ``made`` remembers the levels already handled."""
+    if not remote_dir or remote_dir in made:
         return
     for subdir in path_advance(remote_dir):
-        if subdir == ".":
+        if subdir == "." or subdir in made:
             continue
+        made.add(subdir)
         path = reparent(localdir, subdir)
         try:
             os.mkdir(path)
@@ -780,8 +784,9 @@ class _TransferPool:
     After the first failure no new job starts; the error is raised once every
     worker has finished its current file."""
 
-    def __init__(self, conn, jobs):
+    def __init__(self, conn, jobs, settings):
         self._conn = conn
+        self._settings = settings
         self._pending = collections.deque(jobs)
         self._lock = threading.Lock()
         self._errors = []
@@ -849,7 +854,7 @@ class _TransferPool:
 
     def _extra_worker(self):
         try:
-            transport, sftp = self._conn._open_worker()
+            transport, sftp = self._conn._open_worker(self._settings)
         except Exception as e:  # noqa: BLE001
             # the other sessions take this worker's share
             log.warning("Could not open an extra SFTP session (%s); continuing with fewer", e)
