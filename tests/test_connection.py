@@ -68,15 +68,14 @@ def test_default_path_is_applied_at_first_sftp_call(sshd, remote_dir):
         assert c.pwd == remote_dir
 
 
-def test_tconnect_and_transport_attributes(sshd):
-    with connect(sshd) as c:
-        assert set(c._tconnect) == {"username", "password", "hostkey", "pkey"}
-        assert c._tconnect["username"] == sshd.username
-        assert c._tconnect["password"] is None
-        assert c._tconnect["pkey"].get_name() == "ssh-ed25519"
-        assert c._tconnect["hostkey"].get_base64() == sshd.host_public_keys["ed25519"].split()[1]
-        assert isinstance(c._transport, pysftp.Transport)
-        assert c._transport.is_authenticated()
+def test_tconnect_and_transport_attributes(sshd, conn):
+    assert set(conn._tconnect) == {"username", "password", "hostkey", "pkey"}
+    assert conn._tconnect["username"] == sshd.username
+    assert conn._tconnect["password"] is None
+    assert conn._tconnect["pkey"].get_name() == "ssh-ed25519"
+    assert conn._tconnect["hostkey"].get_base64() == sshd.host_public_keys["ed25519"].split()[1]
+    assert isinstance(conn._transport, pysftp.Transport)
+    assert conn._transport.is_authenticated()
 
 
 def test_username_defaults_to_logname(sshd, monkeypatch):
