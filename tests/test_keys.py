@@ -487,6 +487,12 @@ def test_agent_without_agent_has_no_keys(monkeypatch):
     agent.close()
 
 
+def test_agent_dangling_socket_has_no_keys(monkeypatch, tmp_path):
+    # paramiko: a dangling $SSH_AUTH_SOCK means "no agent", not an error
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "gone.sock"))
+    assert Agent().get_keys() == ()
+
+
 @pytest.mark.skipif(shutil.which("ssh-agent") is None, reason="needs ssh-agent")
 def test_agent_keys_from_real_agent(keys, tmp_path, monkeypatch):
     sock = str(tmp_path / "agent.sock")
