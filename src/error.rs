@@ -150,3 +150,23 @@ impl From<Error> for PyErr {
         Python::attach(|py| to_pyerr(py, err).unwrap_or_else(|e| e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sftp_status_texts_match_paramiko() {
+        assert_eq!(sftp_status_text(2), "No such file");
+        assert_eq!(sftp_status_text(3), "Permission denied");
+        assert_eq!(sftp_status_text(4), "Failure");
+        assert_eq!(sftp_status_text(8), "Operation unsupported");
+        assert_eq!(Error::Sftp(5).to_string(), "Bad message");
+    }
+
+    #[test]
+    fn would_block_is_recognised() {
+        let e = ssh2::Error::new(ssh2::ErrorCode::Session(EAGAIN), "would block");
+        assert!(matches!(Error::from(e), Error::Again));
+    }
+}

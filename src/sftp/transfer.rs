@@ -356,3 +356,31 @@ fn read_some(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     }
     Ok(filled)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_name_is_hidden_beside_the_target() {
+        let name = temp_name_beside(b"/data/out/report.csv");
+        let text = String::from_utf8(name).unwrap();
+        assert!(text.starts_with("/data/out/.report.csv."), "{text}");
+        assert!(text.ends_with(".ferrosftp-part"), "{text}");
+        let bare = String::from_utf8(temp_name_beside(b"file")).unwrap();
+        assert!(bare.starts_with(".file."), "{bare}");
+        assert_ne!(temp_name_beside(b"a"), temp_name_beside(b"a"), "names must be unique per call");
+    }
+
+    #[test]
+    fn write_window_compacts_without_losing_bytes() {
+        let mut w = WriteWindow::new(16);
+        w.extend(b"abcdefgh");
+        // Pretend libssh2 acknowledged 6 bytes.
+        w.start += 6;
+        assert_eq!(w.pending(), 2);
+        w.extend(b"ij");
+        assert_eq!(&w.buf[w.start..], b"ghij");
+        assert_eq!(w.pending(), 4);
+    }
+}
