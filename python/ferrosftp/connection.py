@@ -160,6 +160,7 @@ class Connection:
                           "hostkey": None, "pkey": None}
         self._host = host
         self._port = port
+        self._connect_seconds = 0.0  # handshake + auth time, paces extra workers
         self._cnopts = cnopts or CnOpts()
         self._default_path = default_path
         self._apply_deprecated(log, ciphers)
