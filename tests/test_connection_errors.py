@@ -7,6 +7,7 @@ import io
 import os
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -102,6 +103,24 @@ def test_changed_host_key(sshd, tmp_path):
     with pytest.raises(SSHException, match="^Bad host key from server$") as e:
         connect(sshd, cnopts=pysftp.CnOpts(knownhosts=str(known)))
     assert not isinstance(e.value, pysftp.BadHostKeyException)  # as pysftp: plain SSHException
+
+
+def test_bad_host_key_stops_before_authentication(sshd, tmp_path):
+    with open(sshd.pub_keys["ed25519"]) as f:
+        impostor = " ".join(f.read().split()[:2])
+    known = tmp_path / "kh"
+    known.write_text("%s %s\n" % (sshd.host, impostor))
+    start = len(sshd.read_log())
+    credentials = dict(password=sshd.password) if sshd.password_auth else {}
+    with pytest.raises(SSHException, match="Bad host key"):
+        connect(sshd, cnopts=pysftp.CnOpts(knownhosts=str(known)), **credentials)
+    deadline = time.monotonic() + 10
+    while "Disconnected from" not in sshd.read_log()[start:] and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait for sshd to log the end of that connection
+    log = sshd.read_log()[start:]
+    assert "Disconnected from" in log and "[preauth]" in log
+    assert sshd.username not in log  # no userauth request ever reached the server
+    assert "Accepted" not in log and "Failed" not in log
 
 
 def test_no_username(sshd, monkeypatch):
