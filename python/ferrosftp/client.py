@@ -11,7 +11,7 @@ import warnings
 from binascii import hexlify
 from typing import Optional
 
-from .hostkeys import HostKeys
+from .hostkeys import HostKeyEntry, HostKeys
 from .ssh_exception import (
     AuthenticationException,
     BadHostKeyException,
@@ -118,12 +118,44 @@ class SSHClient:
 
     def save_host_keys(self, filename: str) -> None:
         # paramiko re-reads the file first so keys added by others are kept.
-        if os.path.exists(filename):
-            self._host_keys.load(filename)
-        with open(filename, "w") as f:
-            for hostname, keys in self._host_keys.items():
-                for keytype, key in keys.items():
-                    f.write("{} {} {}\n".format(hostname, keytype, key.get_base64()))
+        # Lines we do not rewrite ourselves (comments, @cert-authority/@revoked,
+        # unknown key types, bad lines) are kept verbatim; the file is replaced
+        # atomically (temp + rename) and keeps its mode.
+        kept: list = []
+        mode = None
+        target = os.path.realpath(filename)
+        if os.path.exists(target):
+            self._host_keys.load(target)
+            mode = os.stat(target).st_mode & 0o7777
+            with open(target, "r") as old:
+                for line in old:
+                    text = line.strip()
+                    if not text:
+                        continue
+                    try:
+                        entry = HostKeyEntry.from_line(text)
+                    except Exception:
+                        entry = None
+                    if entry is None or entry.marker or text.startswith("#"):
+                        kept.append(text + "\n")
+        directory = os.path.dirname(target) or "."
+        tmp = os.path.join(directory, ".{}.{}.tmp".format(os.path.basename(target), os.urandom(8).hex()))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            with os.fdopen(fd, "w") as f:
+                if mode is not None:
+                    os.fchmod(f.fileno(), mode)
+                f.writelines(kept)
+                for hostname, keys in self._host_keys.items():
+                    for keytype, key in keys.items():
+                        f.write("{} {} {}\n".format(hostname, keytype, key.get_base64()))
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
     def get_host_keys(self) -> HostKeys:
         return self._host_keys

@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 from .ssh_exception import SSHException
@@ -173,11 +174,30 @@ def _to_passphrase(password):
     return bytes(password)
 
 
+def _warn_if_exposed(fileno, filename):
+    """Warn (once per load) about a private key file others can access:
+    OpenSSH refuses such a file; paramiko, and so ferrosftp, use it."""
+    try:
+        mode = os.fstat(fileno).st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        warnings.warn(
+            "private key file {} is accessible by others (mode {:04o}); "
+            "OpenSSH would refuse it: chmod 600 it".format(
+                os.fsdecode(filename), mode & 0o7777
+            ),
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def _read_key_source(filename=None, file_obj=None):
     if file_obj is not None:
         data = file_obj.read()
     else:
         with open(filename, "rb") as f:
+            _warn_if_exposed(f.fileno(), filename)
             data = f.read()
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -419,7 +439,9 @@ class PKey:
             cert_path = path + cert_suffix
         key_path = Path(key_path).expanduser()
         cert_path = Path(cert_path).expanduser()
-        data = key_path.read_bytes()
+        with open(key_path, "rb") as f:
+            _warn_if_exposed(f.fileno(), key_path)
+            data = f.read()
         key = _key_from_private_bytes(data, passphrase, strict_unknown=True)
         if cert_path.exists():
             key.load_certificate(str(cert_path))
@@ -561,6 +583,9 @@ class PKey:
         text = self._private_text_for(password)
         fd = os.open(filename, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o600)
         with os.fdopen(fd, "wb") as f:
+            # an existing file keeps its mode through O_CREAT: make it 0600
+            # before any key byte is written (CVE-2022-24302)
+            os.fchmod(fd, 0o600)
             f.write(text)
 
     def write_private_key(self, file_obj, password=None):

@@ -208,7 +208,21 @@ class SFTPClient:
             max_concurrent_prefetch_requests: Optional[int] = None) -> None:
         """Download to a temp file beside localpath, renamed into place only when
         complete and size-checked (paramiko writes in place)."""
-        self._sftp.get(self._adjust_cwd(remotepath), os.fspath(localpath), callback)
+        localpath = os.fspath(localpath)
+        if os.path.islink(localpath):
+            # update the link's target, as writing in place would; keep the link
+            localpath = os.path.realpath(localpath)
+        try:
+            st = os.stat(localpath)
+        except OSError:
+            st = None
+        if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+            # a device or FIFO (/dev/null, /dev/full, a pipe): write into it; a
+            # rename would replace the device node itself
+            with open(localpath, "wb") as fl:
+                self.getfo(remotepath, fl, callback)
+            return
+        self._sftp.get(self._adjust_cwd(remotepath), localpath, callback)
 
     def getfo(self, remotepath, fl, callback: Optional[Callable] = None, prefetch: bool = True,
               max_concurrent_prefetch_requests: Optional[int] = None) -> int:
