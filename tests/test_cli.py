@@ -412,3 +412,10 @@ def test_demo_against_given_server(sshd, remote_dir):
     assert p.returncode == 0, p.err
     assert "demo OK" in p.out
     assert os.listdir(remote_dir) == []  # cleaned up after itself
+
+
+def test_demo_without_sshd_says_what_is_missing():
+    p = run_cli("demo", "--size", "1", "--files", "1", env={"FERROSFTP_SSHD": "/nonexistent/sbin/sshd"})
+    assert p.returncode != 0
+    assert "sshd not found" in p.err and "openssh-server" in p.err
+    assert len(p.err.strip().splitlines()) == 1

@@ -67,6 +67,7 @@ class _Line:
         self._last_len = 0
         self._lock = threading.Lock()
         self._finished = False
+        self._bar_w = None
 
     def _render(self, final: bool) -> str:
         elapsed = max(time.monotonic() - self.start, 1e-6)
@@ -91,6 +92,9 @@ class _Line:
         if len(label) > max_label:
             label = ("..." + label[-(max_label - 3):]) if max_label > 6 else ""
         bar_w = min(30, width - len(label) - len(pct) - len(tail) - 5)
+        if self._bar_w is None:
+            self._bar_w = max(0, bar_w - 4)  # a steady width, with room for the tail to grow
+        bar_w = min(bar_w, self._bar_w)
         bar = ""
         if bar_w >= 5:
             filled = int(frac * bar_w)

@@ -47,6 +47,13 @@ class SshdError(RuntimeError):
 
 
 def find_sshd() -> str:
+    """Path of OpenSSH's sshd (``FERROSFTP_SSHD`` overrides the search)."""
+    override = os.environ.get("FERROSFTP_SSHD")
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        raise SshdMissing("sshd not found at FERROSFTP_SSHD={}: install openssh-server "
+                          "(apt-get install openssh-server) or fix the variable".format(override))
     for cand in (shutil.which("sshd"), "/usr/sbin/sshd", "/usr/local/sbin/sshd", "/sbin/sshd"):
         if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
             return cand

@@ -317,6 +317,23 @@ class Connector:
             except Exception as e:  # noqa: BLE001
                 raise _ConnectFailed(self.label, e) from e
 
+    def ensure_passphrase(self) -> None:
+        """Ask for the passphrase of an encrypted key now (on a terminal), for
+        code paths that connect later without a chance to prompt."""
+        from .pkey import PKey
+        from .ssh_exception import PasswordRequiredException, SSHException
+
+        if self.passphrase is not None or not _interactive():
+            return
+        for k in self.key_files:
+            try:
+                PKey.from_path(k)
+            except PasswordRequiredException:
+                self.passphrase = getpass.getpass("Passphrase for key {}: ".format(k))
+                return
+            except (SSHException, OSError, ValueError):
+                continue
+
     def session(self):
         c = self.client()
         try:
@@ -750,6 +767,7 @@ def cmd_sync(args) -> int:
     if r is None:
         raise UsageError("sync: the remote root must look like [user@]host:path")
     conn = connector_for(args, r)
+    conn.ensure_passphrase()
     agent = SyncAgent(hostname=conn.host, host_port=conn.port, username=conn.user,
                       key_path=conn.key_files or None, local_root=args.local_root, remote_root=r.path,
                       password=conn.password, known_hosts=conn.known_hosts, workers=args.workers,
@@ -878,7 +896,15 @@ def cmd_demo(args) -> int:
         out.write("generated {} files ({}) and large.bin ({})\n".format(
             args.files, format_size(tree_bytes), format_size(args.size << 20)))
         out.flush()
-        client, sftp = conn.session()
+        try:
+            client, sftp = conn.session()
+        except _ConnectFailed as e:
+            from .ssh_exception import AuthenticationException
+
+            if server is not None and isinstance(e.cause, AuthenticationException):
+                _err("the throwaway sshd refused to log in {} (is that account locked or without a "
+                     "usable shell? run the demo as a regular user or as root)".format(server.username))
+            raise
         remote_top = posixpath.join(base, "ferrosftp-demo-" + secrets.token_hex(4))
         sftp.mkdir(remote_top)
 
