@@ -419,3 +419,15 @@ def test_demo_without_sshd_says_what_is_missing():
     assert p.returncode != 0
     assert "sshd not found" in p.err and "openssh-server" in p.err
     assert len(p.err.strip().splitlines()) == 1
+
+
+def test_ls_and_get_non_utf8_name(sshd, remote_dir, tmp_path):
+    raw = os.path.join(os.fsencode(remote_dir), b"caf\xe9.txt")
+    with open(raw, "wb") as f:
+        f.write(b"latin-1 name")
+    p = run_cli("ls", *opts(sshd), tgt(sshd, remote_dir))
+    assert p.returncode == 0, p.err
+    assert p.stdout == b"caf\xe9.txt\n"
+    p = run_cli("get", *opts(sshd), tgt(sshd, remote_dir) + "/" + os.fsdecode(b"caf\xe9.txt"), tmp_path)
+    assert p.returncode == 0, p.err
+    assert open(os.path.join(os.fsencode(str(tmp_path)), b"caf\xe9.txt"), "rb").read() == b"latin-1 name"

@@ -543,3 +543,15 @@ def test_disconnect_then_reconnect(agent, cache, remote_dir):
     with agent.open("r.txt") as f:  # reconnects by itself
         assert f.read() == b"again"
     assert agent.transport is not first and agent.transport.is_active()
+
+
+def test_unicode_and_spaces_in_names(agent, cache, remote_dir):
+    rel = "r\u00e9sum\u00e9 dir/na\u00efve file.txt"
+    _write(str(cache / rel), b"unicode")
+    agent.add(rel)
+    assert agent.push() == [rel]
+    assert _read(os.path.join(remote_dir, rel)) == b"unicode"
+    assert agent.status().in_sync == [rel]
+    os.unlink(str(cache / rel))
+    with agent.open(rel) as f:
+        assert f.read() == b"unicode"

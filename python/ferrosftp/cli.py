@@ -618,7 +618,7 @@ def cmd_ls(args) -> int:
     remotes = _remotes(args.paths, "ls")
     conn = connector_for(args, _one_server(remotes))
     client, sftp = conn.session()
-    out = sys.stdout
+    out = _Out()
     try:
         for r in remotes:
             a = sftp.stat(r.path)
@@ -638,6 +638,17 @@ def cmd_ls(args) -> int:
         sftp.close()
         client.close()
     return EXIT_OK
+
+
+class _Out:
+    """stdout for names: written as bytes (os.fsencode), so file names that are
+    not valid UTF-8 come out exactly as the server sent them."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.buffer.write(os.fsencode(text))
+
+    def flush(self) -> None:
+        sys.stdout.buffer.flush()
 
 
 def _long(a) -> str:
@@ -777,6 +788,7 @@ def cmd_sync(args) -> int:
     out = sys.stdout
     try:
         if args.action == "status":
+            out = _Out()
             st = agent.status()
             tags = (("local_only", "local-only"), ("remote_only", "remote-only"), ("changed", "changed"),
                     ("stale", "stale"), ("conflicts", "conflict"))
@@ -1219,6 +1231,13 @@ def main(argv=None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         return args.func(args)
+    except BrokenPipeError:  # e.g. `ferrosftp ls host: | head -1`
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OTHER
     except SystemExit as e:  # --help / --version
         return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
     except BaseException as e:  # noqa: BLE001 - one clear line, no traceback
