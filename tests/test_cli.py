@@ -431,3 +431,33 @@ def test_ls_and_get_non_utf8_name(sshd, remote_dir, tmp_path):
     p = run_cli("get", *opts(sshd), tgt(sshd, remote_dir) + "/" + os.fsdecode(b"caf\xe9.txt"), tmp_path)
     assert p.returncode == 0, p.err
     assert open(os.path.join(os.fsencode(str(tmp_path)), b"caf\xe9.txt"), "rb").read() == b"latin-1 name"
+
+
+def test_ctrl_c_mid_upload(sshd, remote_dir, tmp_path):
+    import signal
+    import time
+
+    from faultproxy import FaultProxy
+
+    src = tmp_path / "slow.bin"
+    src.write_bytes(os.urandom(20 * 1024 * 1024))
+    with FaultProxy(sshd.host, sshd.port, bandwidth=1_000_000) as proxy:
+        kh = tmp_path / "kh"
+        kh.write_text("".join("[127.0.0.1]:%d %s\n" % (proxy.port, k) for k in sshd.host_public_keys.values()))
+        env = dict(os.environ)
+        env.pop("SSH_AUTH_SOCK", None)
+        proc = subprocess.Popen([sys.executable, "-m", "ferrosftp", "put", "-i", sshd.keys["ed25519"],
+                                 "-P", str(proxy.port), "--known-hosts", str(kh), str(src),
+                                 tgt(sshd, remote_dir + "/slow.bin")],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        # wait until the upload has started (its hidden temp file exists), then interrupt
+        deadline = time.monotonic() + 60
+        while not os.listdir(remote_dir) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    err = err.decode()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    # nothing under the final name
+    assert not os.path.exists(os.path.join(remote_dir, "slow.bin"))

@@ -249,6 +249,7 @@ def run_pool(tasks, work: Callable, open_session: Callable, workers: int, first_
     lock = threading.Lock()
     n = max(1, min(int(workers or 1), len(tasks)))
     state = {"alive": n, "last_error": None}
+    stop = threading.Event()  # set on Ctrl-C: take no new task
 
     def fail(task, exc):
         with lock:
@@ -257,7 +258,7 @@ def run_pool(tasks, work: Callable, open_session: Callable, workers: int, first_
     def worker(idx):
         sess = _Session(None, first_session, owned=False) if (idx == 0 and first_session is not None) else None
         try:
-            while True:
+            while not stop.is_set():
                 try:
                     task = q.get_nowait()
                 except queue.Empty:
@@ -304,8 +305,12 @@ def run_pool(tasks, work: Callable, open_session: Callable, workers: int, first_
                    for i in range(n)]
         for t in threads:
             t.start()
-        for t in threads:
-            t.join()
+        try:
+            for t in threads:
+                t.join()
+        except KeyboardInterrupt:
+            stop.set()
+            raise
     # tasks nobody could take (every worker died with the queue non-empty)
     while True:
         try:
