@@ -42,6 +42,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -897,7 +898,7 @@ def cmd_demo(args) -> int:
                          known_hosts=[server.known_hosts_path], timeout=30.0, allow_agent=False,
                          look_for_keys=False)
         base = server.remote_root
-    local = tempfile_mkdtemp("ferrosftp-demo-")
+    local = tempfile.mkdtemp(prefix="ferrosftp-demo-")
     client = sftp = None
     remote_top = None
     try:
@@ -1007,12 +1008,6 @@ def _demo_put(conn, sftp, local, remote, args):
         s.put(job[0], job[1], callback=cb, confirm=True, atomic=True)
 
     _run_jobs(conn, sftp, jobs, do_put, args, "upload tree" if len(jobs) > 1 else os.path.basename(local))
-
-
-def tempfile_mkdtemp(prefix):
-    import tempfile
-
-    return tempfile.mkdtemp(prefix=prefix)
 
 
 # ---------------------------------------------------------------------------

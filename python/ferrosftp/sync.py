@@ -40,7 +40,7 @@ import stat
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 from .client import MissingHostKeyPolicy, SSHClient
 from .exceptions import (
