@@ -164,6 +164,10 @@ impl Channel {
             let Some(chan) = guard.as_mut() else { return Ok(-1) };
             self.shared.run(None, || Ok(chan.wait_eof()?))?;
             self.shared.run(None, || Ok(chan.wait_close()?))?;
+            // No exit-status (killed by a signal): paramiko reports -1, not 0.
+            if chan.exit_signal()?.exit_signal.is_some() {
+                return Ok(-1);
+            }
             Ok(chan.exit_status()?)
         })
         .map_err(PyErr::from)

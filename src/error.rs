@@ -28,6 +28,10 @@ pub enum Error {
     /// Transport-level failure: handshake, protocol, dropped connection.
     #[error("{0}")]
     Ssh(String),
+    /// The connection died under us (EOF, reset, MAC failure): both an
+    /// SSHException and an EOFError in Python, so either `except` catches it.
+    #[error("Server connection dropped: {0}")]
+    Dropped(String),
     /// Authentication refused.
     #[error("{0}")]
     Auth(String),
@@ -121,6 +125,9 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             exc("NoValidConnectionsError", (dict,).into_pyobject(py)?)?
         }
         Error::Ssh(msg) => exc("SSHException", (msg,).into_pyobject(py)?)?,
+        Error::Dropped(msg) => {
+            exc("ConnectionDropped", (format!("Server connection dropped: {msg}"),).into_pyobject(py)?)?
+        }
         Error::Again => exc("SSHException", ("operation would block",).into_pyobject(py)?)?,
         Error::Auth(msg) => exc("AuthenticationException", (msg,).into_pyobject(py)?)?,
         Error::BadAuthType { allowed } => {

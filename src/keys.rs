@@ -42,8 +42,64 @@ fn public_blob(data: KeyData) -> Result<Vec<u8>> {
     PublicKey::from(data).to_bytes().map_err(|e| Error::Ssh(e.to_string()))
 }
 
+/// The unencrypted header of an OpenSSH private key: (cipher name, public blob).
+/// Used when `ssh-key` rejects a key that OpenSSH and libssh2 accept (ssh-key 0.6
+/// refuses P-521 keys whose private scalar is stored in 65 bytes, ~1 in 4).
+fn openssh_header(data: &[u8]) -> Result<(String, Vec<u8>)> {
+    let text = String::from_utf8_lossy(data);
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    let raw = openssl::base64::decode_block(&body).map_err(bad_key)?;
+    let rest = raw.strip_prefix(b"openssh-key-v1\0").ok_or_else(|| bad_key("bad magic"))?;
+    let mut reader = SshReader(rest);
+    let cipher = String::from_utf8_lossy(reader.string()?).into_owned();
+    reader.string()?; // kdf name
+    reader.string()?; // kdf options
+    reader.u32()?; // number of keys
+    Ok((cipher, reader.string()?.to_vec()))
+}
+
+struct SshReader<'a>(&'a [u8]);
+
+impl<'a> SshReader<'a> {
+    fn u32(&mut self) -> Result<u32> {
+        if self.0.len() < 4 {
+            return Err(bad_key("truncated key"));
+        }
+        let (head, tail) = self.0.split_at(4);
+        self.0 = tail;
+        Ok(u32::from_be_bytes([head[0], head[1], head[2], head[3]]))
+    }
+
+    fn string(&mut self) -> Result<&'a [u8]> {
+        let n = self.u32()? as usize;
+        if self.0.len() < n {
+            return Err(bad_key("truncated key"));
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+}
+
 fn parse_openssh(data: &[u8], passphrase: Option<&[u8]>) -> Result<(KeyData, String)> {
-    let key = PrivateKey::from_openssh(data).map_err(bad_key)?;
+    let key = match PrivateKey::from_openssh(data) {
+        Ok(key) => key,
+        Err(first_error) => {
+            // Fall back to the public half from the header; libssh2 still checks
+            // the private half (and the passphrase) when it authenticates.
+            let (cipher, blob) = openssh_header(data).map_err(|_| bad_key(first_error))?;
+            if cipher != "none" && passphrase.is_none() {
+                return Err(Error::PasswordRequired);
+            }
+            let public = PublicKey::from_bytes(&blob).map_err(bad_key)?;
+            return Ok((public.key_data().clone(), String::new()));
+        }
+    };
     let key = if key.is_encrypted() {
         let pass = passphrase.ok_or(Error::PasswordRequired)?;
         key.decrypt(pass)

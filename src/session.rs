@@ -41,7 +41,12 @@ pub struct Shared {
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 
+/// Poll slice: how often a quiet wait lets Ctrl-C through.
+const POLL_SLICE_MS: i32 = 100;
+
 /// Wait until the socket is ready in the directions libssh2 is blocked on.
+/// A quiet slice checks Python's signal handlers, so Ctrl-C is not held up by a
+/// stalled peer (this needs the GIL: nothing may wait on `op` with the GIL held).
 fn wait_socket(fd: i32, dirs: BlockDirections, until: Option<Instant>) -> Result<()> {
     let events = match dirs {
         BlockDirections::Inbound => libc::POLLIN,
@@ -50,18 +55,21 @@ fn wait_socket(fd: i32, dirs: BlockDirections, until: Option<Instant>) -> Result
         BlockDirections::None => libc::POLLIN,
     };
     let wait_ms = match until {
-        None => 1000,
+        None => POLL_SLICE_MS,
         Some(t) => {
             let now = Instant::now();
             if now >= t {
                 return Err(Error::Timeout);
             }
-            (t - now).as_millis().clamp(1, 1000) as i32
+            (t - now).as_millis().clamp(1, POLL_SLICE_MS as u128) as i32
         }
     };
     let mut pfd = libc::pollfd { fd, events, revents: 0 };
     // A short poll is harmless: the caller simply retries the libssh2 call.
-    unsafe { libc::poll(&mut pfd, 1, wait_ms) };
+    let ready = unsafe { libc::poll(&mut pfd, 1, wait_ms) };
+    if ready == 0 && unsafe { pyo3::ffi::Py_IsInitialized() } != 0 {
+        Python::attach(|py| py.check_signals())?;
+    }
     Ok(())
 }
 
@@ -80,32 +88,43 @@ impl Shared {
         self.run_locked(until, f)
     }
 
+    /// As `run`, but give up at once if another call holds the lock. For Drop,
+    /// which may run with the GIL held and so must never wait on `op`.
+    pub fn try_run<T>(&self, until: Option<Instant>, f: impl FnMut() -> Result<T>) -> Option<Result<T>> {
+        if !self.is_active() {
+            return None;
+        }
+        let _guard = self.op.try_lock().ok()?;
+        Some(self.run_locked(until, f))
+    }
+
     /// As `run`, for callers already holding the operation lock.
     pub fn run_locked<T>(&self, until: Option<Instant>, mut f: impl FnMut() -> Result<T>) -> Result<T> {
         if self.dead.load(Ordering::SeqCst) {
-            return Err(Error::Ssh("SSH session not active".into()));
+            return Err(Error::Dropped("SSH session not active".into()));
         }
         loop {
             match f() {
                 Err(Error::Again) => wait_socket(self.fd, self.sess.block_directions(), until)?,
                 Err(Error::Ssh(msg)) => {
-                    self.note_failure();
-                    return Err(Error::Ssh(msg));
+                    return Err(if self.note_failure() { Error::Dropped(msg) } else { Error::Ssh(msg) });
                 }
                 other => return other,
             }
         }
     }
 
-    /// Mark the session dead if libssh2 says the transport failed.
-    fn note_failure(&self) {
+    /// Mark the session dead if libssh2 says the transport failed; true if so.
+    fn note_failure(&self) -> bool {
         if let Some(err) = ssh2::Error::last_session_error_raw(self.raw) {
             if let ssh2::ErrorCode::Session(code) = err.code() {
                 if is_fatal_transport_code(code) {
                     self.dead.store(true, Ordering::SeqCst);
+                    return true;
                 }
             }
         }
+        false
     }
 
     /// The error libssh2 recorded for the last failed raw call.
@@ -116,8 +135,11 @@ impl Shared {
         }
     }
 
-    pub fn mark_dead(&self) {
+    /// Give up on the connection after a timeout or an interrupt mid-request:
+    /// libssh2 cannot resume a half-done request, so nothing more is sent.
+    pub fn abort(&self) {
         self.dead.store(true, Ordering::SeqCst);
+        unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
     }
 
     pub fn is_active(&self) -> bool {

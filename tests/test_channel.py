@@ -99,10 +99,6 @@ def test_exit_status_ready_transitions(client):
     assert stdout.channel.exit_status_ready() is True
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust channel.rs recv_exit_status returns libssh2's exit_status() == 0 when the "
-    "server sent exit-signal and no exit-status; paramiko returns -1 (a killed command "
-    "looks successful)"))
 def test_exit_status_killed_by_signal(client):
     _, stdout, _ = client.exec_command("kill -9 $$")
     status = stdout.channel.recv_exit_status()

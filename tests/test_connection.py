@@ -351,7 +351,6 @@ SYMLINK_ORDER_BUG = (
     "OpenSSH reads SSH_FXP_SYMLINK swapped, so the link is created at the target's path")
 
 
-@pytest.mark.xfail(strict=True, reason=SYMLINK_ORDER_BUG)
 def test_symlink_creates_dest_pointing_at_src(sshd, rconn, remote_dir):
     # both paths inside remote_dir, so the swapped order cannot leave strays
     target = remote_dir + "/target"

@@ -169,12 +169,6 @@ def test_from_private_key_text_and_binary(keys, name):
     assert a.get_base64() == k["b64"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Rust core bug: ssh-key 0.6 rejects OpenSSH P-521 keys whose "
-    "private scalar is stored in 65 bytes ('length invalid'; about 1 key in "
-    "4 made by ssh-keygen). Remove this mark once the core accepts them.",
-)
 def test_p521_short_scalar(tmp_path):
     path = str(tmp_path / "p521")
     _generate(path, "p521", ["-t", "ecdsa", "-b", "521"], False,

@@ -15,6 +15,7 @@ from .ssh_exception import (
     BadHostKeyException,
     ChannelException,
     ConfigParseError,
+    ConnectionDropped,
     CouldNotCanonicalize,
     IncompatiblePeer,
     MessageOrderError,
@@ -76,6 +77,11 @@ from .helpers import (
 )
 
 __version__ = _native.__version__
+
+#: With no timeout set, the longest (seconds) an SFTP request may go unanswered
+#: before socket.timeout: replies to SFTP requests always come, so silence means
+#: a dead or stalled peer. Read when an SFTP session opens; None waits forever.
+DEFAULT_TIMEOUT = 300.0
 
 key_classes = [RSAKey, Ed25519Key, ECDSAKey]
 

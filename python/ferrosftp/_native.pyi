@@ -133,6 +133,8 @@ class Sftp:
     def open(self, path: bytes, flags: int, mode: int) -> "File":
         """flags: SFTP_FLAG_READ 1, WRITE 2, APPEND 4, CREATE 8, TRUNC 0x10, EXCL 0x20."""
     def is_usable(self) -> bool: ...
+    def set_idle_limit(self, limit: Optional[float]) -> None:
+        """With no timeout set, how long an SFTP request may go unanswered."""
     def get(self, remote: bytes, local: str, callback: Progress = None) -> int:
         """Download to a temp file beside ``local``, verify the size, rename into place.
         Returns the byte count. On any failure the temp file is removed and an existing

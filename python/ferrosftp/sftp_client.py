@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 import time
 from typing import Callable, Iterator, Optional
 
@@ -57,6 +58,7 @@ class SFTPClient:
             self._channel = None
         self.sock = sock
         self._sftp = _native_sftp
+        self._sftp.set_idle_limit(sys.modules["ferrosftp"].DEFAULT_TIMEOUT)
         self._cwd: Optional[bytes] = None
         self.ultra_debug = False
 

@@ -9,6 +9,7 @@ imports them from this module).
 import socket
 
 __all__ = [
+    "ConnectionDropped",
     "SSHException",
     "AuthenticationException",
     "PasswordRequiredException",
@@ -169,3 +170,11 @@ class ConfigParseError(SSHException):
 
 class MessageOrderError(SSHException):
     """Out-of-order protocol messages broke "strict kex" mode."""
+
+
+class ConnectionDropped(SSHException, EOFError):
+    """The connection died mid-operation (reset, EOF, corrupt packet).
+
+    ferrosftp's own class: paramiko raises a bare EOFError on some paths and an
+    SSHException on others; this is both, so either ``except`` clause catches it.
+    """

@@ -10,7 +10,6 @@ use pyo3::types::PyBytes;
 use super::raw::{Attrs, Handle, SftpShared};
 use super::transfer::WriteWindow;
 use crate::error::{Error, Result};
-use crate::session::deadline;
 
 #[pyclass(module = "ferrosftp._native", frozen)]
 pub struct File {
@@ -65,10 +64,17 @@ impl File {
 
     fn write(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<()> {
         self.with(py, |s, h| {
-            let until = s.deadline();
+            // Reads leave libssh2 read-ahead requests in flight, which move the
+            // handle's send offset past the read position; libssh2 would then take
+            // our bytes as already sent. Re-seeking to the position flushes them.
+            s.run(|| {
+                let pos = s.tell(h);
+                s.seek(h, pos);
+                Ok(())
+            })?;
             let mut window = WriteWindow::new(data.len().max(1));
             window.extend(&data);
-            window.drain_all(s, h, until)
+            window.drain_all(s, h)
         })
     }
 
@@ -128,9 +134,7 @@ impl Drop for File {
         // A file dropped without close(): release the server-side handle, briefly.
         let taken = self.handle.get_mut().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(handle) = taken {
-            if self.sftp.check_usable().is_ok() {
-                let _ = self.sftp.run_until(deadline(Some(2.0)), || self.sftp.close_handle(&handle));
-            }
+            self.sftp.close_handle_nowait(&handle);
         }
     }
 }

@@ -175,6 +175,11 @@ impl Sftp {
         *self.inner.timeout.lock().unwrap() = timeout;
     }
 
+    /// The inactivity limit used when no timeout is set (None: wait forever).
+    fn set_idle_limit(&self, limit: Option<f64>) {
+        *self.inner.idle_limit.lock().unwrap() = limit;
+    }
+
     fn gettimeout(&self) -> Option<f64> {
         *self.inner.timeout.lock().unwrap()
     }

@@ -77,6 +77,10 @@ pub struct SftpShared {
     broken: AtomicBool,
     closed: AtomicBool,
     pub timeout: Mutex<Option<f64>>,
+    /// With no timeout set, the longest an SFTP request may go unanswered
+    /// (`ferrosftp.DEFAULT_TIMEOUT`): SFTP replies always come, so silence means a
+    /// dead or stalled peer. None: wait forever.
+    pub idle_limit: Mutex<Option<f64>>,
 }
 
 unsafe impl Send for SftpShared {}
@@ -103,11 +107,15 @@ impl SftpShared {
             broken: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             timeout: Mutex::new(None),
+            idle_limit: Mutex::new(None),
         })
     }
 
+    /// Deadline for one libssh2 call: the timeout bounds each wait for the
+    /// server (like paramiko's per-read socket timeout), not a whole transfer.
     pub fn deadline(&self) -> Option<Instant> {
-        deadline(*self.timeout.lock().unwrap())
+        let timeout = *self.timeout.lock().unwrap();
+        deadline(timeout.or(*self.idle_limit.lock().unwrap()))
     }
 
     /// Run one SFTP call to completion with this client's timeout.
@@ -120,10 +128,17 @@ impl SftpShared {
         // Checked again under the lock: a concurrent close() frees every handle.
         let result = self.session.run(until, || {
             self.check_usable()?;
+            // Raw calls share libssh2 with the ssh2 crate's objects: hold its mutex.
+            let _inner = self.session.sess.raw();
             f()
         });
-        if let Err(Error::Timeout | Error::Ssh(_)) = &result {
-            self.broken.store(true, Ordering::SeqCst);
+        match &result {
+            Err(Error::Timeout | Error::Python(_)) => {
+                self.broken.store(true, Ordering::SeqCst);
+                self.session.abort();
+            }
+            Err(Error::Ssh(_) | Error::Dropped(_)) => self.broken.store(true, Ordering::SeqCst),
+            _ => {}
         }
         result
     }
@@ -133,7 +148,7 @@ impl SftpShared {
             return Err(Error::OsMessage("Socket is closed".into()));
         }
         if self.broken.load(Ordering::SeqCst) || !self.session.is_active() {
-            return Err(Error::Ssh("Server connection dropped: SFTP session is no longer usable".into()));
+            return Err(Error::Dropped("the SFTP session is no longer usable".into()));
         }
         Ok(())
     }
@@ -210,10 +225,12 @@ impl SftpShared {
         Ok(n as usize)
     }
 
-    /// Create `link` pointing at `target` (argument order as paramiko's, which works with OpenSSH).
+    /// Create `link` pointing at `target`. libssh2 sends its `path` first; OpenSSH
+    /// reads the first path as the target (the draft's order swapped), as paramiko
+    /// sends them: so the target goes in libssh2's `path` slot.
     pub fn symlink(&self, target: &[u8], link: &[u8]) -> Result<()> {
-        let mut t = target.to_vec();
-        self.symlink_call(link, &mut t, sys::LIBSSH2_SFTP_SYMLINK)?;
+        let mut l = link.to_vec();
+        self.symlink_call(target, &mut l, sys::LIBSSH2_SFTP_SYMLINK)?;
         Ok(())
     }
 
@@ -236,6 +253,16 @@ impl SftpShared {
             return Err(session_error(&self.session));
         }
         Ok(Handle(h))
+    }
+
+    /// Close a handle from Drop: skipped if the session is busy or dead.
+    pub fn close_handle_nowait(&self, h: &Handle) {
+        if self.check_usable().is_ok() {
+            let _ = self.session.try_run(deadline(Some(2.0)), || {
+                let _inner = self.session.sess.raw();
+                self.close_handle(h)
+            });
+        }
     }
 
     pub fn close_handle(&self, h: &Handle) -> Result<()> {
@@ -312,14 +339,22 @@ impl SftpShared {
         }
         if self.session.is_active() {
             let until = deadline(Some(2.0));
-            let _ = self.session.run(until, || self.check(unsafe { sys::libssh2_sftp_shutdown(self.raw) }));
+            let _ = self.session.run(until, || self.shutdown_call());
         }
+    }
+
+    fn shutdown_call(&self) -> Result<c_int> {
+        let _inner = self.session.sess.raw();
+        self.check(unsafe { sys::libssh2_sftp_shutdown(self.raw) })
     }
 }
 
 impl Drop for SftpShared {
     fn drop(&mut self) {
-        self.close();
+        // Drop may hold the GIL: never wait for a busy session here.
+        if !self.closed.swap(true, Ordering::SeqCst) {
+            let _ = self.session.try_run(deadline(Some(2.0)), || self.shutdown_call());
+        }
     }
 }
 

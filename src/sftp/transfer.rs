@@ -71,11 +71,11 @@ impl Progress {
 }
 
 /// Read up to `buf.len()` bytes, stopping early only at EOF.
-fn read_full(s: &SftpShared, h: &Handle, buf: &mut [u8], until: Option<Instant>) -> Result<usize> {
+fn read_full(s: &SftpShared, h: &Handle, buf: &mut [u8]) -> Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         let end = (filled + READ_CALL).min(buf.len());
-        let got = s.run_until(until, || s.read(h, &mut buf[filled..end]))?;
+        let got = s.run(|| s.read(h, &mut buf[filled..end]))?;
         if got == 0 {
             break;
         }
@@ -114,8 +114,7 @@ fn download(
             if want == 0 {
                 break;
             }
-            let until = s.deadline();
-            let got = py.detach(|| read_full(s, &handle, &mut buf[..want], until))?;
+            let got = py.detach(|| read_full(s, &handle, &mut buf[..want]))?;
             if got == 0 {
                 break;
             }
@@ -208,10 +207,15 @@ impl WriteWindow {
     }
 
     /// Send until at most `keep` bytes are unacknowledged; returns bytes acknowledged.
-    pub fn drain_to(&mut self, s: &SftpShared, h: &Handle, keep: usize, until: Option<Instant>) -> Result<u64> {
+    pub fn drain_to(&mut self, s: &SftpShared, h: &Handle, keep: usize) -> Result<u64> {
         let mut acked = 0u64;
         while self.pending() > keep {
-            let n = s.run_until(until, || s.write(h, &self.buf[self.start..]))?;
+            let n = s.run(|| s.write(h, &self.buf[self.start..]))?;
+            if n == 0 {
+                // Nothing in flight and nothing taken: libssh2's offsets disagree
+                // with ours. Fail loudly rather than spin.
+                return Err(Error::Ssh("SFTP write made no progress (handle offset out of step)".into()));
+            }
             self.start += n;
             acked += n as u64;
         }
@@ -222,8 +226,8 @@ impl WriteWindow {
         Ok(acked)
     }
 
-    pub fn drain_all(&mut self, s: &SftpShared, h: &Handle, until: Option<Instant>) -> Result<()> {
-        self.drain_to(s, h, 0, until).map(|_| ())
+    pub fn drain_all(&mut self, s: &SftpShared, h: &Handle) -> Result<()> {
+        self.drain_to(s, h, 0).map(|_| ())
     }
 }
 
@@ -250,12 +254,10 @@ fn upload(
             }
             window.extend(&chunk[..n]);
             sent += n as u64;
-            let until = s.deadline();
-            acked += py.detach(|| window.drain_to(s, &handle, WRITE_WINDOW, until))?;
+            acked += py.detach(|| window.drain_to(s, &handle, WRITE_WINDOW))?;
             progress.tick(py, acked)?;
         }
-        let until = s.deadline();
-        py.detach(|| window.drain_all(s, &handle, until))?;
+        py.detach(|| window.drain_all(s, &handle))?;
         progress.finish(py, sent)?;
         Ok(sent)
     })();

@@ -129,11 +129,6 @@ def test_TF03_cut_mid_put_raises_promptly(sshd, fault_proxy, big_local, remote_d
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust error mapping (src/error.rs): a connection dropped during put raises a "
-    "plain SSHException ('Failure while draining incoming flow'); the plan wants a "
-    "class that is both SSHException and EOFError (paramiko raises bare EOFError "
-    "on the put path, SSHException on the get path)"))
 def test_TF03_cut_mid_put_error_is_also_EOFError(sshd, fault_proxy, big_local, remote_dir):
     p = fault_proxy(cut_after=MiB, cut_direction="up")
     c, s = _sftp_via(sshd, p)
@@ -245,10 +240,6 @@ def test_TF07_stall_mid_get_times_out(sshd, fault_proxy, big_remote, tmp_path):
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/sftp/raw.rs run_until): a timeout marks only the SFTP channel broken; "
-    "the SSH session stays 'active' (Transport.is_active() is True) although libssh2 "
-    "may be half-way through a packet; the plan wants the session closed"))
 def test_TF07_after_timeout_transport_is_inactive(sshd, fault_proxy, big_remote, tmp_path):
     p = fault_proxy(stall_after=MiB, stall_direction="down")
     c, s = _sftp_via(sshd, p, timeout=3)
@@ -274,10 +265,6 @@ def test_TF08_stall_mid_put_times_out(sshd, fault_proxy, big_local, remote_dir):
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no default inactivity limit: with no timeout set, a stalled SFTP transfer waits "
-    "forever (src/session.rs wait loop polls with until=None), and there is no "
-    "documented setting to lower (the test tries ferrosftp.DEFAULT_TIMEOUT)"))
 def test_TF09_stall_without_timeout_hits_default_limit(sshd, fault_proxy, big_remote, tmp_path,
                                                        monkeypatch):
     monkeypatch.setattr(ferrosftp, "DEFAULT_TIMEOUT", 5, raising=False)
@@ -627,11 +614,6 @@ def test_TF22_ctrl_c_mid_get_leaves_destination_intact(sshd, fault_proxy, big_re
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/sftp/transfer.rs): signals are checked only between 4 MiB chunks, and "
-    "after the interrupt closing the handle first drains the MiBs of read-ahead already "
-    "requested: at 1 MB/s KeyboardInterrupt arrives ~10 s after SIGINT (plan: 1 s); the "
-    "wait loop should check signals while it polls and drop the session instead of draining"))
 def test_TF22_ctrl_c_interrupts_within_1s(sshd, fault_proxy, big_remote, tmp_path):
     c, s, dest, exc, latency = _interrupted_get(sshd, fault_proxy, big_remote, tmp_path)
     c.close()
