@@ -146,7 +146,16 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
                 _ => PyOSError::new_err(text),
             }
         }
-        Error::Io(io) => PyErr::from(io),
+        // OSError(errno, strerror) picks the subclass (FileNotFoundError...) and
+        // keeps .errno, as open()/write() would.
+        Error::Io(io) => match io.raw_os_error() {
+            Some(code) => {
+                let text = std::io::Error::from_raw_os_error(code).to_string();
+                let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+                PyOSError::new_err((code, text))
+            }
+            None => PyErr::from(io),
+        },
         Error::OsMessage(msg) => PyOSError::new_err(msg),
         Error::Python(e) => e,
     })

@@ -66,8 +66,25 @@ fn wait_socket(fd: i32, dirs: BlockDirections, until: Option<Instant>) -> Result
     };
     let mut pfd = libc::pollfd { fd, events, revents: 0 };
     // A short poll is harmless: the caller simply retries the libssh2 call.
-    let ready = unsafe { libc::poll(&mut pfd, 1, wait_ms) };
-    if ready == 0 && unsafe { pyo3::ffi::Py_IsInitialized() } != 0 {
+    unsafe { libc::poll(&mut pfd, 1, wait_ms) };
+    check_signals_now_and_then()
+}
+
+thread_local! {
+    static LAST_SIGNAL_CHECK: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Run Python's signal handlers at most every POLL_SLICE_MS, busy or idle, so
+/// Ctrl-C interrupts a slow but steady transfer too.
+fn check_signals_now_and_then() -> Result<()> {
+    let due = LAST_SIGNAL_CHECK.with(|last| match last.get() {
+        Some(t) if t.elapsed() < Duration::from_millis(POLL_SLICE_MS as u64) => false,
+        _ => {
+            last.set(Some(Instant::now()));
+            true
+        }
+    });
+    if due && unsafe { pyo3::ffi::Py_IsInitialized() } != 0 {
         Python::attach(|py| py.check_signals())?;
     }
     Ok(())
@@ -286,6 +303,7 @@ fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMa
 
 /// Send keepalives while the session lives; never contends with a running call.
 fn keepalive_loop(shared: Weak<Shared>) {
+    let mut last_sent = Instant::now();
     loop {
         std::thread::sleep(Duration::from_millis(250));
         let Some(shared) = shared.upgrade() else { return };
@@ -293,14 +311,14 @@ fn keepalive_loop(shared: Weak<Shared>) {
         if interval == 0 || !shared.is_active() {
             return;
         }
+        if last_sent.elapsed() < Duration::from_secs(interval as u64) {
+            continue;
+        }
         let guard = shared.op.try_lock();
-        if guard.is_ok() {
-            // keepalive_send only sends when `interval` seconds passed since the last one.
-            if let Ok(next) = shared.sess.keepalive_send() {
-                if next >= interval {
-                    shared.keepalives_sent.fetch_add(1, Ordering::SeqCst);
-                }
-            }
+        // libssh2 answers `interval` only when it really sent one just now.
+        if guard.is_ok() && shared.sess.keepalive_send().ok() == Some(interval) {
+            last_sent = Instant::now();
+            shared.keepalives_sent.fetch_add(1, Ordering::SeqCst);
         }
         drop(guard);
     }

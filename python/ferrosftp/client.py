@@ -7,6 +7,7 @@ import inspect
 import logging
 import os
 import socket
+import sys
 import warnings
 from binascii import hexlify
 from typing import Optional
@@ -202,7 +203,9 @@ class SSHClient:
         if auth_strategy is not None:
             raise SSHException("auth_strategy is not supported by ferrosftp; use the classic arguments")
         if sock is None:
-            sock = connect_tcp(hostname, port, timeout)
+            # No timeout given: still never wait forever (DEFAULT_TIMEOUT).
+            connect_timeout = timeout if timeout is not None else sys.modules["ferrosftp"].DEFAULT_TIMEOUT
+            sock = connect_tcp(hostname, port, connect_timeout)
         factory = transport_factory or Transport
         t = self._transport = factory(sock, disabled_algorithms=disabled_algorithms)
         if banner_timeout is not None:

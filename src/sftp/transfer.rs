@@ -5,7 +5,6 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -136,16 +135,55 @@ fn download(
     Ok(done)
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// Longest file name most filesystems accept.
+const NAME_MAX: usize = 255;
 
-/// A hidden name beside `path`, unique to this process and call.
+/// 12 random hex digits: temp names must not be guessable, or another local
+/// user could plant a symlink under the next name.
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 6];
+    let got = unsafe { libc::getrandom(bytes.as_mut_ptr() as *mut libc::c_void, bytes.len(), 0) };
+    if got != bytes.len() as isize {
+        // getrandom cannot fail on Linux >= 3.17 for 6 bytes; keep a unique fallback.
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        bytes.copy_from_slice(&(nanos.as_nanos() as u64 ^ std::process::id() as u64).to_le_bytes()[..6]);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A hidden, unguessable name beside `name`, short enough for any filesystem.
 fn temp_name_beside(name: &[u8]) -> Vec<u8> {
-    let n = TEMP_COUNTER.fetch_add(1, Ordering::SeqCst);
+    const SUFFIX: &str = ".ferrosftp-part";
     let split = name.iter().rposition(|&b| b == b'/').map(|i| i + 1).unwrap_or(0);
     let (dir, base) = name.split_at(split);
+    let tail = format!(".{}{SUFFIX}", random_suffix());
+    let keep = base.len().min(NAME_MAX - 1 - tail.len());
     let mut out = dir.to_vec();
-    out.extend_from_slice(format!(".{}.{}-{}.ferrosftp-part", String::from_utf8_lossy(base), std::process::id(), n).as_bytes());
+    out.push(b'.');
+    out.extend_from_slice(&base[..keep]);
+    out.extend_from_slice(tail.as_bytes());
     out
+}
+
+/// The process umask, read without changing it (umask(2) would race other threads).
+fn current_umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string())))
+        .and_then(|v| u32::from_str_radix(&v, 8).ok())
+        .unwrap_or(0o022)
+}
+
+/// Create the temp file: never following a link, never reusing a file, private
+/// (0600) while partial.
+fn create_temp(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
 }
 
 /// Download to a temp file beside `local` and rename it into place when complete.
@@ -153,7 +191,7 @@ pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let temp = PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())));
     let result = (|| -> Result<u64> {
-        let mut out = fs::File::create(&temp)?;
+        let mut out = create_temp(&temp)?;
         let done = download(py, s, remote, callback, |py, data| {
             py.detach(|| out.write_all(data)).map_err(Error::from)
         })?;
@@ -162,6 +200,9 @@ pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback
         if written != done {
             return Err(Error::OsMessage(format!("size mismatch in get!  {written} != {done}")));
         }
+        // Complete: give it the mode a plain create would have, then publish it.
+        use std::os::unix::fs::PermissionsExt;
+        out.set_permissions(fs::Permissions::from_mode(0o666 & !current_umask()))?;
         drop(out);
         fs::rename(&temp, local)?;
         Ok(done)
@@ -372,6 +413,8 @@ mod tests {
         let bare = String::from_utf8(temp_name_beside(b"file")).unwrap();
         assert!(bare.starts_with(".file."), "{bare}");
         assert_ne!(temp_name_beside(b"a"), temp_name_beside(b"a"), "names must be unique per call");
+        let long = vec![b'x'; 255];
+        assert!(temp_name_beside(&long).len() <= NAME_MAX, "temp name of a 255-byte name must fit");
     }
 
     #[test]

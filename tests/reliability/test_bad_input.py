@@ -118,10 +118,6 @@ def test_TB03_connect_timeout(sshd):
         lst.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no default connect timeout: connect() without timeout= waits for the kernel's SYN "
-    "retries (~2 min) and there is no documented default to lower (the test tries "
-    "ferrosftp.DEFAULT_TIMEOUT); paramiko and OpenSSH hang here too"))
 def test_TB03_connect_without_timeout_hits_default(sshd, monkeypatch):
     monkeypatch.setattr(ferrosftp, "DEFAULT_TIMEOUT", 3, raising=False)
     lst = _FullListener()
@@ -555,11 +551,6 @@ def test_TB29_255_byte_name_put_listdir_remove(sftp, remote_dir, tmp_path):
     assert os.listdir(remote_dir) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/sftp/transfer.rs temp_name_beside): the download temp name is "
-    "'.<name>.<pid>-<n>.ferrosftp-part', longer than NAME_MAX for a 255-byte name, so "
-    "get() fails with ENAMETOOLONG (and put(atomic=True) likewise remotely); the temp "
-    "name must be bounded"))
 def test_TB29_255_byte_name_get_and_atomic_put(sftp, remote_dir, tmp_path):
     name = "n" * 255
     with open(os.path.join(remote_dir, name), "wb") as f:
@@ -642,10 +633,6 @@ def test_TB33_local_disk_full_small_tmpfs(sshd, sftp, big_remote, tmp_path):
     assert content == OLD
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/error.rs Error::Io -> PyErr::from(io::Error)): local I/O errors reach "
-    "Python without errno (OSError('No space left on device (os error 28)').errno is "
-    "None); the plan wants errno ENOSPC, as open()/write() would give"))
 def test_TB33_local_disk_full_errno_is_ENOSPC(sshd, sftp, big_remote, tmp_path):
     exc, names, content = _small_tmpfs_get(sftp, big_remote, tmp_path)
     assert isinstance(exc, OSError) and exc.errno == errno.ENOSPC

@@ -614,12 +614,6 @@ def test_TF22_ctrl_c_mid_get_leaves_destination_intact(sshd, fault_proxy, big_re
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/session.rs wait_socket): signals are checked only when a 100 ms poll slice "
-    "is quiet; a slow but steady transfer (1 MB/s here) never has a quiet slice, so Ctrl-C "
-    "still waits for the end of the 4 MiB chunk plus the drain of the read-ahead already "
-    "requested: KeyboardInterrupt ~10 s after SIGINT (plan: 1 s). Check signals on a "
-    "clock (every ~100 ms) whether or not the socket was ready"))
 def test_TF22_ctrl_c_interrupts_within_1s(sshd, fault_proxy, big_remote, tmp_path):
     c, s, dest, exc, latency = _interrupted_get(sshd, fault_proxy, big_remote, tmp_path)
     c.close()
@@ -691,11 +685,6 @@ def test_TF18_set_keepalive_sends_keepalives_while_idle(debug_sshd):
             c.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/session.rs keepalive_loop): keepalives_sent() counts every poll where "
-    "libssh2's keepalive_send() returns seconds_to_next == interval, which also happens "
-    "in the same wall-clock second as a send (time() has 1 s resolution): in 4 s it "
-    "reported 8 while sshd received 2"))
 def test_TF18_keepalives_sent_counts_what_the_server_received(debug_sshd):
     c = connect(debug_sshd)
     try:

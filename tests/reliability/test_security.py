@@ -323,13 +323,6 @@ def _observe_temp_names(directory, final_name):
     return seen, cb
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/sftp/transfer.rs get): the download temp name "
-    "'.<name>.<pid>-<counter>.ferrosftp-part' is predictable and opened with "
-    "File::create (O_CREAT|O_TRUNC, no O_EXCL), so a symlink planted at the next name "
-    "is followed: the download is written into the link's target and the symlink is "
-    "then renamed onto the destination. Needs an unpredictable name opened "
-    "O_CREAT|O_EXCL|O_NOFOLLOW"))
 def test_TS09_download_temp_file_cannot_be_hijacked(sshd, sftp, remote_dir, tmp_path):
     remote = os.path.join(remote_dir, "payload.bin")
     write_random(remote, 9 * MiB)
@@ -358,10 +351,6 @@ def test_TS09_download_temp_file_cannot_be_hijacked(sshd, sftp, remote_dir, tmp_
     assert not os.path.islink(dl / "dest.bin")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust (src/sftp/transfer.rs get): the download temp file is created with mode "
-    "0666 & ~umask (0644 here), so other users can read the partial download before "
-    "the rename; the plan wants it private (0600) until renamed"))
 def test_TS09_download_temp_file_is_private(sshd, sftp, remote_dir, tmp_path):
     remote = os.path.join(remote_dir, "payload.bin")
     write_random(remote, 9 * MiB)
