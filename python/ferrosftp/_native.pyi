@@ -4,23 +4,43 @@ This is the contract between the Rust core and the Python layer. Everything that
 touches the network releases the GIL. Paths cross the boundary as ``bytes`` (the
 Python layer encodes with ``os.fsencode`` so non-UTF-8 names round-trip).
 
-Attribute tuples (``Attrs``) are ``(size, uid, gid, mode, atime, mtime)``; any
+Attribute tuples (``_Attrs`` below) are ``(size, uid, gid, mode, atime, mtime)``; any
 field the server did not send is ``None``.
 
 Timeouts are floats in seconds or ``None`` (block forever). A timeout raises
 ``socket.timeout``.
 """
 
-from typing import Callable, Optional, Protocol
+import os
+from typing import Callable, Optional, Protocol, Union, final, type_check_only
 
-Attrs = tuple[Optional[int], Optional[int], Optional[int], Optional[int], Optional[int], Optional[int]]
-Progress = Optional[Callable[[int, int], object]]
+from typing_extensions import TypeAlias
 
+# Stub-only aliases (private: they do not exist at runtime).
+_Attrs: TypeAlias = tuple[Optional[int], Optional[int], Optional[int], Optional[int], Optional[int], Optional[int]]
+_Progress: TypeAlias = Optional[Callable[[int, int], object]]
+_LocalPath: TypeAlias = Union[str, os.PathLike[str]]
+
+@type_check_only
 class _Writable(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
+@type_check_only
 class _Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
+
+__all__ = [
+    "__version__",
+    "LIBSSH2_VERSION",
+    "Session",
+    "Channel",
+    "Sftp",
+    "File",
+    "supported_algorithms",
+    "parse_private_key",
+    "public_key_info",
+    "agent_identities",
+]
 
 __version__: str
 LIBSSH2_VERSION: str
@@ -29,7 +49,7 @@ def supported_algorithms(kind: str) -> list[str]:
     """Algorithms libssh2 implements for ``kind`` in
     {"kex", "hostkey", "cipher", "mac", "compression"}."""
 
-def parse_private_key(data: bytes, passphrase: Optional[bytes]) -> tuple[str, bytes, int, str]:
+def parse_private_key(data: bytes, passphrase: Optional[bytes] = None) -> tuple[str, bytes, int, str]:
     """Parse an OpenSSH or PEM private key. Returns (key type, public blob, bits, comment).
     Raises PasswordRequiredException if encrypted and no passphrase, SSHException for
     a wrong passphrase or an unparsable key."""
@@ -41,6 +61,7 @@ def agent_identities() -> list[tuple[bytes, str]]:
     """(public blob, comment) of every key the ssh-agent at $SSH_AUTH_SOCK holds;
     [] if there is no agent."""
 
+@final
 class Session:
     @staticmethod
     def connect(
@@ -83,6 +104,7 @@ class Session:
     def open_sftp(self, timeout: Optional[float]) -> "Sftp": ...
     def close(self) -> None: ...
 
+@final
 class Channel:
     def exec(self, command: bytes) -> None: ...
     def subsystem(self, name: str) -> None: ...
@@ -107,9 +129,10 @@ class Channel:
     @property
     def closed(self) -> bool: ...
 
+@final
 class Sftp:
-    def stat(self, path: bytes) -> Attrs: ...
-    def lstat(self, path: bytes) -> Attrs: ...
+    def stat(self, path: bytes) -> _Attrs: ...
+    def lstat(self, path: bytes) -> _Attrs: ...
     def setstat(
         self,
         path: bytes,
@@ -120,7 +143,7 @@ class Sftp:
         atime: Optional[int] = None,
         mtime: Optional[int] = None,
     ) -> None: ...
-    def listdir(self, path: bytes) -> list[tuple[bytes, bytes, Attrs]]:
+    def listdir(self, path: bytes) -> list[tuple[bytes, bytes, _Attrs]]:
         """(name, longname, attrs) for every entry but '.' and '..', in server order."""
     def mkdir(self, path: bytes, mode: int) -> None: ...
     def rmdir(self, path: bytes) -> None: ...
@@ -135,14 +158,14 @@ class Sftp:
     def is_usable(self) -> bool: ...
     def set_idle_limit(self, limit: Optional[float]) -> None:
         """With no timeout set, how long an SFTP request may go unanswered."""
-    def get(self, remote: bytes, local: str, callback: Progress = None) -> int:
+    def get(self, remote: bytes, local: _LocalPath, callback: _Progress = None) -> int:
         """Download to a temp file beside ``local``, verify the size, rename into place.
         Returns the byte count. On any failure the temp file is removed and an existing
         ``local`` is left untouched."""
-    def getfo(self, remote: bytes, fl: _Writable, callback: Progress = None) -> int: ...
+    def getfo(self, remote: bytes, fl: _Writable, callback: _Progress = None) -> int: ...
     def put(
-        self, local: str, remote: bytes, callback: Progress = None, confirm: bool = True, atomic: bool = False
-    ) -> Optional[Attrs]:
+        self, local: _LocalPath, remote: bytes, callback: _Progress = None, confirm: bool = True, atomic: bool = False
+    ) -> Optional[_Attrs]:
         """Upload with a sliding write window. ``atomic``: write a temp name beside
         ``remote`` and posix-rename it into place. ``confirm``: stat and compare sizes."""
     def putfo(
@@ -150,16 +173,17 @@ class Sftp:
         fl: _Readable,
         remote: bytes,
         file_size: int = 0,
-        callback: Progress = None,
+        callback: _Progress = None,
         confirm: bool = True,
         atomic: bool = False,
-    ) -> Optional[Attrs]: ...
+    ) -> Optional[_Attrs]: ...
     def settimeout(self, timeout: Optional[float]) -> None: ...
     def gettimeout(self) -> Optional[float]: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
 
+@final
 class File:
     def read(self, n: int) -> bytes:
         """Up to n bytes at the current position; b'' at EOF."""
@@ -167,7 +191,7 @@ class File:
         """Write all of data at the current position (pipelined)."""
     def seek(self, offset: int) -> None: ...
     def tell(self) -> int: ...
-    def stat(self) -> Attrs: ...
+    def stat(self) -> _Attrs: ...
     def setstat(
         self,
         size: Optional[int] = None,
