@@ -84,11 +84,15 @@ class _InvalidKnownHosts(HostKeysException, InvalidHostKey):
 class CnOpts:
     """Connection options beyond authentication (pysftp.CnOpts).
 
-    :ivar bool|str log: ``True`` logs to a temp file, a string to that path
-    :ivar bool compression: ask for zlib compression
-    :ivar list|None ciphers: ciphers to use, in order of preference
-    :ivar HostKeys|None hostkeys: keys to check the server against; ``None``
+    :ivar log: ``True`` logs to a temp file, a string to that path
+    :vartype log: bool | str
+    :ivar compression: ask for zlib compression
+    :vartype compression: bool
+    :ivar ciphers: ciphers to use, in order of preference
+    :vartype ciphers: list | None
+    :ivar hostkeys: keys to check the server against; ``None``
         disables host-key checking
+    :vartype hostkeys: HostKeys | None
     :param knownhosts: file to load host keys from (default ``~/.ssh/known_hosts``)
     :raises HostKeysException: the file was read but holds no host keys
     """
