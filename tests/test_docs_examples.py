@@ -1,0 +1,160 @@
+"""Every Python example in the documentation runs, against the real sshd.
+
+The convention (also stated in docs/index.md, "About the examples"):
+
+* a fenced block opened with exactly ```` ```python ```` is an example and is
+  executed; anything else (```` ```bash ````, ```` ```text ````, ...) is not;
+* the blocks of one page run in order in one namespace, like a tutorial, with
+  the page's working directory set to a fresh local directory;
+* the examples use these names, which the test defines from the fixture:
+
+  ============  ==========================================================
+  HOST, PORT    the test sshd (127.0.0.1 and a free port)
+  USER          the login user
+  KEY           path of an Ed25519 private key the server accepts
+  KNOWN_HOSTS   a known_hosts file holding the server's keys, written
+                OpenSSH's way (``[127.0.0.1]:PORT ssh-ed25519 AAAA...``)
+  REMOTE_DIR    absolute path of a fresh, empty remote directory
+  LOCAL_DIR     absolute path of a fresh, empty local directory (the cwd)
+  ============  ==========================================================
+
+A block passes when it runs without raising; many also ``assert`` what they
+show.  Connections an example leaves open are closed afterwards.
+"""
+
+import os
+import re
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = os.path.join(ROOT, "docs")
+
+# Pages that must keep at least one runnable example: if a rewrite drops
+# them all (or breaks the fences), this test says so instead of passing empty.
+PAGES_WITH_EXAMPLES = {
+    "README.md",
+    "docs/index.md",
+    "docs/quickstart-paramiko.md",
+    "docs/quickstart-pysftp.md",
+    "docs/migration.md",
+    "docs/sync-and-cli.md",
+    "docs/security.md",
+}
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`\n]*)$")
+
+
+def extract_examples(text):
+    """[(first line number, code)] of the ```python blocks in markdown text."""
+    blocks = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        fence, info, indent = m.group("fence"), m.group("info").strip(), m.group("indent")
+        body = []
+        j = i + 1
+        while j < len(lines):
+            end = _FENCE.match(lines[j])
+            if end and end.group("fence").startswith(fence[0]) and len(end.group("fence")) >= len(fence) \
+                    and not end.group("info").strip():
+                break
+            body.append(lines[j][len(indent):] if lines[j].startswith(indent) else lines[j])
+            j += 1
+        if info == "python":
+            blocks.append((i + 2, textwrap.dedent("\n".join(body)) + "\n"))
+        i = j + 1
+    return blocks
+
+
+def doc_pages():
+    pages = ["README.md"]
+    for dirpath, dirnames, filenames in os.walk(DOCS):
+        dirnames[:] = sorted(d for d in dirnames if d != "hooks")
+        for name in sorted(filenames):
+            if name.endswith(".md"):
+                pages.append(os.path.relpath(os.path.join(dirpath, name), ROOT).replace(os.sep, "/"))
+    return pages
+
+
+def page_examples(page):
+    with open(os.path.join(ROOT, page), encoding="utf-8") as f:
+        return extract_examples(f.read())
+
+
+PAGES = [p for p in doc_pages() if page_examples(p)]
+
+
+def test_extractor_convention():
+    text = "\n".join([
+        "```python", "a = 1", "```",
+        "```bash", "echo not run", "```",
+        "  ```python", "  b = 2", "  ```",
+        "```pycon", ">>> no", "```",
+        "````python", "```", "c = 3", "````",
+    ])
+    codes = [code for _, code in extract_examples(text)]
+    assert codes == ["a = 1\n", "b = 2\n", "```\nc = 3\n"]
+
+
+def test_expected_pages_have_examples():
+    missing = sorted(PAGES_WITH_EXAMPLES - set(PAGES))
+    assert not missing, "pages without any ```python example: %s" % missing
+
+
+def _close_everything(namespace):
+    import ferrosftp
+
+    closable = (ferrosftp.SSHClient, ferrosftp.Connection, ferrosftp.SFTPClient,
+                ferrosftp.Transport, ferrosftp.SyncAgent)
+    for value in list(namespace.values()):
+        if isinstance(value, closable):
+            try:
+                value.disconnect() if isinstance(value, ferrosftp.SyncAgent) else value.close()
+            except Exception:  # noqa: BLE001 - best effort cleanup
+                pass
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_doc_examples_run(page, sshd, remote_dir, tmp_path, monkeypatch):
+    local_dir = tmp_path / "local"
+    local_dir.mkdir()
+    monkeypatch.chdir(local_dir)
+    namespace = {
+        "__name__": "__docs_example__",
+        "HOST": sshd.host,
+        "PORT": sshd.port,
+        "USER": sshd.username,
+        "KEY": sshd.keys["ed25519"],
+        "KNOWN_HOSTS": sshd.known_hosts_path,
+        "REMOTE_DIR": remote_dir,
+        "LOCAL_DIR": str(local_dir),
+    }
+    examples = page_examples(page)
+    assert examples
+    import ferrosftp
+
+    # examples may call install_as_paramiko()/install_as_pysftp() or tune
+    # DEFAULT_TIMEOUT: none of that may leak into the other tests
+    aliases = {k: v for k, v in sys.modules.items() if k.split(".")[0] in ("paramiko", "pysftp")}
+    default_timeout = ferrosftp.DEFAULT_TIMEOUT
+    ran = 0
+    try:
+        for line, code in examples:
+            # the traceback names the page and the line of the failing example
+            exec(compile("\n" * (line - 1) + code, os.path.join(ROOT, page), "exec"), namespace)
+            ran += 1
+    finally:
+        _close_everything(namespace)
+        ferrosftp.DEFAULT_TIMEOUT = default_timeout
+        for k in [k for k in sys.modules if k.split(".")[0] in ("paramiko", "pysftp")]:
+            if k not in aliases:
+                del sys.modules[k]
+        sys.modules.update(aliases)
+    assert ran == len(examples)
