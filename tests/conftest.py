@@ -30,6 +30,7 @@ if _TESTS_DIR not in sys.path:  # for sshd_server / faultproxy (tests/ only, nev
 
 from faultproxy import FaultProxy  # noqa: E402
 from sshd_server import SshdServer, _rmtree  # noqa: E402
+from client_helpers import connect_client  # noqa: E402
 
 
 def pytest_configure(config):
@@ -67,16 +68,7 @@ def remote_dir(sshd, request):
         _rmtree(path)
 
 
-def _connect_client(sshd, **overrides):
-    import ferrosftp
-
-    c = ferrosftp.SSHClient()
-    c.set_missing_host_key_policy(ferrosftp.AutoAddPolicy())
-    kw = dict(port=sshd.port, username=sshd.username, key_filename=sshd.keys["ed25519"],
-              look_for_keys=False, allow_agent=False, timeout=10)
-    kw.update(overrides)
-    c.connect(sshd.host, **kw)
-    return c
+_connect_client = connect_client  # kept for older imports
 
 
 @pytest.fixture

@@ -393,7 +393,7 @@ def test_send_after_close(client):
 
 
 def test_transport_closed_under_open_channel(sshd):
-    from conftest import _connect_client
+    from client_helpers import connect_client as _connect_client
 
     c = _connect_client(sshd)
     _, stdout, _ = c.exec_command("sleep 5")

@@ -585,7 +585,7 @@ def test_stalled_get_times_out(sshd, fault_proxy, remote_dir, tmp_path):
 
 
 def test_two_clients_transfer_concurrently(sshd, remote_dir, tmp_path):
-    from conftest import _connect_client
+    from client_helpers import connect_client as _connect_client
 
     results = {}
     errors = []
