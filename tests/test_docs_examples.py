@@ -158,3 +158,106 @@ def test_doc_examples_run(page, sshd, remote_dir, tmp_path, monkeypatch):
                 del sys.modules[k]
         sys.modules.update(aliases)
     assert ran == len(examples)
+
+
+# -- the compatibility table ------------------------------------------------------------
+
+_ROW = re.compile(r"^\| `(?P<name>(?:pysftp|paramiko)(?:\.[A-Za-z_][A-Za-z0-9_]*)*)` \| (?P<status>[^|]+?) \|")
+_TOTALS = re.compile(r"\*\*Totals: (\d+) names — (\d+) supported, (\d+) differ, (\d+) not supported\.\*\*")
+STATUSES = ("supported", "differs", "not supported")
+
+
+def compatibility_rows():
+    with open(os.path.join(DOCS, "compatibility.md"), encoding="utf-8") as f:
+        text = f.read()
+    rows = [(m.group("name"), m.group("status").strip()) for m in map(_ROW.match, text.splitlines()) if m]
+    return text, rows
+
+
+def _instance_attribute(cls, attr):
+    """True if the code of some class in cls's MRO assigns ``<something>.<attr>``
+    (``self.x = ...``, ``self.x, self.y = ...``, ``attr.filename = ...``)."""
+    import inspect
+
+    for klass in inspect.getmro(cls):
+        if klass is object:
+            continue
+        try:
+            source = inspect.getsource(klass)
+        except (OSError, TypeError):
+            continue
+        if re.search(r"\.%s\b[^=\n(]*=(?!=)" % re.escape(attr), source):
+            return True
+    return False
+
+
+def resolve(name):
+    """The ferrosftp object a pysftp/paramiko name maps to (AttributeError if none)."""
+    import importlib
+    import inspect
+
+    parts = name.split(".")[1:]
+    obj, rest = None, parts
+    for i in range(len(parts), -1, -1):
+        modname = ".".join(["ferrosftp"] + parts[:i])
+        try:
+            obj = importlib.import_module(modname)
+        except ImportError:
+            continue
+        rest = parts[i:]
+        break
+    for attr in rest:
+        if hasattr(obj, attr):
+            obj = getattr(obj, attr)
+        elif inspect.isclass(obj) and _instance_attribute(obj, attr):
+            obj = None  # an instance attribute: exists, nothing further to resolve
+        else:
+            raise AttributeError("%s: ferrosftp has no %r" % (name, attr))
+    return obj
+
+
+def test_compatibility_table_is_consistent():
+    text, rows = compatibility_rows()
+    assert len(rows) > 250, "the table lost rows (or the row format changed)"
+    bad = [(n, s) for n, s in rows if s not in STATUSES]
+    assert not bad, "unknown status: %s" % bad
+    names = [n for n, _ in rows]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    assert not dupes, "listed twice: %s" % dupes
+    m = _TOTALS.search(text)
+    assert m, "the totals line is missing"
+    counts = [len(rows)] + [sum(1 for _, s in rows if s == st) for st in STATUSES]
+    assert [int(x) for x in m.groups()] == counts, "totals line says %s, the rows say %s" % (m.groups(), counts)
+
+
+def test_compatibility_table_names_exist():
+    _, rows = compatibility_rows()
+    missing = []
+    for name, status in rows:
+        if status == "not supported":
+            continue
+        try:
+            resolve(name)
+        except AttributeError as e:
+            missing.append(str(e))
+    assert not missing, "marked supported/differs but absent:\n" + "\n".join(missing)
+
+
+def test_compatibility_table_absent_names_are_absent():
+    """A name marked not supported either does not exist or raises when used:
+    if it starts to exist as a plain class/function, the table must be updated."""
+    _, rows = compatibility_rows()
+    raising = {  # present so that imports work, but they raise: see the notes
+        "paramiko.Transport.renegotiate_keys", "paramiko.Channel.fileno",
+        "paramiko.PKey.sign_ssh_data", "paramiko.PKey.verify_ssh_sig",
+    }
+    present = []
+    for name, status in rows:
+        if status != "not supported" or name in raising:
+            continue
+        try:
+            resolve(name)
+        except AttributeError:
+            continue
+        present.append(name)
+    assert not present, "marked not supported but now present (update docs/compatibility.md): %s" % present
