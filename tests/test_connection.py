@@ -346,13 +346,8 @@ def test_stat_lstat_readlink_normalize(sshd, rconn, remote_dir):
     assert rconn.normalize("target") == remote_dir + "/target"
 
 
-SYMLINK_ORDER_BUG = (
-    "Rust sftp/raw.rs SftpShared::symlink passes (link, target) to libssh2_sftp_symlink_ex; "
-    "OpenSSH reads SSH_FXP_SYMLINK swapped, so the link is created at the target's path")
-
-
 def test_symlink_creates_dest_pointing_at_src(sshd, rconn, remote_dir):
-    # both paths inside remote_dir, so the swapped order cannot leave strays
+    # both paths inside remote_dir: a swapped argument order could not leave strays
     target = remote_dir + "/target"
     write_remote(sshd, target, b"12345")
     rconn.symlink(target, remote_dir + "/link")

@@ -145,6 +145,7 @@ def test_missing_key_file(sshd, tmp_path):
 def test_unusable_key_files(sshd, tmp_path):
     garbage = tmp_path / "garbage"
     garbage.write_text("not a key\n")
+    garbage.chmod(0o600)
     with pytest.raises(SSHException):
         connect(sshd, private_key=str(garbage))
     encrypted = sshd.keys["ed25519_enc"]
