@@ -91,6 +91,26 @@ def test_exit_status_after_reading(client):
     assert stdout.channel.recv_exit_status() == 7
 
 
+def test_exit_status_before_reading_small_output(client):
+    # output that fits in the channel window is still readable after the status
+    _, stdout, stderr = client.exec_command("head -c 100000 /dev/zero; echo err >&2; exit 2")
+    assert stdout.channel.recv_exit_status() == 2
+    assert len(stdout.read()) == 100000
+    assert stderr.read() == b"err\n"
+
+
+def test_exit_status_after_channel_close(client):
+    chan = client.get_transport().open_session()
+    chan.exec_command("exit 9")
+    deadline = time.monotonic() + 10
+    while not chan.exit_status_ready() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    chan.close()
+    assert chan.closed and not chan.active
+    assert chan.exit_status_ready()
+    assert chan.recv_exit_status() == 9
+
+
 def test_exit_status_ready_transitions(client):
     _, stdout, _ = client.exec_command("sleep 1; echo late")
     assert stdout.channel.exit_status_ready() is False

@@ -437,3 +437,35 @@ def test_logging_settings(transport):
     assert transport.get_log_channel() == "x.y"
     transport.set_hexdump(True)
     assert transport.get_hexdump() is True
+
+
+def test_open_session_before_auth_refused_quickly(sshd, transport):
+    # OpenSSH ignores a channel open before authentication: never wait for it
+    transport.start_client()
+    start = time.monotonic()
+    with pytest.raises(SSHException):
+        transport.open_session()
+    with pytest.raises(SSHException):
+        transport.open_channel("direct-tcpip", (sshd.host, sshd.port), ("127.0.0.1", 0))
+    with pytest.raises(SSHException):
+        paramiko.SFTPClient.from_transport(transport)
+    assert time.monotonic() - start < 10
+    # authenticating afterwards still works
+    transport.auth_publickey(sshd.username, _key(sshd))
+    chan = transport.open_session()
+    chan.exec_command("echo late")
+    assert chan.makefile().read() == b"late\n"
+    chan.close()
+
+
+def test_sftpclient_over_subsystem_channel(client, remote_dir):
+    # paramiko's constructor form: SFTPClient(channel running the sftp subsystem)
+    chan = client.get_transport().open_session()
+    chan.invoke_subsystem("sftp")
+    sftp = paramiko.SFTPClient(chan)
+    try:
+        with sftp.open(remote_dir + "/x", "w") as f:
+            f.write(b"via channel")
+        assert sftp.listdir(remote_dir) == ["x"]
+    finally:
+        sftp.close()

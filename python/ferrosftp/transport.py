@@ -415,7 +415,15 @@ class Transport:
     def open_session(self, window_size=None, max_packet_size=None, timeout=None):
         from .channel import Channel
 
-        return Channel(self, self._require_session().open_channel(timeout or self.channel_timeout))
+        return Channel(self, self._require_authenticated().open_channel(timeout or self.channel_timeout))
+
+    def _require_authenticated(self) -> _native.Session:
+        # OpenSSH silently ignores channel opens before authentication: waiting
+        # for its answer would hang for channel_timeout (an hour), so refuse now.
+        session = self._require_session()
+        if not session.is_authenticated():
+            raise SSHException("SSH session not authenticated")
+        return session
 
     def open_channel(self, kind, dest_addr=None, src_addr=None, window_size=None,
                      max_packet_size=None, timeout=None):
@@ -426,7 +434,7 @@ class Transport:
             return self.open_session(timeout=timeout)
         if kind == "direct-tcpip":
             host, port = dest_addr
-            return Channel(self, self._require_session().open_direct_tcpip(host, int(port), timeout))
+            return Channel(self, self._require_authenticated().open_direct_tcpip(host, int(port), timeout))
         raise ChannelException(3, "Unknown channel type")
 
     def open_sftp_client(self):
