@@ -562,3 +562,17 @@ def test_write_past_4gib_grows_file(sftp, remote_dir):
         f.seek(pos)
         f.write(b"abc")
     assert sftp.stat(path).st_size == pos + 3 == 4831838218
+
+
+def test_negative_seek_rejected_position_kept(sftp, remote_dir):
+    path = _mk(remote_dir, "f", b"0123456789")
+    with sftp.open(path, "rb") as f:
+        f.seek(4)
+        with pytest.raises(OSError):
+            f.seek(-1)
+        with pytest.raises(OSError):
+            f.seek(-5, f.SEEK_CUR)
+        with pytest.raises(OSError):
+            f.seek(-11, f.SEEK_END)
+        assert f.tell() == 4
+        assert f.read(2) == b"45"

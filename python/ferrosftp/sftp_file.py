@@ -3,6 +3,7 @@ over the Rust ``_native.File``, which does the positioned, pipelined I/O."""
 
 from __future__ import annotations
 
+import errno
 import time
 from typing import Iterator, Optional
 
@@ -58,12 +59,15 @@ class SFTPFile(BufferedFile):
     def seek(self, offset: int, whence: int = 0) -> None:
         self.flush()
         if whence == self.SEEK_SET:
-            self._realpos = self._pos = offset
+            target = offset
         elif whence == self.SEEK_CUR:
-            self._pos += offset
-            self._realpos = self._pos
+            target = self._pos + offset
         else:
-            self._realpos = self._pos = self._get_size() + offset
+            target = self._get_size() + offset
+        if target < 0:
+            # like os.lseek; the position is left unchanged
+            raise IOError(errno.EINVAL, "Invalid argument")
+        self._realpos = self._pos = target
         self._rbuffer = bytes()
         self.handle.seek(self._realpos)
 
