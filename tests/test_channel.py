@@ -425,3 +425,13 @@ def test_transport_closed_under_open_channel(sshd):
         if data == b"":
             raise EOFError("closed")
     assert time.monotonic() - start < 5
+
+
+def test_recv_zero_bytes_consumes_nothing(client):
+    chan = client.get_transport().open_session()
+    chan.exec_command("echo abc; echo def >&2")
+    assert chan.recv(0) == b""
+    assert chan.recv_stderr(0) == b""
+    assert _drain(chan) == b"abc\n"
+    assert _drain(chan, "stderr") == b"def\n"
+    chan.close()

@@ -77,12 +77,12 @@ class Channel:
 
     def recv(self, nbytes: int) -> bytes:
         """Up to nbytes of stdout; b'' when the stream closed. socket.timeout past the timeout."""
-        if self.closed:
+        if self.closed or nbytes <= 0:  # the core reads at least one byte
             return b""
         return self._native.read(nbytes, 0)
 
     def recv_stderr(self, nbytes: int) -> bytes:
-        if self.closed:
+        if self.closed or nbytes <= 0:
             return b""
         return self._native.read(nbytes, 1)
 
