@@ -842,3 +842,41 @@ def test_concurrent_connects(sshd):
         t.join(60)
     assert errors == []
     assert users == [sshd.username] * 10
+
+
+def test_autoadd_save_keeps_existing_lines_and_mode(sshd, tmp_path):
+    other = sshd.host_public_keys["ecdsa"]
+    kh = tmp_path / "known_hosts"
+    hashed_src = tmp_path / "hashed"
+    hashed_src.write_text("hashed.example %s\n" % other)
+    subprocess.run(["ssh-keygen", "-q", "-H", "-f", str(hashed_src)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hashed_line = hashed_src.read_text().strip()
+    original = [
+        "# my comment",
+        "other.example %s" % other,
+        hashed_line,
+        "@cert-authority *.example %s" % other,
+    ]
+    kh.write_text("\n".join(original) + "\n")
+    os.chmod(kh, 0o600)
+    c = SSHClient()
+    c.load_host_keys(str(kh))
+    c.set_missing_host_key_policy(AutoAddPolicy())
+    c.connect(sshd.host, **_kw(sshd, key_filename=sshd.keys["ed25519"]))
+    try:
+        key = c.get_transport().get_remote_server_key()
+    finally:
+        c.close()
+    lines = [line.strip() for line in kh.read_text().splitlines() if line.strip()]
+    for line in original:
+        assert line in lines
+    assert "%s %s %s" % (_host_name(sshd), key.get_name(), key.get_base64()) in lines
+    assert stat_mode(kh) == 0o600
+    assert [n for n in os.listdir(tmp_path) if n.startswith(".")] == []
+
+
+def stat_mode(path):
+    import stat
+
+    return stat.S_IMODE(os.stat(path).st_mode)
