@@ -229,7 +229,6 @@ def test_upload_in_parallel_with_exec_on_one_client(client, remote_dir, tmp_path
     sftp.close()
 
 
-@pytest.mark.xfail(strict=True, reason=UPLOAD_WEDGE_BUG)
 def test_stat_while_another_thread_uploads(client, remote_dir, tmp_path):
     sftp = client.open_sftp()
     sftp.get_channel().settimeout(5)
@@ -258,7 +257,6 @@ def test_stat_while_another_thread_uploads(client, remote_dir, tmp_path):
     sftp.close()
 
 
-@pytest.mark.xfail(strict=True, reason=UPLOAD_WEDGE_BUG)
 def test_one_client_shared_by_threads(client, remote_dir, tmp_path):
     """Several threads share one SSHClient and one SFTPClient: one thread keeps
     uploading while the others download, read, stat, list and run commands.
@@ -306,7 +304,6 @@ def test_one_client_shared_by_threads(client, remote_dir, tmp_path):
                 assert f.read() == up_data
 
 
-@pytest.mark.xfail(strict=True, reason=UPLOAD_WEDGE_BUG)
 def test_concurrent_uploads_one_sftp_client(client, remote_dir, tmp_path):
     sftp = client.open_sftp()
     sftp.get_channel().settimeout(5)

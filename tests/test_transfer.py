@@ -191,11 +191,6 @@ def test_get_overwrites_existing_local(sftp, remote_dir, tmp_path):
     assert _temps(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rust sftp/transfer.rs get(): the temp file is made with fs::File::create (0666 & ~umask) "
-    "and renamed over the destination, so an existing 0600 local file becomes 0644 "
-    "(world-readable) after get(); paramiko writes in place and keeps the mode. The temp "
-    "should be created O_EXCL with mode 0600 and given the existing file's mode before rename"))
 def test_get_keeps_existing_local_mode(sftp, remote_dir, tmp_path):
     # paramiko writes in place, so a 0600 destination stays 0600
     _mk(remote_dir + "/f", b"secret data")

@@ -30,7 +30,11 @@ impl Sftp {
     fn call<T: Send>(&self, py: Python<'_>, f: impl FnMut(&SftpShared) -> Result<T> + Send) -> PyResult<T> {
         let mut f = f;
         let s = &*self.inner;
-        py.detach(|| s.run(|| f(s))).map_err(PyErr::from)
+        py.detach(|| {
+            let _stream = s.stream.acquire();
+            s.run(|| f(s))
+        })
+        .map_err(PyErr::from)
     }
 }
 
@@ -87,7 +91,10 @@ impl Sftp {
 
     fn listdir<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Attrs)>> {
         let s = &*self.inner;
-        let entries = py.detach(|| listdir(s, &path))?;
+        let entries = py.detach(|| {
+            let _stream = s.stream.acquire();
+            listdir(s, &path)
+        })?;
         Ok(entries
             .into_iter()
             .map(|(n, l, a)| (PyBytes::new(py, &n), PyBytes::new(py, &l), a))

@@ -8,7 +8,7 @@
 
 use std::os::raw::{c_char, c_int, c_long, c_uint, c_ulong};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use libssh2_sys as sys;
@@ -68,8 +68,54 @@ pub fn attrs_to_raw(a: &Attrs) -> sys::LIBSSH2_SFTP_ATTRIBUTES {
     raw
 }
 
+/// Exclusive use of one SFTP channel across many libssh2 calls.
+///
+/// libssh2's pipelined sftp_read/sftp_write may return while a request packet is
+/// only partly written to the channel; a request from another thread sent then
+/// would land in the middle of it and corrupt the stream. So every SFTP operation
+/// holds this for its whole duration (a transfer: until it ends). Waited on only
+/// with the GIL released; Drop only tries it.
+pub struct StreamLock {
+    busy: Mutex<bool>,
+    freed: Condvar,
+}
+
+pub struct StreamGuard<'a>(&'a StreamLock);
+
+impl StreamLock {
+    fn new() -> StreamLock {
+        StreamLock { busy: Mutex::new(false), freed: Condvar::new() }
+    }
+
+    pub fn acquire(&self) -> StreamGuard<'_> {
+        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+        while *busy {
+            busy = self.freed.wait(busy).unwrap_or_else(|p| p.into_inner());
+        }
+        *busy = true;
+        StreamGuard(self)
+    }
+
+    pub fn try_acquire(&self) -> Option<StreamGuard<'_>> {
+        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+        if *busy {
+            return None;
+        }
+        *busy = true;
+        Some(StreamGuard(self))
+    }
+}
+
+impl Drop for StreamGuard<'_> {
+    fn drop(&mut self) {
+        *self.0.busy.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        self.0.freed.notify_one();
+    }
+}
+
 /// One SFTP subsystem channel.
 pub struct SftpShared {
+    pub stream: StreamLock,
     pub session: Arc<Shared>,
     raw: *mut sys::LIBSSH2_SFTP,
     /// Set after a timeout or a transport failure mid-request: libssh2's SFTP state
@@ -104,6 +150,7 @@ impl SftpShared {
         Ok(SftpShared {
             session: session.clone(),
             raw,
+            stream: StreamLock::new(),
             broken: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             timeout: Mutex::new(None),
@@ -257,6 +304,7 @@ impl SftpShared {
 
     /// Close a handle from Drop: skipped if the session is busy or dead.
     pub fn close_handle_nowait(&self, h: &Handle) {
+        let Some(_stream) = self.stream.try_acquire() else { return };
         if self.check_usable().is_ok() {
             let _ = self.session.try_run(deadline(Some(2.0)), || {
                 let _inner = self.session.sess.raw();
@@ -338,6 +386,7 @@ impl SftpShared {
             return;
         }
         if self.session.is_active() {
+            let _stream = self.stream.acquire();
             let until = deadline(Some(2.0));
             let _ = self.session.run(until, || self.shutdown_call());
         }
@@ -353,7 +402,9 @@ impl Drop for SftpShared {
     fn drop(&mut self) {
         // Drop may hold the GIL: never wait for a busy session here.
         if !self.closed.swap(true, Ordering::SeqCst) {
-            let _ = self.session.try_run(deadline(Some(2.0)), || self.shutdown_call());
+            if let Some(_stream) = self.stream.try_acquire() {
+                let _ = self.session.try_run(deadline(Some(2.0)), || self.shutdown_call());
+            }
         }
     }
 }

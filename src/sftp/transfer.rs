@@ -142,9 +142,8 @@ const NAME_MAX: usize = 255;
 /// user could plant a symlink under the next name.
 fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
-    let got = unsafe { libc::getrandom(bytes.as_mut_ptr() as *mut libc::c_void, bytes.len(), 0) };
-    if got != bytes.len() as isize {
-        // getrandom cannot fail on Linux >= 3.17 for 6 bytes; keep a unique fallback.
+    if openssl::rand::rand_bytes(&mut bytes).is_err() {
+        // OpenSSL's CSPRNG does not fail once seeded; keep a unique fallback.
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         bytes.copy_from_slice(&(nanos.as_nanos() as u64 ^ std::process::id() as u64).to_le_bytes()[..6]);
     }
@@ -188,6 +187,8 @@ fn create_temp(path: &Path) -> std::io::Result<fs::File> {
 
 /// Download to a temp file beside `local` and rename it into place when complete.
 pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+    // The whole transfer owns the SFTP channel (see StreamLock).
+    let _stream = py.detach(|| s.stream.acquire());
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let temp = PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())));
     let result = (|| -> Result<u64> {
@@ -200,9 +201,13 @@ pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback
         if written != done {
             return Err(Error::OsMessage(format!("size mismatch in get!  {written} != {done}")));
         }
-        // Complete: give it the mode a plain create would have, then publish it.
+        // Complete: give it the existing file's mode (paramiko writes in place,
+        // so a 0600 file stays 0600) or a plain create's, then publish it.
         use std::os::unix::fs::PermissionsExt;
-        out.set_permissions(fs::Permissions::from_mode(0o666 & !current_umask()))?;
+        let mode = fs::metadata(local)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o666 & !current_umask());
+        out.set_permissions(fs::Permissions::from_mode(mode))?;
         drop(out);
         fs::rename(&temp, local)?;
         Ok(done)
@@ -215,6 +220,8 @@ pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback
 
 /// Download into any object with `.write(bytes)`.
 pub fn getfo(py: Python<'_>, s: &SftpShared, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+    // The whole transfer owns the SFTP channel (see StreamLock).
+    let _stream = py.detach(|| s.stream.acquire());
     let write = fl.getattr(py, "write")?;
     Ok(download(py, s, remote, callback, |py, data| {
         write.call1(py, (PyBytes::new(py, data),))?;
@@ -348,6 +355,7 @@ pub fn put(
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
+    let _stream = py.detach(|| s.stream.acquire());
     // A missing local file fails before anything happens remotely.
     let mut file = fs::File::open(local).map_err(Error::from)?;
     let total = file.metadata().map_err(Error::from)?.len();
@@ -369,6 +377,7 @@ pub fn putfo(
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
+    let _stream = py.detach(|| s.stream.acquire());
     let read = fl.getattr(py, "read")?;
     Ok(upload_to(py, s, remote, confirm, atomic, |target| {
         upload(py, s, target, file_size, callback, |py, buf| {
