@@ -846,3 +846,28 @@ def test_stat_timeout_on_stalled_connection(sshd, fault_proxy, remote_dir):
         assert time.monotonic() - start < 1 * 1.5 + 2
     finally:
         c.close()
+
+
+def test_get_channel_transport_idiom(client, sshd):
+    # a common liveness check: sftp.get_channel().get_transport().is_active()
+    s = client.open_sftp()
+    chan = s.get_channel()
+    assert chan.get_transport() is client.get_transport()
+    assert chan.get_transport().is_active()
+    assert chan.getpeername()[1] == sshd.port
+    assert s.sock.get_transport() is client.get_transport()
+    assert not chan.closed
+    s.close()
+    assert chan.closed
+    client.close()
+    assert not chan.get_transport().is_active()
+
+
+def test_sftpclient_over_channel_close_closes_channel(client, remote_dir):
+    chan = client.get_transport().open_session()
+    chan.invoke_subsystem("sftp")
+    s = SFTPClient(chan)
+    assert s.get_channel().get_transport() is client.get_transport()
+    assert s.sock is chan
+    s.close()
+    assert chan.closed

@@ -67,6 +67,7 @@ class SFTPClient:
         native = t._require_session().open_sftp(t.channel_timeout)
         client = cls(t, native)
         client._transport = t
+        client.sock = client.get_channel()  # paramiko: sftp.sock is the Channel
         return client
 
     def __repr__(self) -> str:
@@ -80,10 +81,15 @@ class SFTPClient:
 
     def close(self) -> None:
         self._sftp.close()
+        if self._channel is not None:  # SFTPClient(channel): paramiko closes it too
+            self._channel.close()
 
     def get_channel(self):
         """A channel-like handle whose timeout is the SFTP session's (pysftp's `timeout`)."""
-        return _SftpChannel(self._sftp)
+        transport = getattr(self, "_transport", None)
+        if transport is None and self._channel is not None:
+            transport = self._channel.get_transport()
+        return _SftpChannel(self._sftp, transport)
 
     # -- paths ------------------------------------------------------------------
 
@@ -237,8 +243,16 @@ SFTP = SFTPClient
 class _SftpChannel:
     """What ``SFTPClient.get_channel()`` returns: timeout control of the session."""
 
-    def __init__(self, native: _native.Sftp) -> None:
+    def __init__(self, native: _native.Sftp, transport=None) -> None:
         self._native = native
+        self.transport = transport
+
+    def get_transport(self):
+        """The Transport (scripts check ``sftp.get_channel().get_transport().is_active()``)."""
+        return self.transport
+
+    def getpeername(self):
+        return self.transport.getpeername()
 
     def settimeout(self, timeout: Optional[float]) -> None:
         self._native.settimeout(timeout)
