@@ -608,3 +608,32 @@ def test_two_clients_transfer_concurrently(sshd, remote_dir, tmp_path):
         t.join(120)
     assert errors == []
     assert results == {0: True, 1: True}
+
+
+def test_remote_file_shrinks_during_get(sshd, fault_proxy, remote_dir, tmp_path):
+    """The remote file is truncated while it downloads: get() must fail, never
+    hand back a short file that looks complete."""
+    size = 24 * MiB
+    _mk(remote_dir + "/big", secrets.token_bytes(size))
+    p = fault_proxy(bandwidth=8e6)
+    c = _proxied_client(sshd, p)
+    dst = tmp_path / "d"
+    dst.write_bytes(b"precious")
+    calls = []
+
+    def cb(done, total):
+        if not calls:
+            os.truncate(remote_dir + "/big", 1 * MiB)
+        calls.append((done, total))
+
+    try:
+        s = c.open_sftp()
+        with pytest.raises(OSError) as ei:
+            s.get(remote_dir + "/big", str(dst), callback=cb)
+        assert "size mismatch" in str(ei.value)
+    finally:
+        c.close()
+    assert calls and calls[0][0] < size
+    assert (size, size) not in calls
+    assert dst.read_bytes() == b"precious"
+    assert os.listdir(tmp_path) == ["d"]
