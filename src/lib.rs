@@ -16,6 +16,7 @@ extern "C" {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust `log` records go to Python's `logging`, under the targets we name.
     let _ = pyo3_log::try_init();
+    session::remember_main_thread(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("LIBSSH2_VERSION", unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }.to_string_lossy().into_owned())?;
     m.add_class::<session::Session>()?;

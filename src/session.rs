@@ -70,6 +70,21 @@ fn wait_socket(fd: i32, dirs: BlockDirections, until: Option<Instant>) -> Result
     check_signals_now_and_then()
 }
 
+/// Python's main thread (pthread id), the only one signal handlers run on. Other
+/// threads never attach from the wait loop: one might be a daemon thread still
+/// waiting while the interpreter finalizes, where attaching aborts.
+static MAIN_THREAD: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+pub fn remember_main_thread(py: Python<'_>) -> PyResult<()> {
+    let ident: u64 = py.import("threading")?.call_method0("main_thread")?.getattr("ident")?.extract()?;
+    let _ = MAIN_THREAD.set(ident);
+    Ok(())
+}
+
+fn on_main_thread() -> bool {
+    MAIN_THREAD.get().is_some_and(|&main| unsafe { libc::pthread_self() } as u64 == main)
+}
+
 thread_local! {
     static LAST_SIGNAL_CHECK: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
 }
@@ -77,6 +92,9 @@ thread_local! {
 /// Run Python's signal handlers at most every POLL_SLICE_MS, busy or idle, so
 /// Ctrl-C interrupts a slow but steady transfer too.
 fn check_signals_now_and_then() -> Result<()> {
+    if !on_main_thread() {
+        return Ok(());
+    }
     let due = LAST_SIGNAL_CHECK.with(|last| match last.get() {
         Some(t) if t.elapsed() < Duration::from_millis(POLL_SLICE_MS as u64) => false,
         _ => {

@@ -235,3 +235,10 @@ class ClosingContextManager:
 
     def __exit__(self, type, value, traceback):
         self.close()
+
+
+def load_host_keys(filename):
+    """Read a known_hosts file into a HostKeys (paramiko.util.load_host_keys)."""
+    from .hostkeys import HostKeys
+
+    return HostKeys(filename)
