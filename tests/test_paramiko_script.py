@@ -222,9 +222,6 @@ def test_install_as_paramiko_script(sshd, remote_dir, fake_home, tmp_path):
 def test_util_load_host_keys_exists(sshd):
     import ferrosftp as paramiko
 
-    if not hasattr(paramiko.util, "load_host_keys"):
-        pytest.xfail("missing name: paramiko.util.load_host_keys(filename) (paramiko 1.x-5.x, "
-                     "used by demo_sftp.py-style scripts); python/ferrosftp/util.py lacks it")
     keys = paramiko.util.load_host_keys(sshd.known_hosts_path)
     entry = keys["[%s]:%d" % (sshd.host, sshd.port)]
     assert entry["ssh-ed25519"].get_base64() == sshd.host_public_keys["ed25519"].split()[1]
