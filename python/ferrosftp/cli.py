@@ -725,12 +725,14 @@ def cmd_exec(args) -> int:
     command = " ".join(args.command)
     conn = connector_for(args, r)
     client = conn.client()
+    stop = threading.Event()
+    pump = None
     try:
         chan = client.get_transport().open_session()
         chan.exec_command(command)
-        stop = threading.Event()
         if not args.no_stdin and not _interactive():
-            threading.Thread(target=_pump_stdin, args=(chan, stop), daemon=True).start()
+            pump = threading.Thread(target=_pump_stdin, args=(chan, stop), daemon=True)
+            pump.start()
         else:
             chan.shutdown_write()
         chan.settimeout(0.05)
@@ -752,6 +754,12 @@ def cmd_exec(args) -> int:
         status = chan.recv_exit_status()
         return status if 0 <= status < 256 else EXIT_OTHER
     finally:
+        stop.set()
+        if pump is not None:
+            # Let the pump leave any native call before we close and exit: a daemon
+            # thread still inside one when the interpreter shuts down aborts the
+            # process. A pump still blocked reading our stdin is in Python: harmless.
+            pump.join(timeout=2.0)
         client.close()
 
 
