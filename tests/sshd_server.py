@@ -1,6 +1,7 @@
 """A throwaway OpenSSH server on 127.0.0.1 for tests, benchmarks and demos.
 
-Standard library only and importable standalone (no pytest)::
+Needs only the standard library and the installed ferrosftp package (its
+``ferrosftp._sshd`` helpers); importable standalone (no pytest)::
 
     from sshd_server import SshdServer
 
@@ -35,12 +36,9 @@ import atexit
 import getpass
 import os
 import pwd
-import re
 import secrets
-import shutil
 import signal
 import socket
-import stat
 import subprocess
 import tempfile
 import time
@@ -58,91 +56,24 @@ KEY_PASSPHRASE = "s3cret-pass"
 
 HOST = "127.0.0.1"
 
-_USER_LOCK = os.path.join(tempfile.gettempdir(), "ferrosftp-testuser.lock")
 
 
-class SshdError(RuntimeError):
-    pass
-
-
-def _run(args, **kw):
-    kw.setdefault("stdout", subprocess.PIPE)
-    kw.setdefault("stderr", subprocess.PIPE)
-    kw.setdefault("stdin", subprocess.DEVNULL)
-    kw.setdefault("text", True)
-    p = subprocess.run(args, **kw)
-    if p.returncode != 0:
-        raise SshdError(
-            "command failed (rc=%d): %s\nstdout: %s\nstderr: %s"
-            % (p.returncode, " ".join(map(str, args)), p.stdout, p.stderr)
-        )
-    return p
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+# The low-level helpers are the package's own (ferrosftp._sshd, which the demo
+# uses too): one copy. ferrosftp is always installed where these tests run.
+from ferrosftp._sshd import (  # noqa: E402
+    SshdError,
+    _children_of,
+    _ensure_user as _ensure_test_user,
+    _free_port,
+    _run,
+    rmtree as _rmtree,
+)
+from ferrosftp._sshd import _sshd_version as _sshd_version_of  # noqa: E402
 
 
 def _sshd_version():
     """(major, minor) of /usr/sbin/sshd, or None if unknown."""
-    try:
-        p = subprocess.run([SSHD, "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    m = re.search(r"OpenSSH_(\d+)\.(\d+)", p.stdout)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def _rmtree(path):
-    """rmtree that also copes with read-only dirs / files created by tests."""
-    if not path or not os.path.lexists(path):
-        return
-
-    def onerror(func, p, exc_info):
-        try:
-            parent = os.path.dirname(p)
-            os.chmod(parent, stat.S_IRWXU | os.stat(parent).st_mode)
-            if os.path.isdir(p) and not os.path.islink(p):
-                os.chmod(p, stat.S_IRWXU | os.stat(p).st_mode)
-            func(p)
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=onerror)
-    if os.path.lexists(path):  # second attempt after the chmods
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _ensure_test_user(name=TEST_USER, password=TEST_PASSWORD):
-    """As root: create `name` (if missing) and (re)set its password. Race-safe."""
-    import fcntl
-
-    with open(_USER_LOCK, "a") as lk:
-        fcntl.flock(lk, fcntl.LOCK_EX)
-        try:
-            try:
-                pw = pwd.getpwnam(name)
-            except KeyError:
-                p = subprocess.run(["useradd", "-m", "-s", "/bin/bash", name],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-                try:
-                    pw = pwd.getpwnam(name)
-                except KeyError:
-                    raise SshdError("useradd %s failed: %s" % (name, p.stderr)) from None
-            _run(["chpasswd"], input="%s:%s\n" % (name, password), stdin=None)
-            # useradd -m normally creates it, but an existing user may lack it
-            if not os.path.isdir(pw.pw_dir):
-                os.makedirs(pw.pw_dir, mode=0o755, exist_ok=True)
-                os.chown(pw.pw_dir, pw.pw_uid, pw.pw_gid)
-            return pw
-        finally:
-            fcntl.flock(lk, fcntl.LOCK_UN)
+    return _sshd_version_of(SSHD)
 
 
 class SshdServer:
@@ -515,26 +446,7 @@ class SshdServer:
         raise SshdError("sshd on %s:%s not ready after %.0fs (%s)\n--- log ---\n%s"
                         % (self.host, self.port, self.start_timeout, last, self.read_log()))
 
-    @staticmethod
-    def _children_of(pid):
-        kids = []
-        try:
-            entries = os.listdir("/proc")
-        except OSError:
-            return kids
-        for e in entries:
-            if not e.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % e) as f:
-                    data = f.read()
-                # field after the ")" of comm: state ppid ...
-                ppid = int(data.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid == pid:
-                kids.append(int(e))
-        return kids
+    _children_of = staticmethod(_children_of)
 
     def __repr__(self):
         return "<SshdServer %s@%s:%s pid=%s>" % (self.username, self.host, self.port, self.pid)

@@ -74,8 +74,10 @@ def _run(args, **kw):
     kw.setdefault("text", True)
     p = subprocess.run(args, **kw)
     if p.returncode != 0:
-        raise SshdError("command failed (rc=%d): %s: %s" % (p.returncode, " ".join(map(str, args)),
-                                                            (p.stderr or p.stdout).strip()))
+        raise SshdError(
+            "command failed (rc=%d): %s\nstdout: %s\nstderr: %s"
+            % (p.returncode, " ".join(map(str, args)), p.stdout, p.stderr)
+        )
     return p
 
 
@@ -96,6 +98,7 @@ def _sshd_version(sshd):
 
 
 def rmtree(path):
+    """rmtree that also copes with read-only dirs / files created by tests."""
     if not path or not os.path.lexists(path):
         return
 
@@ -103,11 +106,17 @@ def rmtree(path):
         try:
             parent = os.path.dirname(p)
             os.chmod(parent, stat.S_IRWXU | os.stat(parent).st_mode)
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.chmod(p, stat.S_IRWXU | os.stat(p).st_mode)
             func(p)
+        except FileNotFoundError:
+            pass
         except OSError:
             pass
 
     shutil.rmtree(path, onerror=onerror)
+    if os.path.lexists(path):  # second attempt after the chmods
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _ensure_user(name=TEST_USER, password=TEST_PASSWORD):
