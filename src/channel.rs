@@ -7,7 +7,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::error::{Error, Result};
-use crate::session::{deadline, Shared};
+use crate::session::{check_timeout, deadline, Shared};
+
+/// The most one read hands back (paramiko's recv returns at most what it has).
+const MAX_READ: usize = 1 << 20;
 
 fn io_to_error(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::WouldBlock {
@@ -56,7 +59,7 @@ impl Channel {
 
     /// Run `f` on the channel with the GIL released and the channel's timeout.
     fn with<T: Send>(&self, py: Python<'_>, mut f: impl FnMut(&mut ssh2::Channel) -> Result<T> + Send) -> PyResult<T> {
-        let until = deadline(*self.timeout.lock().unwrap());
+        let until = deadline(*self.timeout.lock().unwrap_or_else(|p| p.into_inner()));
         py.detach(|| {
             let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
             let chan = guard.as_mut().ok_or_else(|| Error::Ssh("Channel is closed".into()))?;
@@ -102,7 +105,8 @@ impl Channel {
 
     #[pyo3(signature = (n, stream = 0))]
     fn read<'py>(&self, py: Python<'py>, n: usize, stream: i32) -> PyResult<Bound<'py, PyBytes>> {
-        let mut buf = vec![0u8; n.max(1)];
+        // A count is a limit, never an allocation: recv(1 << 40) returns what is there.
+        let mut buf = vec![0u8; n.clamp(1, MAX_READ)];
         let got = self.with(py, |c| c.stream(stream).read(&mut buf).map_err(io_to_error))?;
         Ok(PyBytes::new(py, &buf[..got]))
     }
@@ -173,12 +177,13 @@ impl Channel {
         .map_err(PyErr::from)
     }
 
-    fn settimeout(&self, timeout: Option<f64>) {
-        *self.timeout.lock().unwrap() = timeout;
+    fn settimeout(&self, timeout: Option<f64>) -> PyResult<()> {
+        *self.timeout.lock().unwrap_or_else(|p| p.into_inner()) = check_timeout(timeout)?;
+        Ok(())
     }
 
     fn gettimeout(&self) -> Option<f64> {
-        *self.timeout.lock().unwrap()
+        *self.timeout.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn close(&self, py: Python<'_>) -> PyResult<()> {

@@ -4,7 +4,7 @@
 //! `ferrosftp/ssh_exception.py`; this module imports them when an error crosses
 //! the boundary, so `except paramiko.SSHException` keeps working for our users.
 
-use pyo3::exceptions::{PyEOFError, PyFileNotFoundError, PyOSError, PyPermissionError};
+use pyo3::exceptions::{PyEOFError, PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -32,6 +32,11 @@ pub enum Error {
     /// SSHException and an EOFError in Python, so either `except` catches it.
     #[error("Server connection dropped: {0}")]
     Dropped(String),
+    /// The peer reset or closed the TCP connection before the SSH session
+    /// existed (ConnectionResetDuringConnect: an SSHException and a
+    /// ConnectionResetError).
+    #[error("Error reading SSH protocol banner: {0}")]
+    ResetDuringConnect(String),
     /// Authentication refused.
     #[error("{0}")]
     Auth(String),
@@ -53,6 +58,9 @@ pub enum Error {
     /// An OSError with a message and no errno (paramiko's IOError('...')).
     #[error("{0}")]
     OsMessage(String),
+    /// A bad argument from Python (ValueError), e.g. a NaN timeout.
+    #[error("{0}")]
+    Value(String),
     /// A Python exception raised by a callback or a file-like object.
     #[error("python exception")]
     Python(#[from] PyErr),
@@ -128,6 +136,10 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
         Error::Dropped(msg) => {
             exc("ConnectionDropped", (format!("Server connection dropped: {msg}"),).into_pyobject(py)?)?
         }
+        Error::ResetDuringConnect(msg) => exc(
+            "ConnectionResetDuringConnect",
+            (libc::ECONNRESET, format!("Error reading SSH protocol banner: {msg}")).into_pyobject(py)?,
+        )?,
         Error::Again => exc("SSHException", ("operation would block",).into_pyobject(py)?)?,
         Error::Auth(msg) => exc("AuthenticationException", (msg,).into_pyobject(py)?)?,
         Error::BadAuthType { allowed } => {
@@ -157,6 +169,7 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             None => PyErr::from(io),
         },
         Error::OsMessage(msg) => PyOSError::new_err(msg),
+        Error::Value(msg) => PyValueError::new_err(msg),
         Error::Python(e) => e,
     })
 }

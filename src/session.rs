@@ -19,9 +19,26 @@ use crate::channel::Channel;
 use crate::error::{is_fatal_transport_code, Error, Result};
 use crate::sftp::Sftp;
 
-/// A deadline from an optional timeout in seconds.
+/// Validate a timeout from Python as `socket.settimeout` does: NaN and negative
+/// values are a ValueError; inf or a huge value means "no deadline".
+pub fn check_timeout(timeout: Option<f64>) -> Result<Option<f64>> {
+    match timeout {
+        Some(t) if t.is_nan() => Err(Error::Value("Invalid value NaN (not a number)".into())),
+        Some(t) if t < 0.0 => Err(Error::Value("Timeout value out of range".into())),
+        other => Ok(other),
+    }
+}
+
+/// A deadline from an optional timeout in seconds. Never panics: the Python
+/// layer rejects NaN and negative values; a timeout too large to represent
+/// (inf, 1e300) means no deadline, and NaN that slipped through means "now".
 pub fn deadline(timeout: Option<f64>) -> Option<Instant> {
-    timeout.map(|t| Instant::now() + Duration::from_secs_f64(t.max(0.0)))
+    let t = timeout?;
+    if t.is_nan() {
+        return Some(Instant::now());
+    }
+    let wait = Duration::try_from_secs_f64(t.max(0.0)).ok()?;
+    Instant::now().checked_add(wait)
 }
 
 /// State shared by a session and every channel, SFTP client and file opened on it.
@@ -264,7 +281,10 @@ fn tcp_connect(host: &str, port: u16, timeout: Option<f64>) -> Result<TcpStream>
     let mut errors = Vec::new();
     for addr in &addrs {
         let attempt = match timeout {
-            Some(t) => TcpStream::connect_timeout(addr, Duration::from_secs_f64(t.max(0.001))),
+            Some(t) => match Duration::try_from_secs_f64(t.max(0.001)) {
+                Ok(wait) => TcpStream::connect_timeout(addr, wait),
+                Err(_) => TcpStream::connect(addr),
+            },
             None => TcpStream::connect(addr),
         };
         match attempt {
@@ -276,6 +296,12 @@ fn tcp_connect(host: &str, port: u16, timeout: Option<f64>) -> Result<TcpStream>
         }
     }
     Err(Error::NoValidConnections { host: host.to_string(), port, errors })
+}
+
+/// libssh2's banner and socket send/receive failures (BANNER_RECV, BANNER_SEND,
+/// SOCKET_SEND, SOCKET_DISCONNECT, SOCKET_RECV).
+fn is_socket_code(e: &ssh2::Error) -> bool {
+    matches!(e.code(), ssh2::ErrorCode::Session(-2 | -3 | -7 | -13 | -43))
 }
 
 fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMap<String, String>, until: Option<Instant>) -> Result<Shared> {
@@ -290,16 +316,21 @@ fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMa
     sess.set_tcp_stream(stream);
     sess.set_blocking(false);
     loop {
-        match sess.handshake().map_err(Error::from) {
+        let err = match sess.handshake() {
             Ok(()) => break,
-            Err(Error::Again) => match wait_socket(fd, sess.block_directions(), until) {
+            Err(e) => e,
+        };
+        match Error::from(&err) {
+            Error::Again => match wait_socket(fd, sess.block_directions(), until) {
                 Err(Error::Timeout) => {
                     return Err(Error::Ssh("Error reading SSH protocol banner: timed out".into()))
                 }
                 other => other?,
             },
-            Err(Error::Ssh(msg)) => return Err(Error::Ssh(format!("Error during SSH handshake: {msg}"))),
-            Err(e) => return Err(e),
+            // The socket failed before the first packet: the peer reset or closed.
+            Error::Ssh(msg) if is_socket_code(&err) => return Err(Error::ResetDuringConnect(msg)),
+            Error::Ssh(msg) => return Err(Error::Ssh(format!("Error during SSH handshake: {msg}"))),
+            e => return Err(e),
         }
     }
     let raw = {
@@ -368,6 +399,7 @@ pub struct Session {
 
 impl Session {
     fn auth_run(&self, py: Python<'_>, timeout: Option<f64>, f: impl FnMut() -> Result<()> + Send) -> PyResult<()> {
+        let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
         py.detach(|| self.shared.run(until, f)).map_err(auth_error).map_err(PyErr::from)
     }
@@ -386,6 +418,7 @@ impl Session {
         compress: bool,
         prefs: std::collections::HashMap<String, String>,
     ) -> PyResult<Session> {
+        let (connect_timeout, handshake_timeout) = (check_timeout(connect_timeout)?, check_timeout(handshake_timeout)?);
         let shared = py.detach(|| -> Result<Shared> {
             let stream = tcp_connect(&host, port, connect_timeout)?;
             handshake(stream, compress, &prefs, deadline(handshake_timeout))
@@ -404,6 +437,7 @@ impl Session {
         compress: bool,
         prefs: std::collections::HashMap<String, String>,
     ) -> PyResult<Session> {
+        let handshake_timeout = check_timeout(handshake_timeout)?;
         let stream = unsafe { TcpStream::from_raw_fd(fd) };
         let shared = py.detach(|| handshake(stream, compress, &prefs, deadline(handshake_timeout)))?;
         Ok(Session { shared: Arc::new(shared) })
@@ -436,6 +470,7 @@ impl Session {
     }
 
     fn auth_methods(&self, py: Python<'_>, username: String, timeout: Option<f64>) -> PyResult<Option<Vec<String>>> {
+        let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
         let sess = &self.shared.sess;
         let list = py.detach(|| self.shared.run(until, || Ok(sess.auth_methods(&username)?.to_string())))
@@ -476,6 +511,7 @@ impl Session {
     }
 
     fn auth_agent(&self, py: Python<'_>, username: String, timeout: Option<f64>) -> PyResult<()> {
+        let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
         let shared = &self.shared;
         py.detach(|| -> Result<()> {
@@ -527,14 +563,17 @@ impl Session {
     }
 
     fn open_channel(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Channel> {
+        let timeout = check_timeout(timeout)?;
         Channel::open_session(py, &self.shared, timeout)
     }
 
     fn open_direct_tcpip(&self, py: Python<'_>, host: String, port: u16, timeout: Option<f64>) -> PyResult<Channel> {
+        let timeout = check_timeout(timeout)?;
         Channel::open_direct_tcpip(py, &self.shared, &host, port, timeout)
     }
 
     fn open_sftp(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Sftp> {
+        let timeout = check_timeout(timeout)?;
         Sftp::start(py, &self.shared, timeout)
     }
 

@@ -12,8 +12,10 @@ Needs only the standard library and the installed ferrosftp package (its
 User model
 ----------
 * As root: a local unprivileged user ``ferrotest`` is created if missing and its
-  password is set to ``ferro-Pass-123``; password authentication works
-  (``password_auth`` is True).  ``remote_root`` is
+  password is set to a random one made for this process (``srv.password``);
+  password authentication works (``password_auth`` is True).  When the
+  process exits the password is disabled again (``usermod -p '*'``: key
+  logins only), so no account with a known password outlives the tests.  ``remote_root`` is
   ``/home/ferrotest/scratch-<random>`` owned by ferrotest.
 * Not root: the login user is the current user, ``password`` is None and
   ``password_auth`` is False (an unprivileged sshd cannot verify passwords);
@@ -51,7 +53,9 @@ SSH = "ssh"
 SFTP = "sftp"
 
 TEST_USER = "ferrotest"
-TEST_PASSWORD = "ferro-Pass-123"
+# Random per process: a fixed password would be a published way into any
+# machine the suite ever ran on.
+TEST_PASSWORD = secrets.token_urlsafe(18)
 KEY_PASSPHRASE = "s3cret-pass"
 
 HOST = "127.0.0.1"
@@ -63,12 +67,50 @@ HOST = "127.0.0.1"
 from ferrosftp._sshd import (  # noqa: E402
     SshdError,
     _children_of,
-    _ensure_user as _ensure_test_user,
     _free_port,
     _run,
     rmtree as _rmtree,
 )
 from ferrosftp._sshd import _sshd_version as _sshd_version_of  # noqa: E402
+
+
+_USER_LOCK = os.path.join(tempfile.gettempdir(), "ferrosftp-testuser.lock")
+_password_set = False
+
+
+def _disable_test_password():
+    """Key logins only again (sshd treats '*' as 'no password', not as locked)."""
+    subprocess.run(["usermod", "-p", "*", TEST_USER], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _ensure_test_user():
+    """Create ``ferrotest`` if missing and give it this process's password (root only)."""
+    import fcntl
+
+    global _password_set
+    with open(_USER_LOCK, "a") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        try:
+            try:
+                pw = pwd.getpwnam(TEST_USER)
+            except KeyError:
+                p = subprocess.run(["useradd", "-m", "-s", "/bin/bash", TEST_USER], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                try:
+                    pw = pwd.getpwnam(TEST_USER)
+                except KeyError:
+                    raise SshdError("useradd %s failed: %s" % (TEST_USER, p.stderr.strip())) from None
+            if not _password_set:
+                _run(["chpasswd"], input="%s:%s\n" % (TEST_USER, TEST_PASSWORD), stdin=None)
+                _password_set = True
+                atexit.register(_disable_test_password)
+            if not os.path.isdir(pw.pw_dir):
+                os.makedirs(pw.pw_dir, mode=0o755, exist_ok=True)
+                os.chown(pw.pw_dir, pw.pw_uid, pw.pw_gid)
+            return pw
+        finally:
+            fcntl.flock(lk, fcntl.LOCK_UN)
 
 
 def _sshd_version():

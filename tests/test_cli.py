@@ -407,6 +407,67 @@ def test_demo_with_throwaway_sshd():
     assert "upload:" in p.out and "/s" in p.out
 
 
+def _accounts():
+    """The machine's account database: what the demo must leave as it found it."""
+    out = {}
+    for name in ("/etc/passwd", "/etc/shadow", "/etc/group"):
+        try:
+            with open(name, "rb") as f:
+                out[name] = f.read()
+        except OSError:
+            out[name] = None  # unreadable as a normal user: compare what we can
+    return out
+
+
+def test_demo_logs_in_as_the_invoking_user_with_a_key_only(tmp_path):
+    before = _accounts()
+    p = run_cli("demo", "--size", "1", "--files", "3", env={"TMPDIR": str(tmp_path)}, timeout=300)
+    assert p.returncode == 0, p.err
+    import pwd
+
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    assert "(user %s)" % me in p.out
+    # no account created, no password set or changed, nothing left behind
+    assert _accounts() == before
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_demo_interrupted_cleans_up(tmp_path, sig):
+    import signal
+    import time
+
+    e = dict(os.environ, TMPDIR=str(tmp_path))
+    e.pop("SSH_AUTH_SOCK", None)
+    proc = subprocess.Popen([sys.executable, "-m", "ferrosftp", "demo", "--size", "256", "--files", "400"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    try:
+        line = b""
+        deadline = time.monotonic() + 60
+        while b"sshd listening" not in line and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read().decode(errors="replace")
+        pid_files = [os.path.join(r, f) for r, _, fs in os.walk(tmp_path) for f in fs if f == "sshd.pid"]
+        assert len(pid_files) == 1
+        with open(pid_files[0]) as f:
+            sshd_pid = int(f.read())
+        time.sleep(0.5)  # into the transfers
+        proc.send_signal(getattr(signal, sig))
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0
+    # the throwaway sshd is gone and every temp dir (keys, scratch, data) removed
+    deadline = time.monotonic() + 10
+    while os.path.exists("/proc/%d" % sshd_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists("/proc/%d" % sshd_pid)
+    assert os.listdir(tmp_path) == []
+
+
 def test_demo_against_given_server(sshd, remote_dir):
     p = run_cli("demo", "--size", "2", "--files", "10", *opts(sshd), tgt(sshd, remote_dir), timeout=300)
     assert p.returncode == 0, p.err

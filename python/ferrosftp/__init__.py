@@ -16,6 +16,7 @@ from .ssh_exception import (
     ChannelException,
     ConfigParseError,
     ConnectionDropped,
+    ConnectionResetDuringConnect,
     CouldNotCanonicalize,
     IncompatiblePeer,
     MessageOrderError,

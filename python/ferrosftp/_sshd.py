@@ -5,22 +5,21 @@ import from tests/); standard library only.  It needs OpenSSH's ``sshd`` and
 ``ssh-keygen`` on this machine; :class:`SshdMissing` says which is missing
 and how to install it.
 
-* As root, the login user is ``ferrotest`` (created if missing, like the test
-  fixture does; a password is set because sshd refuses logins to locked
-  accounts when PAM is off).  The scratch directory is in its home.
-* Otherwise the login user is the current user (public-key auth only).
+The login user is always the user running the demo (root included), and the
+only way in is a key generated for this run: no account is created, no
+password is set or accepted (``PasswordAuthentication no``), and the server
+listens on 127.0.0.1 only.
 
-Everything lives in a temp directory (host key, client key, known_hosts,
-config, log) removed by :meth:`DemoSshd.stop`, along with the scratch dir.
+Everything lives in one temp directory (host key, client key, known_hosts,
+config, log, and the scratch directory the demo writes into) removed by
+:meth:`DemoSshd.stop`.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import pwd
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -31,11 +30,7 @@ import time
 
 __all__ = ["DemoSshd", "SshdMissing", "find_sshd"]
 
-TEST_USER = "ferrotest"
-TEST_PASSWORD = "ferro-Pass-123"
 HOST = "127.0.0.1"
-# the test fixture uses the same lock, so both never race on useradd
-_USER_LOCK = os.path.join(tempfile.gettempdir(), "ferrosftp-testuser.lock")
 
 
 class SshdMissing(RuntimeError):
@@ -119,30 +114,6 @@ def rmtree(path):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _ensure_user(name=TEST_USER, password=TEST_PASSWORD):
-    import fcntl
-
-    with open(_USER_LOCK, "a") as lk:
-        fcntl.flock(lk, fcntl.LOCK_EX)
-        try:
-            try:
-                pw = pwd.getpwnam(name)
-            except KeyError:
-                p = subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                try:
-                    pw = pwd.getpwnam(name)
-                except KeyError:
-                    raise SshdError("useradd %s failed: %s" % (name, p.stderr.strip())) from None
-            _run(["chpasswd"], input="%s:%s\n" % (name, password), stdin=None)
-            if not os.path.isdir(pw.pw_dir):
-                os.makedirs(pw.pw_dir, mode=0o755, exist_ok=True)
-                os.chown(pw.pw_dir, pw.pw_uid, pw.pw_gid)
-            return pw
-        finally:
-            fcntl.flock(lk, fcntl.LOCK_UN)
-
-
 class DemoSshd:
     """``with DemoSshd() as srv:`` -> srv.host, srv.port, srv.username,
     srv.key_path, srv.known_hosts_path, srv.remote_root."""
@@ -163,6 +134,7 @@ class DemoSshd:
         self.remote_root = None
         self.proc = None
         self._log = None
+        self.log_path = None
 
     def __enter__(self):
         return self.start()
@@ -173,11 +145,9 @@ class DemoSshd:
     def start(self) -> "DemoSshd":
         try:
             if self.is_root:
-                pw = _ensure_user()
+                # sshd's privilege-separation directory
                 os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-                os.chmod("/run/sshd", 0o755)
-            else:
-                pw = pwd.getpwnam(getpass.getuser())
+            pw = pwd.getpwuid(os.geteuid())
             self.username, self.uid, self.gid, self.home = pw.pw_name, pw.pw_uid, pw.pw_gid, pw.pw_dir
             self.tmpdir = tempfile.mkdtemp(prefix="ferrosftp-demo-sshd-")
             os.chmod(self.tmpdir, 0o755)  # sshd reads authorized_keys as the login user
@@ -188,13 +158,8 @@ class DemoSshd:
             self.authorized_keys = os.path.join(self.tmpdir, "authorized_keys")
             shutil.copyfile(self.key_path + ".pub", self.authorized_keys)
             os.chmod(self.authorized_keys, 0o644)
-            base = self.home
-            if not (os.path.isdir(base) and os.access(base, os.W_OK | os.X_OK)) and not self.is_root:
-                base = tempfile.gettempdir()
-            self.remote_root = os.path.join(base, "ferrosftp-demo-" + secrets.token_hex(6))
-            os.makedirs(self.remote_root, mode=0o755)
-            if self.is_root:
-                os.chown(self.remote_root, self.uid, self.gid)
+            self.remote_root = os.path.join(self.tmpdir, "remote")
+            os.makedirs(self.remote_root, mode=0o700)
             self._launch()
         except BaseException:
             self.stop()
@@ -217,7 +182,7 @@ class DemoSshd:
             "PasswordAuthentication no",
             "KbdInteractiveAuthentication no",
             "UsePAM no",
-            "PermitRootLogin yes",
+            "PermitRootLogin prohibit-password",
             "MaxStartups 100:30:200",
             "MaxSessions 50",
             "Subsystem sftp internal-sftp",
@@ -232,7 +197,7 @@ class DemoSshd:
 
     def _launch(self):
         config = os.path.join(self.tmpdir, "sshd_config")
-        log_path = os.path.join(self.tmpdir, "sshd.log")
+        log_path = self.log_path = os.path.join(self.tmpdir, "sshd.log")
         last = None
         for _attempt in range(5):
             self.port = _free_port()
@@ -272,6 +237,14 @@ class DemoSshd:
                 break
         raise SshdError("sshd did not start:\n" + (last or "(no log)"))
 
+    def log_tail(self, limit: int = 2000) -> str:
+        """The end of sshd's log (gone after :meth:`stop`)."""
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()[-limit:]
+        except (OSError, TypeError):
+            return ""
+
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
@@ -291,8 +264,7 @@ class DemoSshd:
         if self._log is not None:
             self._log.close()
             self._log = None
-        root, self.remote_root = self.remote_root, None
-        rmtree(root)
+        self.remote_root = None
         tmp, self.tmpdir = self.tmpdir, None
         rmtree(tmp)
 

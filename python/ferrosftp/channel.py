@@ -11,6 +11,11 @@ from .ssh_exception import SSHException
 _READ_SIZE = 32768
 
 
+
+# A count is a limit: recv(1 << 80) returns what is there (the core hands back
+# at most 1 MiB a call anyway).
+_MAX_READ = 1 << 20
+
 class Channel:
     """A session channel (paramiko.Channel), backed by the Rust ``_native.Channel``."""
 
@@ -79,12 +84,12 @@ class Channel:
         """Up to nbytes of stdout; b'' when the stream closed. socket.timeout past the timeout."""
         if self.closed or nbytes <= 0:  # the core reads at least one byte
             return b""
-        return self._native.read(nbytes, 0)
+        return self._native.read(min(nbytes, _MAX_READ), 0)
 
     def recv_stderr(self, nbytes: int) -> bytes:
         if self.closed or nbytes <= 0:
             return b""
-        return self._native.read(nbytes, 1)
+        return self._native.read(min(nbytes, _MAX_READ), 1)
 
     def recv_ready(self) -> bool:
         return not self.closed and self._native.ready(0)
@@ -132,8 +137,8 @@ class Channel:
     # -- settings -----------------------------------------------------------
 
     def settimeout(self, timeout: Optional[float]) -> None:
+        self._native.settimeout(timeout)  # ValueError for NaN or negative, as socket's
         self._timeout = timeout
-        self._native.settimeout(timeout)
 
     def gettimeout(self) -> Optional[float]:
         return self._timeout

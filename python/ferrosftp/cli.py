@@ -900,6 +900,7 @@ def cmd_demo(args) -> int:
             return EXIT_OTHER
         out.write("starting a throwaway sshd on 127.0.0.1 ...\n")
         out.flush()
+        _stop_on_sigterm()
         server.start()
         out.write("sshd listening on 127.0.0.1:{} (user {})\n".format(server.port, server.username))
         conn = Connector(server.host, server.port, server.username, [server.key_path],
@@ -923,8 +924,8 @@ def cmd_demo(args) -> int:
             from .ssh_exception import AuthenticationException
 
             if server is not None and isinstance(e.cause, AuthenticationException):
-                _err("the throwaway sshd refused to log in {} (is that account locked or without a "
-                     "usable shell? run the demo as a regular user or as root)".format(server.username))
+                _err("the throwaway sshd refused the demo key for {} (is that account locked or "
+                     "without a usable shell?); its log ends:\n{}".format(server.username, server.log_tail()))
             raise
         remote_top = posixpath.join(base, "ferrosftp-demo-" + secrets.token_hex(4))
         sftp.mkdir(remote_top)
@@ -992,6 +993,21 @@ def cmd_demo(args) -> int:
         shutil.rmtree(local, ignore_errors=True)
         if server is not None:
             server.stop()
+
+
+def _stop_on_sigterm():
+    """`kill` ends the demo like Ctrl-C does: through its cleanup (sshd stopped,
+    temp dirs removed), not by dying with them left behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def raise_exit(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, raise_exit)
 
 
 def _demo_put(conn, sftp, local, remote, args):

@@ -4,6 +4,7 @@ over the Rust ``_native.File``, which does the positioned, pipelined I/O."""
 from __future__ import annotations
 
 import errno
+import sys
 import time
 from typing import Iterator, Optional
 
@@ -39,7 +40,8 @@ class SFTPFile(BufferedFile):
     # -- BufferedFile hooks ---------------------------------------------------
 
     def _read(self, size: int) -> bytes:
-        return self.handle.read(size)
+        # a limit, not an allocation: read(1 << 80) returns the rest of the file
+        return self.handle.read(min(size, sys.maxsize))
 
     def _write(self, data) -> int:
         self.handle.write(bytes(data))

@@ -10,6 +10,7 @@ import socket
 
 __all__ = [
     "ConnectionDropped",
+    "ConnectionResetDuringConnect",
     "SSHException",
     "AuthenticationException",
     "PasswordRequiredException",
@@ -177,4 +178,15 @@ class ConnectionDropped(SSHException, EOFError):
 
     ferrosftp's own class: paramiko raises a bare EOFError on some paths and an
     SSHException on others; this is both, so either ``except`` clause catches it.
+    """
+
+
+class ConnectionResetDuringConnect(SSHException, ConnectionResetError):
+    """The peer reset (or closed) the TCP connection before the SSH session existed.
+
+    ferrosftp's own class. paramiko raises ``ConnectionResetError`` when the
+    reset reaches ``socket.connect()`` or its banner write, and
+    ``SSHException("Error reading SSH protocol banner...")`` when it reaches the
+    banner read, depending only on timing; this is both (with ``errno``), so
+    either ``except`` clause catches it every time.
     """

@@ -117,6 +117,19 @@ def _parse_sock(sock: Any) -> tuple[Optional[str], Optional[int], Optional[socke
     )
 
 
+# The peer accepted, then reset or closed before the SSH session existed.
+_RESET_ERRNOS = frozenset(
+    getattr(__import__("errno"), name) for name in ("ECONNRESET", "ECONNABORTED", "EPIPE", "ENOTCONN")
+)
+
+
+def reset_during_connect(e: OSError):
+    from .ssh_exception import ConnectionResetDuringConnect
+
+    return ConnectionResetDuringConnect(
+        e.errno, "Error reading SSH protocol banner: {}".format(e.strerror or e))
+
+
 def connect_tcp(host: str, port: int, timeout: Optional[float]) -> socket.socket:
     """paramiko's connect loop: each address in turn; refused/unreachable are collected."""
     import errno
@@ -137,6 +150,8 @@ def connect_tcp(host: str, port: int, timeout: Optional[float]) -> socket.socket
             raise
         except OSError as e:
             sock.close()
+            if e.errno in _RESET_ERRNOS:
+                raise reset_during_connect(e) from e
             if e.errno not in (errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH):
                 raise
             errors[addr[:2]] = e
@@ -238,6 +253,8 @@ class Transport:
         except SSHException:
             raise
         except OSError as e:
+            if e.errno in _RESET_ERRNOS:
+                raise reset_during_connect(e) from e
             raise SSHException("Error reading SSH protocol banner: {}".format(e)) from e
         self.active = True
         log.debug("Connected (version 2.0, server %s)", self.remote_version)

@@ -45,11 +45,14 @@ impl File {
     /// Up to n bytes from the current position (fewer only at EOF); b'' at EOF.
     fn read<'py>(&self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyBytes>> {
         let data = self.with(py, |s, h| {
-            let mut buf = vec![0u8; n];
+            // The buffer grows with what arrives: n is a limit, never an
+            // allocation (read(1 << 40) of a small file returns the file).
+            let mut buf = Vec::new();
             let mut filled = 0;
             while filled < n {
                 let ramp = self.ramp.load(Ordering::Relaxed);
-                let end = (filled + ramp).min(n);
+                let end = filled + ramp.min(n - filled);
+                buf.resize(end, 0);
                 let got = s.run(|| s.read(h, &mut buf[filled..end]))?;
                 if got == 0 {
                     break;

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::error::Result;
-use crate::session::{deadline, Shared};
+use crate::session::{check_timeout, deadline, Shared};
 use file::File;
 use raw::{Attrs, SftpShared};
 
@@ -178,17 +178,19 @@ impl Sftp {
         transfer::putfo(py, &self.inner, fl, &remote, file_size, callback, confirm, atomic)
     }
 
-    fn settimeout(&self, timeout: Option<f64>) {
-        *self.inner.timeout.lock().unwrap() = timeout;
+    fn settimeout(&self, timeout: Option<f64>) -> PyResult<()> {
+        *self.inner.timeout.lock().unwrap_or_else(|p| p.into_inner()) = check_timeout(timeout)?;
+        Ok(())
     }
 
     /// The inactivity limit used when no timeout is set (None: wait forever).
-    fn set_idle_limit(&self, limit: Option<f64>) {
-        *self.inner.idle_limit.lock().unwrap() = limit;
+    fn set_idle_limit(&self, limit: Option<f64>) -> PyResult<()> {
+        *self.inner.idle_limit.lock().unwrap_or_else(|p| p.into_inner()) = check_timeout(limit)?;
+        Ok(())
     }
 
     fn gettimeout(&self) -> Option<f64> {
-        *self.inner.timeout.lock().unwrap()
+        *self.inner.timeout.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn close(&self, py: Python<'_>) {

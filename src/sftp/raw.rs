@@ -161,8 +161,8 @@ impl SftpShared {
     /// Deadline for one libssh2 call: the timeout bounds each wait for the
     /// server (like paramiko's per-read socket timeout), not a whole transfer.
     pub fn deadline(&self) -> Option<Instant> {
-        let timeout = *self.timeout.lock().unwrap();
-        deadline(timeout.or(*self.idle_limit.lock().unwrap()))
+        let timeout = *self.timeout.lock().unwrap_or_else(|p| p.into_inner());
+        deadline(timeout.or(*self.idle_limit.lock().unwrap_or_else(|p| p.into_inner())))
     }
 
     /// Run one SFTP call to completion with this client's timeout.

@@ -651,3 +651,106 @@ def test_TB34_empty_files_and_missing_local_dir(sftp, remote_dir, tmp_path):
     with pytest.raises(FileNotFoundError):
         sftp.get(empty_remote, str(tmp_path / "no" / "such" / "dir" / "f"))
     assert not (tmp_path / "no").exists()
+
+
+# ------------------------------------------ counts and timeouts from the caller
+# A count is a limit, never an allocation; a timeout is validated like
+# socket.settimeout's. Neither may abort the interpreter or raise pyo3's
+# PanicException (a BaseException that `except Exception` misses).
+
+
+@pytest.mark.parametrize("count", [1 << 40, 1 << 62, 1 << 80])
+def test_huge_read_count_returns_the_file(sftp, remote_dir, count):
+    path = remote_dir + "/small.bin"
+    data = os.urandom(100_000)
+    with open(path, "wb") as f:
+        f.write(data)
+    with sftp.open(path, "rb") as f:
+        assert f.read(count) == data
+        assert f.read(count) == b""
+    with sftp.open(path, "rb") as f:
+        assert b"".join(f.readv([(0, 10), (99_990, count)])) == data[:10] + data[99_990:]
+
+
+@pytest.mark.parametrize("count", [1 << 40, 1 << 80])
+def test_huge_recv_count_returns_what_is_there(client, count):
+    chan = client.get_transport().open_session()
+    chan.settimeout(10)
+    chan.exec_command("printf out; printf err >&2")
+    out = b""
+    while True:
+        piece = chan.recv(count)
+        if not piece:
+            break
+        out += piece
+    err = b""
+    while True:
+        piece = chan.recv_stderr(count)
+        if not piece:
+            break
+        err += piece
+    assert (out, err) == (b"out", b"err")
+    assert chan.recv_exit_status() == 0
+    chan.close()
+
+
+@pytest.mark.parametrize("value", [float("inf"), 1e300])
+def test_infinite_timeouts_mean_wait_forever(client, sftp, remote_dir, value):
+    sftp.get_channel().settimeout(value)
+    assert sftp.get_channel().gettimeout() == value
+    assert sftp.listdir(remote_dir) == []
+    chan = client.get_transport().open_session()
+    chan.settimeout(value)
+    assert chan.gettimeout() == value
+    chan.exec_command("echo hi")
+    assert chan.recv(10) == b"hi\n"
+    chan.close()
+
+
+@pytest.mark.parametrize("value, message", [(float("nan"), "NaN"), (-1.0, "out of range"),
+                                            (float("-inf"), "out of range")])
+def test_bad_timeouts_are_value_errors(client, sftp, remote_dir, value, message):
+    with pytest.raises(ValueError, match=message):
+        sftp.get_channel().settimeout(value)
+    chan = client.get_transport().open_session()
+    with pytest.raises(ValueError, match=message):
+        chan.settimeout(value)
+    assert chan.gettimeout() is None  # the bad value was not kept
+    chan.close()
+    t = client.get_transport()
+    with pytest.raises(ValueError, match=message):
+        t.open_session(timeout=value)
+    # the session is still usable afterwards
+    assert sftp.listdir(remote_dir) == []
+
+
+@pytest.mark.parametrize("kw", ["timeout", "banner_timeout", "auth_timeout", "channel_timeout"])
+def test_connect_timeouts_nan_is_value_error(sshd, kw):
+    exc, res, took = timed(connect, sshd, **{kw: float("nan")})
+    if res is not None:
+        # channel_timeout only matters when a channel opens
+        assert kw == "channel_timeout"
+        with pytest.raises(ValueError):
+            res.open_sftp()
+        res.close()
+        return
+    assert isinstance(exc, ValueError), repr(exc)
+
+
+def test_connect_timeout_inf_is_overflow_like_paramiko(sshd):
+    # paramiko hands the timeout to socket.settimeout, which raises OverflowError
+    exc, res, took = timed(connect, sshd, timeout=float("inf"))
+    if res is not None:
+        res.close()
+    assert isinstance(exc, OverflowError), repr(exc)
+
+
+@pytest.mark.parametrize("kw", ["banner_timeout", "auth_timeout", "channel_timeout"])
+def test_connect_other_timeouts_inf_wait_forever(sshd, kw):
+    c = connect(sshd, **{kw: float("inf")})
+    try:
+        s = c.open_sftp()
+        assert s.listdir(".") is not None
+        s.close()
+    finally:
+        c.close()
