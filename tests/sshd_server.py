@@ -12,10 +12,10 @@ Needs only the standard library and the installed ferrosftp package (its
 User model
 ----------
 * As root: a local unprivileged user ``ferrotest`` is created if missing and its
-  password is set to a random one made for this process (``srv.password``);
-  password authentication works (``password_auth`` is True).  When the
-  process exits the password is disabled again (``usermod -p '*'``: key
-  logins only), so no account with a known password outlives the tests.  ``remote_root`` is
+  password is set to a random one (``srv.password``), made once per machine
+  and kept in a root-only file beside the user lock, so that test runs at the
+  same time agree on it and nobody else can know it; password authentication
+  works (``password_auth`` is True).  ``remote_root`` is
   ``/home/ferrotest/scratch-<random>`` owned by ferrotest.
 * Not root: the login user is the current user, ``password`` is None and
   ``password_auth`` is False (an unprivileged sshd cannot verify passwords);
@@ -45,7 +45,7 @@ import subprocess
 import tempfile
 import time
 
-__all__ = ["SshdServer", "SshdError", "TEST_USER", "TEST_PASSWORD", "KEY_PASSPHRASE"]
+__all__ = ["SshdServer", "SshdError", "TEST_USER", "KEY_PASSPHRASE"]
 
 SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = "ssh-keygen"
@@ -53,9 +53,6 @@ SSH = "ssh"
 SFTP = "sftp"
 
 TEST_USER = "ferrotest"
-# Random per process: a fixed password would be a published way into any
-# machine the suite ever ran on.
-TEST_PASSWORD = secrets.token_urlsafe(18)
 KEY_PASSPHRASE = "s3cret-pass"
 
 HOST = "127.0.0.1"
@@ -75,20 +72,34 @@ from ferrosftp._sshd import _sshd_version as _sshd_version_of  # noqa: E402
 
 
 _USER_LOCK = os.path.join(tempfile.gettempdir(), "ferrosftp-testuser.lock")
-_password_set = False
+_PASSWORD_FILE = os.path.join(tempfile.gettempdir(), "ferrosftp-testuser.password")
 
 
-def _disable_test_password():
-    """Key logins only again (sshd treats '*' as 'no password', not as locked)."""
-    subprocess.run(["usermod", "-p", "*", TEST_USER], stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _test_password():
+    """The machine's random test password (root only; call under the user lock).
+
+    Never a fixed string: that would be a published way into every machine the
+    suite ever ran on. Created 0600 without following links; a file not owned
+    by root is not trusted."""
+    try:
+        fd = os.open(_PASSWORD_FILE, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        fd = os.open(_PASSWORD_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(18))
+        return _test_password()
+    with os.fdopen(fd) as f:
+        st = os.fstat(f.fileno())
+        if st.st_uid != 0 or st.st_mode & 0o077:
+            raise SshdError("%s is not a private root file: remove it" % _PASSWORD_FILE)
+        return f.read().strip()
 
 
 def _ensure_test_user():
-    """Create ``ferrotest`` if missing and give it this process's password (root only)."""
+    """Create ``ferrotest`` if missing and give it the test password (root only).
+    Returns (pwd entry, password)."""
     import fcntl
 
-    global _password_set
     with open(_USER_LOCK, "a") as lk:
         fcntl.flock(lk, fcntl.LOCK_EX)
         try:
@@ -101,14 +112,12 @@ def _ensure_test_user():
                     pw = pwd.getpwnam(TEST_USER)
                 except KeyError:
                     raise SshdError("useradd %s failed: %s" % (TEST_USER, p.stderr.strip())) from None
-            if not _password_set:
-                _run(["chpasswd"], input="%s:%s\n" % (TEST_USER, TEST_PASSWORD), stdin=None)
-                _password_set = True
-                atexit.register(_disable_test_password)
+            password = _test_password()
+            _run(["chpasswd"], input="%s:%s\n" % (TEST_USER, password), stdin=None)
             if not os.path.isdir(pw.pw_dir):
                 os.makedirs(pw.pw_dir, mode=0o755, exist_ok=True)
                 os.chown(pw.pw_dir, pw.pw_uid, pw.pw_gid)
-            return pw
+            return pw, password
         finally:
             fcntl.flock(lk, fcntl.LOCK_UN)
 
@@ -311,9 +320,8 @@ class SshdServer:
     # ------------------------------------------------------------ internals
     def _setup_user(self):
         if self.is_root:
-            pw = _ensure_test_user()
+            pw, self.password = _ensure_test_user()
             self.username = TEST_USER
-            self.password = TEST_PASSWORD
             self.password_auth = True
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
             os.chmod("/run/sshd", 0o755)
