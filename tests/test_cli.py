@@ -247,6 +247,8 @@ def test_auth_failure_exit_4(sshd, remote_dir, tmp_path):
                 tgt(sshd, remote_dir))
     assert p.returncode == EXIT_AUTH, p.err
     assert "authentication failed" in p.err
+    assert "(Authentication failed.)" not in p.err  # said once, with what to check
+    assert "-i KEY" in p.err
     # encrypted key without its passphrase (no terminal to ask on)
     p = run_cli("ls", *opts(sshd, "ed25519_enc"), tgt(sshd, remote_dir))
     assert p.returncode == EXIT_AUTH
@@ -282,6 +284,7 @@ def test_refused_port_and_dns_exit_3(sshd, tmp_path):
                 "%s@127.0.0.1:/" % sshd.username)
     assert p.returncode == EXIT_CONNECT
     assert "refused" in p.err
+    assert "127.0.0.1:%d" % port in p.err and "-P" in p.err  # a forgotten -P shows
     p = run_cli("ls", "-i", sshd.keys["ed25519"], "--timeout", "5", "nobody@no-such-host.invalid:/")
     assert p.returncode == EXIT_CONNECT
     assert "resolve" in p.err
@@ -522,3 +525,50 @@ def test_ctrl_c_mid_upload(sshd, remote_dir, tmp_path):
     assert "Traceback" not in err and "interrupted" in err
     # nothing under the final name
     assert not os.path.exists(os.path.join(remote_dir, "slow.bin"))
+
+
+# ------------------------------------------------------------ error messages
+
+
+def test_no_key_no_agent_no_password_is_an_auth_problem(sshd, remote_dir, tmp_path):
+    p = run_cli("ls", "-P", sshd.port, "--known-hosts", sshd.known_hosts_path, tgt(sshd, remote_dir),
+                env={"HOME": str(tmp_path)})  # no ~/.ssh keys either
+    assert p.returncode == EXIT_AUTH, p.err
+    assert "-i KEY" in p.err and "ssh-agent" in p.err and "--password-env" in p.err
+    assert len(p.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("cmd", ["get", "ls", "rm"])
+def test_missing_remote_path_is_named(sshd, remote_dir, tmp_path, cmd):
+    missing = remote_dir + "/not-here.txt"
+    extra = [str(tmp_path)] if cmd == "get" else []
+    p = run_cli(cmd, *opts(sshd), tgt(sshd, missing), *extra)
+    assert p.returncode == EXIT_NOTFOUND, p.err
+    assert missing in p.err, p.err
+
+
+def test_put_into_missing_remote_directory_names_the_destination(sshd, remote_dir, tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_bytes(b"x")
+    dst = remote_dir + "/no-such-dir/a.txt"
+    p = run_cli("put", *opts(sshd), src, tgt(sshd, dst))
+    assert p.returncode == EXIT_NOTFOUND, p.err
+    first = p.err.splitlines()[0]
+    assert str(src) in first and dst in first and "on the server" in first, p.err
+
+
+def test_get_whose_source_vanished_names_both_ends(sshd, remote_dir, tmp_path):
+    """A per-file failure in a recursive get says which remote file failed and
+    where it was going."""
+    top = os.path.join(remote_dir, "tree")
+    for name in ("a.txt", "b.txt"):
+        _write(os.path.join(top, name), b"data")
+        sshd.chown_to_user(os.path.join(top, name))
+    sshd.chown_to_user(top)
+    os.chmod(os.path.join(top, "b.txt"), 0)  # listed, but unreadable
+    if os.geteuid() != 0 and os.access(os.path.join(top, "b.txt"), os.R_OK):
+        pytest.skip("cannot make a file unreadable here")
+    p = run_cli("get", "-r", *opts(sshd), tgt(sshd, top), tmp_path / "out")
+    assert p.returncode == EXIT_NOTFOUND, p.err
+    line = [x for x in p.err.splitlines() if "b.txt" in x][0]
+    assert top + "/b.txt" in line and str(tmp_path / "out") in line and "on the server" in line, p.err

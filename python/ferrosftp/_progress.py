@@ -52,6 +52,28 @@ def _is_tty(stream) -> bool:
         return False
 
 
+# Lines drawn without their final newline: a message written now (an error,
+# "interrupted") must start on a line of its own.
+_open_lines = set()
+_open_lock = threading.Lock()
+
+
+def break_open_line() -> None:
+    """End a progress line left open (mid-redraw), so the next text starts a
+    fresh line instead of landing after the bar."""
+    with _open_lock:
+        if not _open_lines:
+            return
+        streams = {line.stream for line in _open_lines}
+        _open_lines.clear()
+    for stream in streams:
+        try:
+            stream.write("\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
 class _Line:
     """One redrawable line on a terminal."""
 
@@ -109,6 +131,11 @@ class _Line:
         text = self._render(final)
         pad = max(0, self._last_len - len(text))
         self._last_len = len(text)
+        with _open_lock:
+            if final:
+                _open_lines.discard(self)
+            else:
+                _open_lines.add(self)
         try:
             self.stream.write("\r" + text + " " * pad + ("\n" if final else ""))
             self.stream.flush()

@@ -32,6 +32,7 @@ reported as not supported yet rather than silently ignored.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import hashlib
 import os
@@ -94,10 +95,11 @@ class _ConnectFailed(Exception):
     """Wraps any failure while connecting, so that a generic SSHException there
     counts as a connection problem (exit 3)."""
 
-    def __init__(self, target: str, cause: BaseException):
+    def __init__(self, target: str, cause: BaseException, address: str = ""):
         Exception.__init__(self, "{}: {}".format(target, cause))
         self.target = target
         self.cause = cause
+        self.address = address
 
 
 class _Failures(Exception):
@@ -281,7 +283,7 @@ class Connector:
 
     def __init__(self, host, port=22, user=None, key_files=(), password=None, passphrase=None,
                  known_hosts=None, accept_new=False, timeout=30.0, allow_agent=True,
-                 look_for_keys=False, label=None):
+                 look_for_keys=False, label=None, address=None):
         self.host = host
         self.port = int(port)
         self.user = user or getpass.getuser()
@@ -294,6 +296,8 @@ class Connector:
         self.allow_agent = allow_agent and bool(os.environ.get("SSH_AUTH_SOCK"))
         self.look_for_keys = look_for_keys
         self.label = label or "{}@{}:{}".format(self.user, host, self.port)
+        # where the TCP connection goes, for "connection refused" and timeouts
+        self.address = address or "{}:{}".format(host, self.port)
         self._prompt_lock = threading.Lock()
 
     def client(self):
@@ -314,9 +318,9 @@ class Connector:
                             self.passphrase = getpass.getpass("Passphrase for key {}: ".format(
                                 ", ".join(self.key_files) or "(default keys)"))
                     continue
-                raise _ConnectFailed(self.label, e) from e
+                raise _ConnectFailed(self.label, e, self.address) from e
             except Exception as e:  # noqa: BLE001
-                raise _ConnectFailed(self.label, e) from e
+                raise _ConnectFailed(self.label, e, self.address) from e
 
     def ensure_passphrase(self) -> None:
         """Ask for the passphrase of an encrypted key now (on a terminal), for
@@ -343,7 +347,7 @@ class Connector:
                 s.get_channel().settimeout(self.timeout)
         except Exception as e:  # noqa: BLE001
             c.close()
-            raise _ConnectFailed(self.label, e) from e
+            raise _ConnectFailed(self.label, e, self.address) from e
         return c, s
 
 
@@ -390,7 +394,8 @@ def connector_for(args, remote: Remote) -> Connector:
     accept_new = args.accept_new_host_key or cfg.strict_host_key_checking in ("accept-new", "no", "off")
     timeout = args.timeout if args.timeout is not None else (cfg.connect_timeout or 30.0)
     return Connector(cfg.hostname, cfg.port, cfg.user, keys, password, passphrase, known, accept_new,
-                     timeout, allow_agent, look, label="{}@{}".format(cfg.user or getpass.getuser(), remote.host))
+                     timeout, allow_agent, look, label="{}@{}".format(cfg.user or getpass.getuser(), remote.host),
+                     address="{}:{}".format(cfg.hostname, cfg.port))
 
 
 def _one_server(remotes: List[Remote]) -> Remote:
@@ -472,7 +477,12 @@ def _run_jobs(conn: Connector, main_sftp, jobs, do_one, args, label):
             e = failures[i]
             code, msg = explain(e)
             codes.add(code)
-            _err("{}: {}".format(idx[i][0], msg))
+            src, dst = idx[i][0], idx[i][1]
+            if isinstance(e, OSError) and e.strerror and e.filename in (None, src, dst):
+                # name both ends: a missing destination directory is not the source's fault
+                where = "on the server" if e.filename is None else "local"
+                msg = "{} ({})".format(e.strerror, where)
+            _err("{} -> {}: {}".format(src, dst, msg))
         code = codes.pop() if len(codes) == 1 else EXIT_TRANSFER
         if code == EXIT_OTHER:
             code = EXIT_TRANSFER
@@ -503,7 +513,8 @@ def cmd_get(args) -> int:
         if len(remotes) > 1 and not dest_is_dir:
             raise UsageError("target {!r} is not a directory".format(dest))
         for r in remotes:
-            a = sftp.stat(r.path)
+            with _about(r.spec()):
+                a = sftp.stat(r.path)
             if stat.S_ISDIR(a.st_mode or 0):
                 if not args.recursive:
                     raise IsADirectoryError("{} is a directory (use -r)".format(r.spec()))
@@ -622,14 +633,16 @@ def cmd_ls(args) -> int:
     out = _Out()
     try:
         for r in remotes:
-            a = sftp.stat(r.path)
+            with _about(r.spec()):
+                a = sftp.stat(r.path)
             if len(remotes) > 1:
                 out.write("{}:\n".format(r.path))
             if not stat.S_ISDIR(a.st_mode or 0):
                 a.filename = r.path
                 out.write((_long(a) if args.long else r.path) + "\n")
                 continue
-            entries = sorted(sftp.listdir_attr(r.path), key=lambda x: x.filename)
+            with _about(r.spec()):
+                entries = sorted(sftp.listdir_attr(r.path), key=lambda x: x.filename)
             for e in entries:
                 if e.filename.startswith(".") and not args.all:
                     continue
@@ -674,9 +687,11 @@ def cmd_rm(args) -> int:
             if stat.S_ISDIR(a.st_mode or 0):
                 if not args.recursive:
                     raise IsADirectoryError("{} is a directory (use -r)".format(r.spec()))
-                _rm_tree(sftp, r.path)
+                with _about(r.spec()):
+                    _rm_tree(sftp, r.path)
             else:
-                sftp.remove(r.path)
+                with _about(r.spec()):
+                    sftp.remove(r.path)
     finally:
         sftp.close()
         client.close()
@@ -702,12 +717,14 @@ def cmd_mkdir(args) -> int:
     try:
         for r in remotes:
             if args.parents:
-                SyncAgent._mkdir_p(sftp, r.path, set())
+                with _about(r.spec()):
+                    SyncAgent._mkdir_p(sftp, r.path, set())
                 continue
             try:
                 sftp.stat(r.path)
             except FileNotFoundError:
-                sftp.mkdir(r.path)
+                with _about(r.spec()):
+                    sftp.mkdir(r.path)
             else:
                 raise FileExistsError("{} already exists".format(r.spec()))
     finally:
@@ -1059,12 +1076,13 @@ def explain(exc: BaseException) -> Tuple[int, str]:
                                 PasswordRequiredException, SSHException)
     from .sync import UnknownHostKeyError
 
-    target = ""
+    target = address = ""
     for e in _chain(exc):
         if isinstance(e, _ConnectFailed):
-            target = e.target
+            target, address = e.target, e.address
             break
     where = (target + ": ") if target else ""
+    at = (" ({})".format(address)) if address else ""
 
     if isinstance(exc, UsageError):
         return EXIT_USAGE, str(exc)
@@ -1085,13 +1103,20 @@ def explain(exc: BaseException) -> Tuple[int, str]:
         if isinstance(e, PasswordRequiredException):
             return EXIT_AUTH, "{}private key is encrypted: give its passphrase with --passphrase-env VAR".format(where)
         if isinstance(e, AuthenticationException):
-            return EXIT_AUTH, "{}authentication failed ({})".format(where, e)
+            detail = str(e).strip().rstrip(".")
+            detail = "" if detail.lower() in ("", "authentication failed") else " ({})".format(detail)
+            return EXIT_AUTH, "{}authentication failed{}: check the key (-i KEY), the agent or the password".format(
+                where, detail)
+        if isinstance(e, SSHException) and str(e) == "No authentication methods available":
+            return EXIT_AUTH, ("{}no key, agent or password to log in with: pass -i KEY, start ssh-agent, "
+                               "or give a password with --password-env VAR".format(where))
         if isinstance(e, socket.gaierror):
             return EXIT_CONNECT, "{}cannot resolve host name ({})".format(where, e.strerror or e)
         if isinstance(e, (NoValidConnectionsError, ConnectionRefusedError)):
-            return EXIT_CONNECT, "{}connection refused".format(where)
+            return EXIT_CONNECT, "{}connection refused{}: is sshd running there, and is the port (-P) right?".format(
+                where, at)
         if isinstance(e, (socket.timeout, TimeoutError)):
-            return EXIT_CONNECT, "{}timed out".format(where)
+            return EXIT_CONNECT, "{}timed out{}".format(where, at)
         if isinstance(e, (OSError,)) and e.errno in (101, 113, 110):  # unreachable, no route, timeout
             return EXIT_CONNECT, "{}{}".format(where, e.strerror or e)
     if isinstance(exc, (FileNotFound, LocalFileNotFound, LocalCacheDirNotFound)):
@@ -1108,6 +1133,18 @@ def explain(exc: BaseException) -> Tuple[int, str]:
     return EXIT_OTHER, "{}: {}".format(type(exc).__name__, exc)
 
 
+@contextlib.contextmanager
+def _about(spec: str):
+    """Name the remote path in an SFTP error: paramiko-shaped errors carry
+    none ("[Errno 2] No such file"), so a message would not say which."""
+    try:
+        yield
+    except OSError as e:
+        if not e.filename:
+            e.filename = spec
+        raise
+
+
 def _os_message(e: OSError) -> str:
     if e.strerror and e.filename:
         return "{}: {}".format(e.filename, e.strerror)
@@ -1118,6 +1155,9 @@ def _os_message(e: OSError) -> str:
 
 
 def _err(msg: str) -> None:
+    from ._progress import break_open_line
+
+    break_open_line()
     try:
         sys.stderr.write("{}: {}\n".format(PROG, msg))
         sys.stderr.flush()
