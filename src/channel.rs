@@ -2,11 +2,14 @@
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use ssh2::BlockDirections;
 
 use crate::error::{Error, Result};
+use crate::event_pipe::EventPipe;
 use crate::session::{check_timeout, deadline, Shared};
 
 /// The most one read hands back (paramiko's recv returns at most what it has).
@@ -31,41 +34,194 @@ fn open_error(e: Error) -> Error {
     }
 }
 
+/// Which calls must not overlap. libssh2 keeps a channel's write state in the
+/// channel, to be resumed by the same call: writes of one channel take turns.
+/// Requests that wait for the server's yes or no (exec, subsystem, pty, env)
+/// take turns across the whole connection: libssh2's wait for that reply
+/// fails when it reads the reply meant for *another* channel's request
+/// (`ssh2_packet_requirev` returns the failed match as an error), so two must
+/// never wait at once. Reads keep no state: readers of stdout and stderr and
+/// a writer all go on at once (paramiko's threading model).
+#[derive(Clone, Copy)]
+enum Kind {
+    Read,
+    Write,
+    Request,
+}
+
+/// A channel's state, shared with the connection's watcher (watch.rs) once
+/// `fileno()` was asked for.
+pub struct ChannelInner {
+    shared: Arc<Shared>,
+    /// Locked for one libssh2 call at a time (after the session's operation lock).
+    chan: Mutex<Option<ssh2::Channel>>,
+    writing: Mutex<()>,
+    timeout: Mutex<Option<f64>>,
+    /// Bytes taken from libssh2 to answer "is there data on this stream?"
+    /// (stdout, stderr), handed out first by the next read. At most one
+    /// readiness read (PEEK bytes) per stream: bounded. Locked after `chan`.
+    stash: Mutex<[Vec<u8>; 2]>,
+    /// paramiko's pipe, made on the first `fileno()`.
+    event: Mutex<Option<EventPipe>>,
+}
+
+/// How much a readiness check takes from libssh2 at most.
+const PEEK: usize = 32 << 10;
+
+/// Index of a stream (0 stdout, anything else stderr) in the stash.
+fn slot(stream: i32) -> usize {
+    usize::from(stream != 0)
+}
+
+impl ChannelInner {
+    /// Bring the pipe up to date: readable while there is data on either
+    /// stream, EOF, or the channel is closed. Call with the session's operation
+    /// lock held (this pumps libssh2), never with the channel lock.
+    pub fn refresh_event(&self) {
+        let mut event = self.event.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(pipe) = event.as_mut() else { return };
+        pipe.show(self.ready_locked(0) || self.ready_locked(1));
+    }
+
+    /// Would a read of `stream` return at once (data, EOF, closed)? Call with
+    /// the session's operation lock held: this may pull data from libssh2 into
+    /// the stash.
+    fn ready_locked(&self, stream: i32) -> bool {
+        let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(chan) = guard.as_mut() else { return true };
+        let mut stash = self.stash.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = &mut stash[slot(stream)];
+        if !kept.is_empty() {
+            return true;
+        }
+        let mut buf = vec![0u8; PEEK];
+        match chan.stream(stream).read(&mut buf) {
+            Ok(n) => {
+                kept.extend_from_slice(&buf[..n]);
+                true // data, or 0 at EOF
+            }
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+        }
+    }
+
+    /// One try of a read: stashed bytes first, then libssh2.
+    fn read_some(&self, chan: Option<&mut ssh2::Channel>, stream: i32, buf: &mut [u8]) -> Result<usize> {
+        let Some(chan) = chan else { return Ok(0) };
+        {
+            let mut stash = self.stash.lock().unwrap_or_else(|p| p.into_inner());
+            let kept = &mut stash[slot(stream)];
+            if !kept.is_empty() {
+                let n = buf.len().min(kept.len());
+                buf[..n].copy_from_slice(&kept[..n]);
+                kept.drain(..n);
+                return Ok(n);
+            }
+        }
+        chan.stream(stream).read(buf).map_err(io_to_error)
+    }
+
+    /// Make the pipe readable (the connection is gone: reads return at once).
+    pub fn show_ready(&self) {
+        if let Some(pipe) = self.event.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            pipe.show(true);
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.chan.lock().unwrap_or_else(|p| p.into_inner()).is_none()
+    }
+}
+
 #[pyclass(module = "ferrosftp._native", frozen)]
 pub struct Channel {
-    shared: Arc<Shared>,
-    chan: Mutex<Option<ssh2::Channel>>,
-    timeout: Mutex<Option<f64>>,
+    inner: Arc<ChannelInner>,
+}
+
+impl std::ops::Deref for Channel {
+    type Target = ChannelInner;
+
+    fn deref(&self) -> &ChannelInner {
+        &self.inner
+    }
 }
 
 impl Channel {
     fn wrap(shared: &Arc<Shared>, chan: ssh2::Channel) -> Channel {
-        Channel { shared: shared.clone(), chan: Mutex::new(Some(chan)), timeout: Mutex::new(None) }
+        Channel {
+            inner: Arc::new(ChannelInner {
+                shared: shared.clone(),
+                chan: Mutex::new(Some(chan)),
+                writing: Mutex::new(()),
+                timeout: Mutex::new(None),
+                stash: Mutex::new([Vec::new(), Vec::new()]),
+                event: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// After a read or close: the pipe follows what is left to read.
+    fn refresh_event_now(&self) {
+        if self.event.lock().unwrap_or_else(|p| p.into_inner()).is_none() {
+            return;
+        }
+        match self.shared.lock() {
+            Ok(_op) if self.shared.is_active() => self.refresh_event(),
+            // The connection is gone: a read now returns at once.
+            _ => self.show_ready(),
+        }
     }
 
     pub fn open_session(py: Python<'_>, shared: &Arc<Shared>, timeout: Option<f64>) -> PyResult<Channel> {
         let until = deadline(timeout);
-        let chan = py.detach(|| shared.run(until, || Ok(shared.sess.channel_session()?))).map_err(open_error)?;
+        let chan = py
+            .detach(|| {
+                let _setup = shared.setup_lock();
+                shared.run(until, || Ok(shared.sess.channel_session()?))
+            })
+            .map_err(open_error)?;
         Ok(Channel::wrap(shared, chan))
     }
 
     pub fn open_direct_tcpip(py: Python<'_>, shared: &Arc<Shared>, host: &str, port: u16, timeout: Option<f64>) -> PyResult<Channel> {
         let until = deadline(timeout);
         let chan = py
-            .detach(|| shared.run(until, || Ok(shared.sess.channel_direct_tcpip(host, port, None)?)))
+            .detach(|| {
+                let _setup = shared.setup_lock();
+                shared.run(until, || Ok(shared.sess.channel_direct_tcpip(host, port, None)?))
+            })
             .map_err(open_error)?;
         Ok(Channel::wrap(shared, chan))
     }
 
     /// Run `f` on the channel with the GIL released and the channel's timeout.
-    fn with<T: Send>(&self, py: Python<'_>, mut f: impl FnMut(&mut ssh2::Channel) -> Result<T> + Send) -> PyResult<T> {
-        let until = deadline(*self.timeout.lock().unwrap_or_else(|p| p.into_inner()));
+    /// The channel is locked for each try only: other threads' calls on it (of
+    /// another kind) and on the connection go on while this one waits.
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        kind: Kind,
+        until: Option<Instant>,
+        mut f: impl FnMut(Option<&mut ssh2::Channel>) -> Result<T> + Send,
+    ) -> PyResult<T> {
         py.detach(|| {
-            let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
-            let chan = guard.as_mut().ok_or_else(|| Error::Ssh("Channel is closed".into()))?;
-            self.shared.run(until, || f(chan))
+            let _serial = match kind {
+                Kind::Read => None,
+                Kind::Write => Some(self.writing.lock().unwrap_or_else(|p| p.into_inner())),
+                Kind::Request => Some(self.shared.setup_lock()),
+            };
+            self.shared.run(until, || f(self.chan.lock().unwrap_or_else(|p| p.into_inner()).as_mut()))
         })
         .map_err(PyErr::from)
+    }
+
+    /// As `with`, for calls that need an open channel.
+    fn on_open<T: Send>(&self, py: Python<'_>, kind: Kind, mut f: impl FnMut(&mut ssh2::Channel) -> Result<T> + Send) -> PyResult<T> {
+        self.with(py, kind, self.until(), |chan| f(chan.ok_or_else(|| Error::Ssh("Channel is closed".into()))?))
+    }
+
+    /// The deadline of a call starting now, from the channel's timeout.
+    fn until(&self) -> Option<Instant> {
+        deadline(*self.timeout.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -73,41 +229,50 @@ impl Channel {
 impl Channel {
     fn exec(&self, py: Python<'_>, command: Vec<u8>) -> PyResult<()> {
         let cmd = String::from_utf8_lossy(&command).into_owned();
-        self.with(py, |c| Ok(c.exec(&cmd)?))
+        self.on_open(py, Kind::Request, |c| Ok(c.exec(&cmd)?))
     }
 
     fn subsystem(&self, py: Python<'_>, name: String) -> PyResult<()> {
-        self.with(py, |c| Ok(c.subsystem(&name)?))
+        self.on_open(py, Kind::Request, |c| Ok(c.subsystem(&name)?))
     }
 
     fn shell(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |c| Ok(c.shell()?))
+        self.on_open(py, Kind::Request, |c| Ok(c.shell()?))
     }
 
     fn request_pty(&self, py: Python<'_>, term: String, width: u32, height: u32, width_px: u32, height_px: u32) -> PyResult<()> {
-        self.with(py, |c| Ok(c.request_pty(&term, None, Some((width, height, width_px, height_px)))?))
+        self.on_open(py, Kind::Request, |c| Ok(c.request_pty(&term, None, Some((width, height, width_px, height_px)))?))
     }
 
     fn resize_pty(&self, py: Python<'_>, width: u32, height: u32, width_px: u32, height_px: u32) -> PyResult<()> {
-        self.with(py, |c| Ok(c.request_pty_size(width, height, Some(width_px), Some(height_px))?))
+        self.on_open(py, Kind::Request, |c| Ok(c.request_pty_size(width, height, Some(width_px), Some(height_px))?))
     }
 
     fn setenv(&self, py: Python<'_>, name: String, value: String) -> PyResult<()> {
-        self.with(py, |c| Ok(c.setenv(&name, &value)?))
+        self.on_open(py, Kind::Request, |c| Ok(c.setenv(&name, &value)?))
             .map_err(|_| Error::Ssh(format!("Server refused to set environment variable {name}")).into())
     }
 
     /// Deliver stderr on the stdout stream (paramiko's set_combine_stderr).
     fn merge_stderr(&self, py: Python<'_>, merge: bool) -> PyResult<()> {
         let mode = if merge { ssh2::ExtendedData::Merge } else { ssh2::ExtendedData::Normal };
-        self.with(py, |c| Ok(c.handle_extended_data(mode)?))
+        self.on_open(py, Kind::Request, |c| Ok(c.handle_extended_data(mode)?))
     }
 
     #[pyo3(signature = (n, stream = 0))]
     fn read<'py>(&self, py: Python<'py>, n: usize, stream: i32) -> PyResult<Bound<'py, PyBytes>> {
         // A count is a limit, never an allocation: recv(1 << 40) returns what is there.
         let mut buf = vec![0u8; n.clamp(1, MAX_READ)];
-        let got = self.with(py, |c| c.stream(stream).read(&mut buf).map_err(io_to_error))?;
+        // Closed by another thread meanwhile: b'' like paramiko's closed buffer.
+        let got = self.with(py, Kind::Read, self.until(), |c| self.read_some(c, stream, &mut buf));
+        // So is a connection we closed ourselves (paramiko's transport close
+        // closes every channel's buffer); a dropped one still raises.
+        let got = match got {
+            Err(_) if self.shared.is_closed() => Ok(0),
+            other => other,
+        };
+        py.detach(|| self.refresh_event_now());
+        let got = got?;
         Ok(PyBytes::new(py, &buf[..got]))
     }
 
@@ -115,13 +280,8 @@ impl Channel {
     #[pyo3(signature = (stream = 0))]
     fn ready(&self, py: Python<'_>, stream: i32) -> PyResult<bool> {
         py.detach(|| -> Result<bool> {
-            let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(chan) = guard.as_mut() else { return Ok(true) };
             let _op = self.shared.lock()?;
-            // A zero-length read pumps pending packets without blocking.
-            let _ = chan.stream(stream).read(&mut []);
-            // `available` counts bytes libssh2 holds for either stream.
-            Ok(chan.eof() || chan.read_window().available > 0)
+            Ok(self.ready_locked(stream))
         })
         .map_err(PyErr::from)
     }
@@ -129,7 +289,7 @@ impl Channel {
     #[pyo3(signature = (data, stream = 0))]
     fn write(&self, py: Python<'_>, data: Vec<u8>, stream: i32) -> PyResult<usize> {
         let mut sent = 0;
-        self.with(py, |c| {
+        self.on_open(py, Kind::Write, |c| {
             while sent < data.len() {
                 sent += c.stream(stream).write(&data[sent..]).map_err(io_to_error)?;
             }
@@ -139,7 +299,7 @@ impl Channel {
     }
 
     fn send_eof(&self, py: Python<'_>) -> PyResult<()> {
-        self.with(py, |c| Ok(c.send_eof()?))
+        self.on_open(py, Kind::Write, |c| Ok(c.send_eof()?))
     }
 
     fn eof(&self) -> bool {
@@ -149,9 +309,9 @@ impl Channel {
 
     fn exit_status_ready(&self, py: Python<'_>) -> PyResult<bool> {
         py.detach(|| -> Result<bool> {
+            let _op = self.shared.lock()?;
             let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
             let Some(chan) = guard.as_mut() else { return Ok(true) };
-            let _op = self.shared.lock()?;
             let _ = chan.stream(0).read(&mut []);
             if !chan.eof() {
                 return Ok(false);
@@ -163,18 +323,18 @@ impl Channel {
 
     fn recv_exit_status(&self, py: Python<'_>) -> PyResult<i32> {
         // paramiko blocks here without a timeout, whatever the channel timeout is.
-        py.detach(|| -> Result<i32> {
-            let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(chan) = guard.as_mut() else { return Ok(-1) };
-            self.shared.run(None, || Ok(chan.wait_eof()?))?;
-            self.shared.run(None, || Ok(chan.wait_close()?))?;
+        // Waiting for EOF and close only reads: no turn to take.
+        self.with(py, Kind::Read, None, |chan| {
+            let Some(chan) = chan else { return Ok(-1) };
+            // Both return at once when already done, so a retry may repeat them.
+            chan.wait_eof()?;
+            chan.wait_close()?;
             // No exit-status (killed by a signal): paramiko reports -1, not 0.
             if chan.exit_signal()?.exit_signal.is_some() {
                 return Ok(-1);
             }
             Ok(chan.exit_status()?)
         })
-        .map_err(PyErr::from)
     }
 
     fn settimeout(&self, timeout: Option<f64>) -> PyResult<()> {
@@ -191,15 +351,47 @@ impl Channel {
         if let Some(mut chan) = taken {
             if self.shared.is_active() {
                 let until = deadline(Some(5.0));
-                // Best effort: the peer may already be gone.
-                let _ = py.detach(|| self.shared.run(until, || Ok(chan.close()?)));
+                // Send CHANNEL_CLOSE and go, as paramiko does: the server's own
+                // close may wait for the command to end. Best effort: the peer
+                // may already be gone.
+                let sess = &self.shared.sess;
+                let _ = py.detach(|| {
+                    self.shared.run(until, || match chan.close().map_err(Error::from) {
+                        Err(Error::Again) if !matches!(sess.block_directions(), BlockDirections::Outbound | BlockDirections::Both) => Ok(()),
+                        other => other,
+                    })
+                });
             }
         }
+        py.detach(|| self.refresh_event_now());
         Ok(())
     }
 
     #[getter]
     fn closed(&self) -> bool {
-        self.chan.lock().unwrap_or_else(|p| p.into_inner()).is_none()
+        self.is_closed()
+    }
+
+    /// paramiko's `Channel.fileno()`: a descriptor readable exactly while a
+    /// read would return at once. The connection's watcher keeps it current
+    /// while nobody else reads (watch.rs).
+    fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
+        let fd = {
+            let mut event = self.event.lock().unwrap_or_else(|p| p.into_inner());
+            match event.as_ref() {
+                Some(pipe) => return Ok(pipe.fileno()),
+                None => {
+                    let pipe = EventPipe::new().map_err(Error::from)?;
+                    let fd = pipe.fileno();
+                    *event = Some(pipe);
+                    fd
+                }
+            }
+        };
+        py.detach(|| {
+            self.refresh_event_now();
+            crate::watch::watch(&self.shared, Arc::downgrade(&self.inner));
+        });
+        Ok(fd)
     }
 }

@@ -2,9 +2,13 @@
 
 mod channel;
 mod error;
+mod event_pipe;
+mod fork;
 mod keys;
+mod progress;
 mod session;
 mod sftp;
+mod watch;
 
 use pyo3::prelude::*;
 
@@ -24,6 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sftp::Sftp>()?;
     m.add_class::<sftp::file::File>()?;
     m.add_function(wrap_pyfunction!(session::supported_algorithms, m)?)?;
+    m.add_function(wrap_pyfunction!(fork::after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(keys::parse_private_key, m)?)?;
     m.add_function(wrap_pyfunction!(keys::public_key_info, m)?)?;
     m.add_function(wrap_pyfunction!(keys::agent_identities, m)?)?;

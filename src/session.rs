@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 use ssh2::{BlockDirections, MethodType};
 
-use crate::channel::Channel;
+use crate::channel::{Channel, ChannelInner};
 use crate::error::{is_fatal_transport_code, Error, Result};
+use crate::progress::{install_counting_recv, socket_activity, Progress, POLL_SLICE_MS};
 use crate::sftp::Sftp;
 
 /// Validate a timeout from Python as `socket.settimeout` does: NaN and negative
@@ -47,45 +48,30 @@ pub struct Shared {
     pub raw: *mut libssh2_sys::LIBSSH2_SESSION,
     fd: i32,
     peer: SocketAddr,
+    /// Held for one non-blocking libssh2 call at a time, never while waiting.
     op: Mutex<()>,
+    /// Held across a whole multi-step call whose state libssh2 keeps per
+    /// session (channel open, SFTP start, authentication) or that waits for a
+    /// reply libssh2 cannot tell from another channel's (channel requests, see
+    /// channel.rs), so two of them never run at once. Other calls go on
+    /// meanwhile: only the operation lock serialises libssh2 itself.
+    setup: Mutex<()>,
+    progress: Progress,
+    /// Channels whose `fileno()` pipe the watcher keeps current (watch.rs).
+    pub watched: Mutex<Vec<Weak<ChannelInner>>>,
+    pub watcher_running: AtomicBool,
     dead: AtomicBool,
     closed: AtomicBool,
+    /// The process that connected: after a fork the child must not touch the
+    /// connection (fork.rs).
+    owner_pid: u32,
     keepalive_interval: AtomicU32,
     keepalives_sent: AtomicU64,
 }
 
-// The raw pointer is only used while `op` is held, which serialises all access.
+// SAFETY: the raw pointer is only used while `op` is held, which serialises all access.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
-
-/// Poll slice: how often a quiet wait lets Ctrl-C through.
-const POLL_SLICE_MS: i32 = 100;
-
-/// Wait until the socket is ready in the directions libssh2 is blocked on.
-/// A quiet slice checks Python's signal handlers, so Ctrl-C is not held up by a
-/// stalled peer (this needs the GIL: nothing may wait on `op` with the GIL held).
-fn wait_socket(fd: i32, dirs: BlockDirections, until: Option<Instant>) -> Result<()> {
-    let events = match dirs {
-        BlockDirections::Inbound => libc::POLLIN,
-        BlockDirections::Outbound => libc::POLLOUT,
-        BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
-        BlockDirections::None => libc::POLLIN,
-    };
-    let wait_ms = match until {
-        None => POLL_SLICE_MS,
-        Some(t) => {
-            let now = Instant::now();
-            if now >= t {
-                return Err(Error::Timeout);
-            }
-            (t - now).as_millis().clamp(1, POLL_SLICE_MS as u128) as i32
-        }
-    };
-    let mut pfd = libc::pollfd { fd, events, revents: 0 };
-    // A short poll is harmless: the caller simply retries the libssh2 call.
-    unsafe { libc::poll(&mut pfd, 1, wait_ms) };
-    check_signals_now_and_then()
-}
 
 /// Python's main thread (pthread id), the only one signal handlers run on. Other
 /// threads never attach from the wait loop: one might be a daemon thread still
@@ -126,7 +112,8 @@ fn check_signals_now_and_then() -> Result<()> {
 }
 
 impl Shared {
-    /// Hold the operation lock (call with the GIL released).
+    /// Hold the operation lock for one instant, non-network call (call with
+    /// the GIL released).
     pub fn lock(&self) -> Result<MutexGuard<'_, ()>> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::Ssh("SSH session not active".into()));
@@ -134,36 +121,124 @@ impl Shared {
         Ok(self.op.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Run one libssh2 call to completion under the operation lock.
-    pub fn run<T>(&self, until: Option<Instant>, f: impl FnMut() -> Result<T>) -> Result<T> {
-        let _guard = self.lock()?;
-        self.run_locked(until, f)
+    /// Hold the setup lock across a multi-step call with per-session state in
+    /// libssh2 (call with the GIL released).
+    pub fn setup_lock(&self) -> MutexGuard<'_, ()> {
+        self.setup.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// As `run`, but give up at once if another call holds the lock. For Drop,
-    /// which may run with the GIL held and so must never wait on `op`.
-    pub fn try_run<T>(&self, until: Option<Instant>, f: impl FnMut() -> Result<T>) -> Option<Result<T>> {
+    /// Run one libssh2 call to completion: each try holds the operation lock
+    /// only while libssh2 runs; between tries the caller waits for the
+    /// connection to move, holding nothing (see progress.rs).
+    pub fn run<T>(&self, until: Option<Instant>, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(Error::Ssh("SSH session not active".into()));
+        }
+        let mut owns_half_sent = false;
+        loop {
+            let seen = self.progress.generation();
+            let result = {
+                let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+                self.attempt(&mut f, &mut owns_half_sent)
+            };
+            match result {
+                Err(Error::Again) => {}
+                other => return other,
+            }
+            if let Err(e) = self.progress.wait(self.fd, seen, || self.sess.block_directions(), until)
+                .and_then(|()| check_signals_now_and_then())
+            {
+                if owns_half_sent {
+                    // libssh2 only finishes a half-sent packet when the call that
+                    // started it is repeated with the same data, and nothing else
+                    // can be sent before: the connection cannot go on.
+                    self.abort();
+                }
+                return Err(e);
+            }
+        }
+    }
+
+    /// As `run`, but never waits for the operation lock: for Drop, which may
+    /// hold the GIL. None if the session is busy right now or gone.
+    pub fn try_run<T>(&self, until: Option<Instant>, mut f: impl FnMut() -> Result<T>) -> Option<Result<T>> {
         if !self.is_active() {
             return None;
         }
-        let _guard = self.op.try_lock().ok()?;
-        Some(self.run_locked(until, f))
+        let mut owns_half_sent = false;
+        loop {
+            let seen = self.progress.generation();
+            let result = {
+                let _op = self.op.try_lock().ok()?;
+                self.attempt(&mut f, &mut owns_half_sent)
+            };
+            match result {
+                Err(Error::Again) => {}
+                other => return Some(other),
+            }
+            if let Err(e) = self.progress.wait(self.fd, seen, || self.sess.block_directions(), until) {
+                if owns_half_sent {
+                    self.abort();
+                }
+                return Some(Err(e));
+            }
+        }
     }
 
-    /// As `run`, for callers already holding the operation lock.
-    pub fn run_locked<T>(&self, until: Option<Instant>, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    /// One try of a libssh2 call, under the operation lock. Wakes the other
+    /// waiters when the connection moved, and keeps track of whether this
+    /// caller owns a half-sent packet (see `run`).
+    fn attempt<T>(&self, f: &mut impl FnMut() -> Result<T>, owns_half_sent: &mut bool) -> Result<T> {
         if self.dead.load(Ordering::SeqCst) {
             return Err(Error::Dropped("SSH session not active".into()));
         }
-        loop {
-            match f() {
-                Err(Error::Again) => wait_socket(self.fd, self.sess.block_directions(), until)?,
-                Err(Error::Ssh(msg)) => {
-                    return Err(if self.note_failure() { Error::Dropped(msg) } else { Error::Ssh(msg) });
-                }
-                other => return other,
-            }
+        if !self.in_owner_process() {
+            return Err(Error::Dropped("the connection belongs to the process that opened it (used after fork)".into()));
         }
+        let sending = |d: BlockDirections| matches!(d, BlockDirections::Outbound | BlockDirections::Both);
+        let was_sending = sending(self.sess.block_directions());
+        let read_before = socket_activity(self.fd);
+        let result = f();
+        let still_sending = sending(self.sess.block_directions());
+        let would_block = matches!(result, Err(Error::Again));
+        if would_block && still_sending && !was_sending {
+            *owns_half_sent = true;
+        } else if !still_sending {
+            *owns_half_sent = false;
+        }
+        if !would_block || (was_sending && !still_sending) || socket_activity(self.fd) != read_before {
+            self.progress.bump();
+        }
+        match result {
+            Err(Error::Ssh(msg)) => Err(if self.note_failure() { Error::Dropped(msg) } else { Error::Ssh(msg) }),
+            other => other,
+        }
+    }
+
+    /// The wait room's generation (see progress.rs).
+    pub fn generation(&self) -> u64 {
+        self.progress.generation()
+    }
+
+    /// One round of the watcher: `f` runs under the operation lock, and the
+    /// waiters are woken if it read anything. False once the session is gone.
+    pub fn pump_once(&self, f: impl FnOnce()) -> bool {
+        let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.is_active() {
+            return false;
+        }
+        let read_before = socket_activity(self.fd);
+        f();
+        if socket_activity(self.fd) != read_before {
+            self.progress.bump();
+        }
+        true
+    }
+
+    /// Wait, holding nothing, until the connection moves past `seen` (or one
+    /// poll slice).
+    pub fn wait_for_progress(&self, seen: u64) {
+        let _ = self.progress.wait(self.fd, seen, || self.sess.block_directions(), None);
     }
 
     /// Mark the session dead if libssh2 says the transport failed; true if so.
@@ -191,36 +266,78 @@ impl Shared {
     /// libssh2 cannot resume a half-done request, so nothing more is sent.
     pub fn abort(&self) {
         self.dead.store(true, Ordering::SeqCst);
-        unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
+        if self.in_owner_process() {
+            // SAFETY: shutdown on our own socket descriptor, which lives as long as `sess`.
+            unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
+        }
+        self.progress.bump();
     }
 
     pub fn is_active(&self) -> bool {
-        !self.closed.load(Ordering::SeqCst) && !self.dead.load(Ordering::SeqCst)
+        !self.closed.load(Ordering::SeqCst) && !self.dead.load(Ordering::SeqCst) && self.in_owner_process()
+    }
+
+    /// Stop using the connection without sending anything (atfork).
+    fn abandon(&self) {
+        let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+        self.dead.store(true, Ordering::SeqCst);
+        self.closed.store(true, Ordering::SeqCst);
+        if self.in_owner_process() {
+            crate::fork::unregister(self.fd);
+        }
+        crate::fork::blind(self.fd);
+        drop(_op);
+        self.progress.bump();
+    }
+
+    /// True once closed by us (not merely dropped by the peer).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// False in a child forked after the connection was made.
+    fn in_owner_process(&self) -> bool {
+        std::process::id() == self.owner_pid
     }
 
     fn close(&self) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
         }
-        let _guard = self.op.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.in_owner_process() {
+            // A forked child: the connection is the parent's. Send nothing,
+            // shut nothing down (fork.rs pointed our descriptor elsewhere).
+            self.dead.store(true, Ordering::SeqCst);
+            return;
+        }
+        crate::fork::unregister(self.fd);
         if !self.dead.load(Ordering::SeqCst) {
+            // Best effort, briefly: the peer may be gone or a packet half sent.
             let until = Some(Instant::now() + Duration::from_millis(500));
+            let mut owns_half_sent = false;
             loop {
-                match self.sess.disconnect(None, "closed by client", None).map_err(Error::from) {
-                    Err(Error::Again) => {
-                        if wait_socket(self.fd, self.sess.block_directions(), until).is_err() {
-                            break;
-                        }
-                    }
-                    _ => break,
+                let seen = self.progress.generation();
+                let sent = {
+                    let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+                    self.attempt(&mut || Ok(self.sess.disconnect(None, "closed by client", None)?), &mut owns_half_sent)
+                };
+                if !matches!(sent, Err(Error::Again))
+                    || self.progress.wait(self.fd, seen, || self.sess.block_directions(), until).is_err()
+                {
+                    break;
                 }
             }
         }
+        let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
         // After this every libssh2 call fails at once instead of blocking, so the
         // final free (in Drop, maybe with the GIL held) cannot hang.
+        // SAFETY: shutdown on our own socket descriptor, which lives as long as `sess`.
         unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
         self.dead.store(true, Ordering::SeqCst);
         self.sess.set_blocking(true);
+        drop(_op);
+        // Wake every waiter: their next try fails at once.
+        self.progress.bump();
     }
 }
 
@@ -315,13 +432,19 @@ fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMa
     apply_prefs(&sess, prefs)?;
     sess.set_tcp_stream(stream);
     sess.set_blocking(false);
+    let raw = {
+        let mut guard = sess.raw();
+        &mut *guard as *mut libssh2_sys::LIBSSH2_SESSION
+    };
+    install_counting_recv(raw);
+    let progress = Progress::new();
     loop {
         let err = match sess.handshake() {
             Ok(()) => break,
             Err(e) => e,
         };
         match Error::from(&err) {
-            Error::Again => match wait_socket(fd, sess.block_directions(), until) {
+            Error::Again => match progress.wait(fd, 0, || sess.block_directions(), until).and_then(|()| check_signals_now_and_then()) {
                 Err(Error::Timeout) => {
                     return Err(Error::Ssh("Error reading SSH protocol banner: timed out".into()))
                 }
@@ -333,18 +456,20 @@ fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMa
             e => return Err(e),
         }
     }
-    let raw = {
-        let mut guard = sess.raw();
-        &mut *guard as *mut libssh2_sys::LIBSSH2_SESSION
-    };
+    crate::fork::register(fd);
     Ok(Shared {
         sess,
         raw,
         fd,
         peer,
         op: Mutex::new(()),
+        setup: Mutex::new(()),
+        progress,
+        watched: Mutex::new(Vec::new()),
+        watcher_running: AtomicBool::new(false),
         dead: AtomicBool::new(false),
         closed: AtomicBool::new(false),
+        owner_pid: std::process::id(),
         keepalive_interval: AtomicU32::new(0),
         keepalives_sent: AtomicU64::new(0),
     })
@@ -401,7 +526,12 @@ impl Session {
     fn auth_run(&self, py: Python<'_>, timeout: Option<f64>, f: impl FnMut() -> Result<()> + Send) -> PyResult<()> {
         let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
-        py.detach(|| self.shared.run(until, f)).map_err(auth_error).map_err(PyErr::from)
+        py.detach(|| {
+            let _setup = self.shared.setup_lock();
+            self.shared.run(until, f)
+        })
+        .map_err(auth_error)
+        .map_err(PyErr::from)
     }
 }
 
@@ -473,7 +603,11 @@ impl Session {
         let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
         let sess = &self.shared.sess;
-        let list = py.detach(|| self.shared.run(until, || Ok(sess.auth_methods(&username)?.to_string())))
+        let list = py
+            .detach(|| {
+                let _setup = self.shared.setup_lock();
+                self.shared.run(until, || Ok(sess.auth_methods(&username)?.to_string()))
+            })
             .map_err(auth_error)?;
         if sess.authenticated() {
             return Ok(None);
@@ -515,12 +649,12 @@ impl Session {
         let until = deadline(timeout);
         let shared = &self.shared;
         py.detach(|| -> Result<()> {
-            let _guard = shared.lock()?;
+            let _setup = shared.setup_lock();
             let mut agent = shared.sess.agent()?;
             agent.connect().map_err(|e| Error::Auth(format!("no ssh-agent: {}", e.message())))?;
             agent.list_identities()?;
             for identity in agent.identities()? {
-                match shared.run_locked(until, || Ok(agent.userauth(&username, &identity)?)) {
+                match shared.run(until, || Ok(agent.userauth(&username, &identity)?)) {
                     Ok(()) => return Ok(()),
                     Err(Error::Timeout) => return Err(Error::Timeout),
                     Err(_) if shared.is_active() => continue,
@@ -579,6 +713,12 @@ impl Session {
 
     fn close(&self, py: Python<'_>) {
         py.detach(|| self.shared.close());
+    }
+
+    /// paramiko's `Transport.atfork()`: end this connection here without a
+    /// word to the server, leaving it to the other process that shares it.
+    fn abandon(&self) {
+        self.shared.abandon();
     }
 }
 

@@ -125,3 +125,51 @@ def test_no_progress_without_a_terminal(sshd, remote_dir, big_file, tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stdout == b"" and p.stderr == b""
     assert os.path.getsize(str(tmp_path / "back.bin")) == SIZE
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_message_gets_its_own_line(sshd, remote_dir, big_file, fault_proxy, tmp_path):
+    """Interrupted mid-transfer: "interrupted" is not written after the bar."""
+    import shutil
+    import signal
+
+    slow = fault_proxy(bandwidth=4 * 1024 * 1024)  # ~12 s for the file: time to interrupt
+    known = tmp_path / "known_hosts"  # the proxy's port is a new [host]:port entry
+    shutil.copy(sshd.known_hosts_path, known)
+    target = "%s@%s:%s/big.bin" % (sshd.username, sshd.host, remote_dir)
+    args = [sys.executable, "-m", "ferrosftp", "put", "-i", sshd.keys["ed25519"], "-P", str(slow.port),
+            "--known-hosts", str(known), "--accept-new-host-key", str(big_file), target]
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=_env(),
+                                close_fds=True, start_new_session=True)
+    finally:
+        os.close(slave)
+    out = b""
+    sent = False
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if r:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    break
+                out += data
+            if not sent and b"%" in out:
+                os.killpg(proc.pid, signal.SIGINT)
+                sent = True
+            if sent and proc.poll() is not None and not r:
+                break
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    assert sent, out
+    assert proc.wait(timeout=30) == 130, out
+    text = out.decode("utf-8", "replace")
+    line = [seg for seg in re.split(r"[\r\n]", text) if "interrupted" in seg]
+    assert line == ["ferrosftp: interrupted"], repr(text[-400:])

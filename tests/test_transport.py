@@ -469,3 +469,29 @@ def test_sftpclient_over_subsystem_channel(client, remote_dir):
         assert sftp.listdir(remote_dir) == ["x"]
     finally:
         sftp.close()
+
+
+@pytest.mark.timeout(60)
+def test_thread_shaped_api_as_sshtunnel_uses_it(sshd):
+    """sshtunnel: Transport(sock); set_keepalive() and .daemon before the
+    handshake; is_alive() while up; stop_thread()/join() to end it."""
+    sock = socket.create_connection((sshd.host, sshd.port), timeout=10)
+    t = paramiko.Transport(sock)
+    t.set_keepalive(1)  # before the handshake: paramiko allows it
+    t.daemon = False
+    assert not t.is_alive()
+    t.connect(username=sshd.username, pkey=paramiko.PKey.from_path(sshd.keys["ed25519"]))
+    try:
+        assert t.is_alive() and t.is_active()
+        native = t._session
+        deadline = time.monotonic() + 10
+        while native.keepalives_sent() == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert native.keepalives_sent() >= 1, "the keepalive set before the handshake never ran"
+        t0 = time.monotonic()
+        t.join(timeout=0.3)  # still up: returns after the timeout
+        assert t.is_alive() and time.monotonic() - t0 >= 0.25
+    finally:
+        t.stop_thread()
+    t.join(timeout=5)
+    assert not t.is_alive() and not t.is_active()

@@ -37,6 +37,7 @@ __all__ = [
     "Sftp",
     "File",
     "supported_algorithms",
+    "after_fork_in_child",
     "parse_private_key",
     "public_key_info",
     "agent_identities",
@@ -44,6 +45,10 @@ __all__ = [
 
 __version__: str
 LIBSSH2_VERSION: str
+
+def after_fork_in_child() -> None:
+    """In a forked child: detach from every connection of the parent."""
+    ...
 
 def supported_algorithms(kind: str) -> list[str]:
     """Algorithms libssh2 implements for ``kind`` in
@@ -103,6 +108,9 @@ class Session:
     def open_direct_tcpip(self, host: str, port: int, timeout: Optional[float]) -> "Channel": ...
     def open_sftp(self, timeout: Optional[float]) -> "Sftp": ...
     def close(self) -> None: ...
+    def abandon(self) -> None:
+        """End the connection here without a word to the server (atfork)."""
+        ...
 
 @final
 class Channel:
@@ -128,6 +136,9 @@ class Channel:
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
+    def fileno(self) -> int:
+        """A descriptor readable exactly while a read would return at once."""
+        ...
 
 @final
 class Sftp:

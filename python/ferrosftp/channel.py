@@ -12,6 +12,15 @@ _READ_SIZE = 32768
 
 
 
+def _as_bytes(s) -> bytes:
+    """paramiko's asbytes: str is sent as UTF-8 (scp.py sends '\\x00'); any
+    buffer as is; anything else (an int: bytes(5) would be five NULs) is a
+    TypeError."""
+    if isinstance(s, str):
+        return s.encode("utf-8")
+    return bytes(memoryview(s))
+
+
 # A count is a limit: recv(1 << 80) returns what is there (the core hands back
 # at most 1 MiB a call anyway).
 _MAX_READ = 1 << 20
@@ -98,22 +107,26 @@ class Channel:
         return not self.closed and self._native.ready(1)
 
     def send(self, s) -> int:
+        """Send ``s`` (bytes-like, or str sent as UTF-8 like paramiko); returns
+        how much of ``s`` was sent."""
         if self.closed or self._write_shut:
             return 0
-        return self._native.write(bytes(s), 0)
+        self._native.write(_as_bytes(s), 0)
+        return len(s)
 
     def send_stderr(self, s) -> int:
         if self.closed or self._write_shut:
             return 0
-        return self._native.write(bytes(s), 1)
+        self._native.write(_as_bytes(s), 1)
+        return len(s)
 
     def sendall(self, s) -> None:
         if self.closed or self._write_shut:
             raise socket.error("Socket is closed")
-        self._native.write(bytes(s), 0)
+        self._native.write(_as_bytes(s), 0)
 
     def sendall_stderr(self, s) -> None:
-        self._native.write(bytes(s), 1)
+        self._native.write(_as_bytes(s), 1)
 
     def send_ready(self) -> bool:
         return not self.closed and not self._write_shut
@@ -167,7 +180,11 @@ class Channel:
         return self.transport.getpeername()
 
     def fileno(self) -> int:
-        raise NotImplementedError("ferrosftp channels have no pollable file descriptor")
+        """paramiko's pipe: a descriptor that ``select``/``selectors``/``poll``
+        see readable exactly while ``recv_ready()`` or ``recv_stderr_ready()``
+        is true or the channel reached EOF or was closed, so one loop can wait
+        on channels and sockets at once (port forwarding)."""
+        return self._native.fileno()
 
     # -- files and shutdown -------------------------------------------------
 

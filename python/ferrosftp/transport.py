@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from typing import Any, Optional
 
 from . import _native
@@ -186,6 +187,11 @@ class Transport:
         self.auth_timeout = 30
         self.channel_timeout = 60 * 60
         self.active = False
+        # paramiko's Transport is a threading.Thread: programs set and read
+        # these (sshtunnel sets .daemon and calls is_alive()/stop_thread()).
+        self.daemon = True
+        self.name = "ferrosftp.Transport"
+        self._keepalive = 0
         self._session: Optional[_native.Session] = None
         self._compress = False
         self._username: Optional[str] = None
@@ -257,6 +263,8 @@ class Transport:
                 raise reset_during_connect(e) from e
             raise SSHException("Error reading SSH protocol banner: {}".format(e)) from e
         self.active = True
+        if self._keepalive:
+            self._session.set_keepalive(self._keepalive)
         log.debug("Connected (version 2.0, server %s)", self.remote_version)
         if event is not None:
             event.set()
@@ -340,7 +348,42 @@ class Transport:
             self._algorithms["compression"] = ["zlib@openssh.com", "zlib", "none"]
 
     def set_keepalive(self, interval: int) -> None:
-        self._require_session().set_keepalive(int(interval))
+        """Send a keepalive after ``interval`` idle seconds (0: never). Like
+        paramiko, this may be called before the handshake: it then applies
+        from the handshake on."""
+        self._keepalive = int(interval)
+        if self._session is not None:
+            self._require_session().set_keepalive(self._keepalive)
+
+    # -- paramiko's Transport is a Thread -------------------------------------
+
+    def is_alive(self) -> bool:
+        """True from the handshake until the connection closes or fails (the
+        life of paramiko's transport thread)."""
+        return self.is_active()
+
+    def join(self, timeout: Optional[float] = None) -> None:
+        """Wait until the connection has ended (or ``timeout`` seconds)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.is_alive():
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            time.sleep(0.05)
+
+    def atfork(self) -> None:
+        """paramiko's: end this Transport without closing the session, so the
+        other process that shares the socket after a ``fork()`` keeps it.
+        (ferrosftp does this by itself in every forked child.)"""
+        self.active = False
+        if self._session is not None:
+            self._session.abandon()
+
+    def stop_thread(self) -> None:
+        """paramiko's way to end the transport thread: close the connection."""
+        self.close()
+
+    def isAlive(self) -> bool:  # noqa: N802 (Thread's old name, still called)
+        return self.is_alive()
 
     def set_log_channel(self, name: str) -> None:
         self._log_channel = name

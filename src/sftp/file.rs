@@ -33,7 +33,7 @@ impl File {
         py.detach(|| {
             let guard = self.handle.lock().unwrap_or_else(|p| p.into_inner());
             let handle = guard.as_ref().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
-            let _stream = self.sftp.stream.acquire();
+            let _stream = self.sftp.stream.acquire()?;
             f(&self.sftp, handle)
         })
         .map_err(PyErr::from)
@@ -122,7 +122,7 @@ impl File {
             let s = &*self.sftp;
             if s.check_usable().is_ok() {
                 py.detach(|| {
-                    let _stream = s.stream.acquire();
+                    let _stream = s.stream.acquire()?;
                     s.run(|| s.close_handle(&handle))
                 })?;
             }

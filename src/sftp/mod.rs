@@ -31,7 +31,7 @@ impl Sftp {
         let mut f = f;
         let s = &*self.inner;
         py.detach(|| {
-            let _stream = s.stream.acquire();
+            let _stream = s.stream.acquire()?;
             s.run(|| f(s))
         })
         .map_err(PyErr::from)
@@ -92,7 +92,7 @@ impl Sftp {
     fn listdir<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Attrs)>> {
         let s = &*self.inner;
         let entries = py.detach(|| {
-            let _stream = s.stream.acquire();
+            let _stream = s.stream.acquire()?;
             listdir(s, &path)
         })?;
         Ok(entries

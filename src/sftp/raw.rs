@@ -75,8 +75,12 @@ pub fn attrs_to_raw(a: &Attrs) -> sys::LIBSSH2_SFTP_ATTRIBUTES {
 /// would land in the middle of it and corrupt the stream. So every SFTP operation
 /// holds this for its whole duration (a transfer: until it ends). Waited on only
 /// with the GIL released; Drop only tries it.
+///
+/// A transfer calls Python (progress callbacks, the file object of
+/// getfo/putfo) while holding it. If that Python code calls the *same* SFTP
+/// client, waiting would never end: that is refused with a clear error instead.
 pub struct StreamLock {
-    busy: Mutex<bool>,
+    owner: Mutex<Option<std::thread::ThreadId>>,
     freed: Condvar,
 }
 
@@ -84,31 +88,42 @@ pub struct StreamGuard<'a>(&'a StreamLock);
 
 impl StreamLock {
     fn new() -> StreamLock {
-        StreamLock { busy: Mutex::new(false), freed: Condvar::new() }
+        StreamLock { owner: Mutex::new(None), freed: Condvar::new() }
     }
 
-    pub fn acquire(&self) -> StreamGuard<'_> {
-        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-        while *busy {
-            busy = self.freed.wait(busy).unwrap_or_else(|p| p.into_inner());
+    pub fn acquire(&self) -> Result<StreamGuard<'_>> {
+        let me = std::thread::current().id();
+        let mut owner = self.owner.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match *owner {
+                None => break,
+                Some(holder) if holder == me => {
+                    return Err(Error::Ssh(
+                        "this SFTPClient is busy with a transfer in this same thread (a progress callback or \
+                         the file object of getfo/putfo called it): use a second SFTPClient for that"
+                            .into(),
+                    ))
+                }
+                Some(_) => owner = self.freed.wait(owner).unwrap_or_else(|p| p.into_inner()),
+            }
         }
-        *busy = true;
-        StreamGuard(self)
+        *owner = Some(me);
+        Ok(StreamGuard(self))
     }
 
     pub fn try_acquire(&self) -> Option<StreamGuard<'_>> {
-        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-        if *busy {
+        let mut owner = self.owner.lock().unwrap_or_else(|p| p.into_inner());
+        if owner.is_some() {
             return None;
         }
-        *busy = true;
+        *owner = Some(std::thread::current().id());
         Some(StreamGuard(self))
     }
 }
 
 impl Drop for StreamGuard<'_> {
     fn drop(&mut self) {
-        *self.0.busy.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        *self.0.owner.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.0.freed.notify_one();
     }
 }
@@ -139,6 +154,7 @@ unsafe impl Sync for Handle {}
 
 impl SftpShared {
     pub fn init(session: &Arc<Shared>, until: Option<Instant>) -> Result<SftpShared> {
+        let _setup = session.setup_lock();
         let raw = session.run(until, || {
             let p = unsafe { sys::libssh2_sftp_init(session.raw) };
             if p.is_null() {
@@ -386,7 +402,7 @@ impl SftpShared {
             return;
         }
         if self.session.is_active() {
-            let _stream = self.stream.acquire();
+            let Ok(_stream) = self.stream.acquire() else { return };
             let until = deadline(Some(2.0));
             let _ = self.session.run(until, || self.shutdown_call());
         }

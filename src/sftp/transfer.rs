@@ -188,7 +188,7 @@ fn create_temp(path: &Path) -> std::io::Result<fs::File> {
 /// Download to a temp file beside `local` and rename it into place when complete.
 pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     // The whole transfer owns the SFTP channel (see StreamLock).
-    let _stream = py.detach(|| s.stream.acquire());
+    let _stream = py.detach(|| s.stream.acquire())?;
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let temp = PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())));
     let result = (|| -> Result<u64> {
@@ -221,7 +221,7 @@ pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback
 /// Download into any object with `.write(bytes)`.
 pub fn getfo(py: Python<'_>, s: &SftpShared, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     // The whole transfer owns the SFTP channel (see StreamLock).
-    let _stream = py.detach(|| s.stream.acquire());
+    let _stream = py.detach(|| s.stream.acquire())?;
     let write = fl.getattr(py, "write")?;
     Ok(download(py, s, remote, callback, |py, data| {
         write.call1(py, (PyBytes::new(py, data),))?;
@@ -355,7 +355,7 @@ pub fn put(
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
-    let _stream = py.detach(|| s.stream.acquire());
+    let _stream = py.detach(|| s.stream.acquire())?;
     // A missing local file fails before anything happens remotely.
     let mut file = fs::File::open(local).map_err(Error::from)?;
     let total = file.metadata().map_err(Error::from)?.len();
@@ -377,7 +377,7 @@ pub fn putfo(
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
-    let _stream = py.detach(|| s.stream.acquire());
+    let _stream = py.detach(|| s.stream.acquire())?;
     let read = fl.getattr(py, "read")?;
     Ok(upload_to(py, s, remote, confirm, atomic, |target| {
         upload(py, s, target, file_size, callback, |py, buf| {

@@ -8,8 +8,11 @@ log shows every userauth request and the negotiated KEX mode.
 
 import os
 import shutil
+import socket
 
 import pytest
+
+import ferrosftp
 
 from relutil import MiB, PrivateSshd, write_random
 
@@ -56,3 +59,20 @@ def debug_sshd():
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def connect_traffic(sshd):
+    """Bytes each way after the handshake and after authentication, measured
+    through a clean proxy (so the cut points land inside each phase)."""
+    from faultproxy import FaultProxy
+
+    with FaultProxy(sshd.host, sshd.port) as p:
+        sock = socket.create_connection(("127.0.0.1", p.port), timeout=10)
+        t = ferrosftp.Transport(sock)
+        t.start_client(timeout=10)
+        hs = (p.bytes_up, p.bytes_down)
+        t.auth_publickey(sshd.username, ferrosftp.PKey.from_private_key_file(sshd.keys["ed25519"]))
+        auth = (p.bytes_up, p.bytes_down)
+        t.close()
+    return {"hs_up": hs[0], "hs_down": hs[1], "auth_up": auth[0], "auth_down": auth[1]}

@@ -166,23 +166,6 @@ def test_TF04_cut_mid_getfo_and_putfo(sshd, fault_proxy, big_remote, big_local, 
 
 
 # ------------------------------------------------------- TF5 connect phases
-@pytest.fixture(scope="module")
-def connect_traffic(sshd):
-    """Bytes each way after the handshake and after authentication, measured
-    through a clean proxy (so the cut points land inside each phase)."""
-    from faultproxy import FaultProxy
-
-    with FaultProxy(sshd.host, sshd.port) as p:
-        sock = socket.create_connection(("127.0.0.1", p.port), timeout=10)
-        t = ferrosftp.Transport(sock)
-        t.start_client(timeout=10)
-        hs = (p.bytes_up, p.bytes_down)
-        t.auth_publickey(sshd.username, ferrosftp.PKey.from_private_key_file(sshd.keys["ed25519"]))
-        auth = (p.bytes_up, p.bytes_down)
-        t.close()
-    return {"hs_up": hs[0], "hs_down": hs[1], "auth_up": auth[0], "auth_down": auth[1]}
-
-
 @pytest.mark.parametrize("phase", ["down-0", "down-30-banner", "down-mid-kex", "up-mid-auth"])
 def test_TF05_cut_during_connect(sshd, fault_proxy, connect_traffic, phase):
     direction, n = {
