@@ -215,6 +215,11 @@ impl Shared {
         }
     }
 
+    /// True while libssh2 holds a half-sent packet (it waits to send).
+    pub fn sending(&self) -> bool {
+        matches!(self.sess.block_directions(), BlockDirections::Outbound | BlockDirections::Both)
+    }
+
     /// The wait room's generation (see progress.rs).
     pub fn generation(&self) -> u64 {
         self.progress.generation()

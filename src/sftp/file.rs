@@ -72,9 +72,8 @@ impl File {
             // handle's send offset past the read position; libssh2 would then take
             // our bytes as already sent. Re-seeking to the position flushes them.
             s.run(|| {
-                let pos = s.tell(h);
-                s.seek(h, pos);
-                Ok(())
+                let pos = s.tell(h)?;
+                s.seek(h, pos)
             })?;
             let mut window = WriteWindow::new(data.len().max(1));
             window.extend(&data);
@@ -85,11 +84,11 @@ impl File {
     fn seek(&self, py: Python<'_>, offset: u64) -> PyResult<()> {
         // Seeking discards libssh2's read-ahead; hold the session lock for it.
         self.ramp.store(RAMP_START, Ordering::Relaxed);
-        self.with(py, |s, h| s.run(|| Ok(s.seek(h, offset))))
+        self.with(py, |s, h| s.run(|| s.seek(h, offset)))
     }
 
     fn tell(&self, py: Python<'_>) -> PyResult<u64> {
-        self.with(py, |s, h| s.run(|| Ok(s.tell(h))))
+        self.with(py, |s, h| s.run(|| s.tell(h)))
     }
 
     fn stat(&self, py: Python<'_>) -> PyResult<Attrs> {

@@ -7,7 +7,7 @@
 //! (through `Shared::run`), and returns `Error::Again` when libssh2 would block.
 
 use std::os::raw::{c_char, c_int, c_long, c_uint, c_ulong};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
@@ -18,6 +18,7 @@ use crate::session::{deadline, Shared};
 
 extern "C" {
     // Present in the bundled libssh2 but not declared by libssh2-sys.
+    fn libssh2_sftp_get_channel(sftp: *mut sys::LIBSSH2_SFTP) -> *mut sys::LIBSSH2_CHANNEL;
     fn libssh2_sftp_posix_rename_ex(
         sftp: *mut sys::LIBSSH2_SFTP,
         source: *const c_char,
@@ -132,7 +133,16 @@ impl Drop for StreamGuard<'_> {
 pub struct SftpShared {
     pub stream: StreamLock,
     pub session: Arc<Shared>,
-    raw: *mut sys::LIBSSH2_SFTP,
+    /// The libssh2 SFTP session in use; replaced after a write error (below).
+    raw: AtomicPtr<sys::LIBSSH2_SFTP>,
+    /// Bumped at each replacement: handles opened before it are gone.
+    generation: AtomicU64,
+    /// Set when a pipelined write failed on the server (disk full, quota):
+    /// libssh2 then drops its pending requests, one of them maybe half written
+    /// into the channel, so the server would read our next request as the rest
+    /// of that write and never answer. The next call starts a fresh SFTP
+    /// channel on the same connection instead of waiting for that answer.
+    stream_corrupt: AtomicBool,
     /// Set after a timeout or a transport failure mid-request: libssh2's SFTP state
     /// machine may be half-way through a request, so nothing more is sent on it.
     broken: AtomicBool,
@@ -147,25 +157,34 @@ pub struct SftpShared {
 unsafe impl Send for SftpShared {}
 unsafe impl Sync for SftpShared {}
 
-/// An open remote file or directory handle.
-pub struct Handle(pub *mut sys::LIBSSH2_SFTP_HANDLE);
+/// An open remote file or directory handle, of one SFTP channel generation.
+pub struct Handle(pub *mut sys::LIBSSH2_SFTP_HANDLE, u64);
 unsafe impl Send for Handle {}
 unsafe impl Sync for Handle {}
 
+/// Start libssh2's SFTP subsystem on a new channel of `session`.
+fn start_sftp(session: &Arc<Shared>, until: Option<Instant>) -> Result<*mut sys::LIBSSH2_SFTP> {
+    let _setup = session.setup_lock();
+    let raw = session.run(until, || {
+        // SAFETY: a live session, used under the operation lock (`run`).
+        let p = unsafe { sys::libssh2_sftp_init(session.raw) };
+        if p.is_null() {
+            Err(session_error(session))
+        } else {
+            Ok(p as usize)
+        }
+    })?;
+    Ok(raw as *mut sys::LIBSSH2_SFTP)
+}
+
 impl SftpShared {
     pub fn init(session: &Arc<Shared>, until: Option<Instant>) -> Result<SftpShared> {
-        let _setup = session.setup_lock();
-        let raw = session.run(until, || {
-            let p = unsafe { sys::libssh2_sftp_init(session.raw) };
-            if p.is_null() {
-                Err(session_error(session))
-            } else {
-                Ok(p as usize)
-            }
-        })? as *mut sys::LIBSSH2_SFTP;
+        let raw = start_sftp(session, until)?;
         Ok(SftpShared {
             session: session.clone(),
-            raw,
+            raw: AtomicPtr::new(raw),
+            generation: AtomicU64::new(0),
+            stream_corrupt: AtomicBool::new(false),
             stream: StreamLock::new(),
             broken: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -186,8 +205,59 @@ impl SftpShared {
         self.run_until(self.deadline(), f)
     }
 
+    /// The libssh2 SFTP session in use now.
+    fn sftp(&self) -> *mut sys::LIBSSH2_SFTP {
+        self.raw.load(Ordering::SeqCst)
+    }
+
+    /// After a failed pipelined write: see `stream_corrupt`.
+    pub fn mark_stream_corrupt(&self) {
+        self.stream_corrupt.store(true, Ordering::SeqCst);
+    }
+
+    /// Replace a corrupt SFTP channel by a fresh one on the same connection.
+    /// The old channel is closed (best effort, without waiting for the
+    /// server) and its libssh2 state left alone: handles opened on it may
+    /// still point into it, and fail with a clear error (`handle`).
+    fn renew_if_corrupt(&self, until: Option<Instant>) -> Result<()> {
+        if !self.stream_corrupt.swap(false, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let old = self.sftp();
+        let fresh = start_sftp(&self.session, until).map_err(|e| {
+            self.broken.store(true, Ordering::SeqCst);
+            e
+        })?;
+        self.raw.store(fresh, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let _ = self.session.run(deadline(Some(1.0)), || {
+            let rc = {
+                let _inner = self.session.sess.raw();
+                // SAFETY: `old` is a live libssh2 SFTP session (never freed: see above).
+                unsafe { sys::libssh2_channel_close(libssh2_sftp_get_channel(old)) }
+            };
+            // Sent is enough: the server's own close may take its time.
+            if rc == EAGAIN && !self.session.sending() {
+                return Ok(());
+            }
+            self.check(rc).map(|_| ())
+        });
+        Ok(())
+    }
+
+    /// A handle's pointer, if it belongs to the SFTP channel in use.
+    fn handle(&self, h: &Handle) -> Result<*mut sys::LIBSSH2_SFTP_HANDLE> {
+        if h.1 != self.generation.load(Ordering::SeqCst) {
+            return Err(Error::OsMessage(
+                "the file's handle was lost: its SFTP channel was replaced after a write error".into(),
+            ));
+        }
+        Ok(h.0)
+    }
+
     pub fn run_until<T>(&self, until: Option<Instant>, mut f: impl FnMut() -> Result<T>) -> Result<T> {
         self.check_usable()?;
+        self.renew_if_corrupt(until)?;
         // Checked again under the lock: a concurrent close() frees every handle.
         let result = self.session.run(until, || {
             self.check_usable()?;
@@ -225,7 +295,7 @@ impl SftpShared {
         match rc {
             rc if rc >= 0 => Ok(rc),
             EAGAIN => Err(Error::Again),
-            sys::LIBSSH2_ERROR_SFTP_PROTOCOL => Err(Error::Sftp(unsafe { sys::libssh2_sftp_last_error(self.raw) } as u32)),
+            sys::LIBSSH2_ERROR_SFTP_PROTOCOL => Err(Error::Sftp(unsafe { sys::libssh2_sftp_last_error(self.sftp()) } as u32)),
             _ => Err(session_error(&self.session)),
         }
     }
@@ -233,43 +303,43 @@ impl SftpShared {
     pub fn stat(&self, path: &[u8], follow: bool) -> Result<Attrs> {
         let mut a: sys::LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
         let kind = if follow { sys::LIBSSH2_SFTP_STAT } else { sys::LIBSSH2_SFTP_LSTAT };
-        self.check(unsafe { sys::libssh2_sftp_stat_ex(self.raw, cptr(path), path.len() as c_uint, kind, &mut a) })?;
+        self.check(unsafe { sys::libssh2_sftp_stat_ex(self.sftp(), cptr(path), path.len() as c_uint, kind, &mut a) })?;
         Ok(attrs_from_raw(&a))
     }
 
     pub fn setstat(&self, path: &[u8], attrs: &Attrs) -> Result<()> {
         let mut a = attrs_to_raw(attrs);
         self.check(unsafe {
-            sys::libssh2_sftp_stat_ex(self.raw, cptr(path), path.len() as c_uint, sys::LIBSSH2_SFTP_SETSTAT, &mut a)
+            sys::libssh2_sftp_stat_ex(self.sftp(), cptr(path), path.len() as c_uint, sys::LIBSSH2_SFTP_SETSTAT, &mut a)
         })?;
         Ok(())
     }
 
     pub fn mkdir(&self, path: &[u8], mode: u32) -> Result<()> {
-        self.check(unsafe { sys::libssh2_sftp_mkdir_ex(self.raw, cptr(path), path.len() as c_uint, mode as c_long) })?;
+        self.check(unsafe { sys::libssh2_sftp_mkdir_ex(self.sftp(), cptr(path), path.len() as c_uint, mode as c_long) })?;
         Ok(())
     }
 
     pub fn rmdir(&self, path: &[u8]) -> Result<()> {
-        self.check(unsafe { sys::libssh2_sftp_rmdir_ex(self.raw, cptr(path), path.len() as c_uint) })?;
+        self.check(unsafe { sys::libssh2_sftp_rmdir_ex(self.sftp(), cptr(path), path.len() as c_uint) })?;
         Ok(())
     }
 
     pub fn unlink(&self, path: &[u8]) -> Result<()> {
-        self.check(unsafe { sys::libssh2_sftp_unlink_ex(self.raw, cptr(path), path.len() as c_uint) })?;
+        self.check(unsafe { sys::libssh2_sftp_unlink_ex(self.sftp(), cptr(path), path.len() as c_uint) })?;
         Ok(())
     }
 
     pub fn rename(&self, old: &[u8], new: &[u8]) -> Result<()> {
         // Flags are ignored by SFTPv3 servers; OpenSSH refuses to overwrite.
         self.check(unsafe {
-            sys::libssh2_sftp_rename_ex(self.raw, cptr(old), old.len() as c_uint, cptr(new), new.len() as c_uint, 0)
+            sys::libssh2_sftp_rename_ex(self.sftp(), cptr(old), old.len() as c_uint, cptr(new), new.len() as c_uint, 0)
         })?;
         Ok(())
     }
 
     pub fn posix_rename(&self, old: &[u8], new: &[u8]) -> Result<()> {
-        self.check(unsafe { libssh2_sftp_posix_rename_ex(self.raw, cptr(old), old.len(), cptr(new), new.len()) })?;
+        self.check(unsafe { libssh2_sftp_posix_rename_ex(self.sftp(), cptr(old), old.len(), cptr(new), new.len()) })?;
         Ok(())
     }
 
@@ -277,7 +347,7 @@ impl SftpShared {
     fn symlink_call(&self, path: &[u8], target: &mut Vec<u8>, kind: c_int) -> Result<usize> {
         let n = self.check(unsafe {
             sys::libssh2_sftp_symlink_ex(
-                self.raw,
+                self.sftp(),
                 cptr(path),
                 path.len() as c_uint,
                 target.as_mut_ptr() as *mut c_char,
@@ -308,14 +378,14 @@ impl SftpShared {
     pub fn open(&self, path: &[u8], flags: u32, mode: u32, dir: bool) -> Result<Handle> {
         let kind = if dir { sys::LIBSSH2_SFTP_OPENDIR } else { sys::LIBSSH2_SFTP_OPENFILE };
         let h = unsafe {
-            sys::libssh2_sftp_open_ex(self.raw, cptr(path), path.len() as c_uint, flags as c_ulong, mode as c_long, kind)
+            sys::libssh2_sftp_open_ex(self.sftp(), cptr(path), path.len() as c_uint, flags as c_ulong, mode as c_long, kind)
         };
         if h.is_null() {
             let errno = unsafe { sys::libssh2_session_last_errno(self.session.raw) };
             self.check(if errno == 0 { -1 } else { errno })?;
             return Err(session_error(&self.session));
         }
-        Ok(Handle(h))
+        Ok(Handle(h, self.generation.load(Ordering::SeqCst)))
     }
 
     /// Close a handle from Drop: skipped if the session is busy or dead.
@@ -330,17 +400,19 @@ impl SftpShared {
     }
 
     pub fn close_handle(&self, h: &Handle) -> Result<()> {
-        self.check(unsafe { sys::libssh2_sftp_close_handle(h.0) })?;
+        let h = self.handle(h)?;
+        self.check(unsafe { sys::libssh2_sftp_close_handle(h) })?;
         Ok(())
     }
 
     /// One directory entry, or None at the end.
     pub fn readdir(&self, h: &Handle, name: &mut [u8], long: &mut [u8]) -> Result<Option<(usize, usize, Attrs)>> {
+        let h = self.handle(h)?;
         let mut a: sys::LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
         long[0] = 0;
         let n = self.check(unsafe {
             sys::libssh2_sftp_readdir_ex(
-                h.0,
+                h,
                 name.as_mut_ptr() as *mut c_char,
                 name.len(),
                 long.as_mut_ptr() as *mut c_char,
@@ -356,7 +428,8 @@ impl SftpShared {
     }
 
     pub fn read(&self, h: &Handle, buf: &mut [u8]) -> Result<usize> {
-        let n = unsafe { sys::libssh2_sftp_read(h.0, buf.as_mut_ptr() as *mut c_char, buf.len()) };
+        let h = self.handle(h)?;
+        let n = unsafe { sys::libssh2_sftp_read(h, buf.as_mut_ptr() as *mut c_char, buf.len()) };
         Ok(self.check(n as c_int)? as usize)
     }
 
@@ -364,35 +437,47 @@ impl SftpShared {
     /// Calling again with a buffer that starts at the first unacknowledged byte (and
     /// may have grown) keeps the pipeline full: this is the sliding write window.
     pub fn write(&self, h: &Handle, buf: &[u8]) -> Result<usize> {
-        let n = unsafe { sys::libssh2_sftp_write(h.0, buf.as_ptr() as *const c_char, buf.len()) };
+        let h = self.handle(h)?;
+        let n = unsafe { sys::libssh2_sftp_write(h, buf.as_ptr() as *const c_char, buf.len()) };
         if n < 0 {
-            self.check(n as c_int)?;
+            if let Err(e) = self.check(n as c_int) {
+                if matches!(e, Error::Sftp(_)) {
+                    self.mark_stream_corrupt();
+                }
+                return Err(e);
+            }
         }
         Ok(n as usize)
     }
 
-    pub fn seek(&self, h: &Handle, pos: u64) {
-        unsafe { sys::libssh2_sftp_seek64(h.0, pos) }
+    pub fn seek(&self, h: &Handle, pos: u64) -> Result<()> {
+        let h = self.handle(h)?;
+        unsafe { sys::libssh2_sftp_seek64(h, pos) };
+        Ok(())
     }
 
-    pub fn tell(&self, h: &Handle) -> u64 {
-        unsafe { sys::libssh2_sftp_tell64(h.0) }
+    pub fn tell(&self, h: &Handle) -> Result<u64> {
+        let h = self.handle(h)?;
+        Ok(unsafe { sys::libssh2_sftp_tell64(h) })
     }
 
     pub fn fstat(&self, h: &Handle) -> Result<Attrs> {
+        let h = self.handle(h)?;
         let mut a: sys::LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
-        self.check(unsafe { sys::libssh2_sftp_fstat_ex(h.0, &mut a, 0) })?;
+        self.check(unsafe { sys::libssh2_sftp_fstat_ex(h, &mut a, 0) })?;
         Ok(attrs_from_raw(&a))
     }
 
     pub fn fsetstat(&self, h: &Handle, attrs: &Attrs) -> Result<()> {
+        let h = self.handle(h)?;
         let mut a = attrs_to_raw(attrs);
-        self.check(unsafe { sys::libssh2_sftp_fstat_ex(h.0, &mut a, 1) })?;
+        self.check(unsafe { sys::libssh2_sftp_fstat_ex(h, &mut a, 1) })?;
         Ok(())
     }
 
     pub fn fsync(&self, h: &Handle) -> Result<()> {
-        self.check(unsafe { sys::libssh2_sftp_fsync(h.0) })?;
+        let h = self.handle(h)?;
+        self.check(unsafe { sys::libssh2_sftp_fsync(h) })?;
         Ok(())
     }
 
@@ -410,7 +495,7 @@ impl SftpShared {
 
     fn shutdown_call(&self) -> Result<c_int> {
         let _inner = self.session.sess.raw();
-        self.check(unsafe { sys::libssh2_sftp_shutdown(self.raw) })
+        self.check(unsafe { sys::libssh2_sftp_shutdown(self.sftp()) })
     }
 }
 

@@ -754,3 +754,28 @@ def test_connect_other_timeouts_inf_wait_forever(sshd, kw):
         s.close()
     finally:
         c.close()
+
+
+def test_TB32_big_put_onto_a_full_disk_fails_fast_and_keeps_the_client(sftp, remote_dir, tmp_path):
+    """A write error in the middle of a pipelined upload: libssh2 drops its
+    pending requests, one maybe half written, and the server would read the
+    next request as the rest of that write (before: a 300 s stall, then a dead
+    session, in 12 of 16 runs). Now: OSError("Failure") at once, and the same
+    SFTPClient goes on, on a fresh SFTP channel."""
+    src = tmp_path / "src"
+    write_random(str(src), 16 * MiB)
+    for _ in range(6):
+        exc, res, took = timed(sftp.put, str(src), "/dev/full")
+        assert isinstance(exc, OSError) and str(exc) == "Failure", repr(exc)
+        assert took < 2.0
+        assert sftp.listdir(remote_dir) == []  # usable, and no temp file left behind
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_TB32_file_write_onto_a_full_disk_fails_and_keeps_the_client(sftp, remote_dir):
+    exc, res, took = timed(lambda: sftp.open("/dev/full", "wb").write(os.urandom(8 * MiB)))
+    assert isinstance(exc, OSError), repr(exc)
+    assert took < 2.0
+    with sftp.open(remote_dir + "/after", "wb") as f:
+        f.write(b"fine")
+    assert sftp.stat(remote_dir + "/after").st_size == 4
