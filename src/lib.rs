@@ -21,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust `log` records go to Python's `logging`, under the targets we name.
     let _ = pyo3_log::try_init();
     session::remember_main_thread(m.py())?;
+    fork::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("LIBSSH2_VERSION", unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }.to_string_lossy().into_owned())?;
     m.add_class::<session::Session>()?;
@@ -28,7 +29,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sftp::Sftp>()?;
     m.add_class::<sftp::file::File>()?;
     m.add_function(wrap_pyfunction!(session::supported_algorithms, m)?)?;
-    m.add_function(wrap_pyfunction!(fork::after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(keys::parse_private_key, m)?)?;
     m.add_function(wrap_pyfunction!(keys::public_key_info, m)?)?;
     m.add_function(wrap_pyfunction!(keys::agent_identities, m)?)?;

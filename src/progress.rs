@@ -15,7 +15,7 @@
 //! packets into libssh2's queues for someone else.
 
 use std::os::raw::{c_int, c_void};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -79,35 +79,45 @@ pub fn install_counting_recv(raw: *mut libssh2_sys::LIBSSH2_SESSION) {
     }
 }
 
-struct State {
-    generation: u64,
-    poller: bool,
-}
-
 /// The wait room of one connection.
 pub struct Progress {
-    state: Mutex<State>,
+    /// Goes up whenever the connection moves.
+    generation: AtomicU64,
+    /// Callers inside `wait`: a bump with nobody waiting costs one atomic add.
+    waiting: AtomicUsize,
+    /// True while one waiter polls the socket; guards the condition variable.
+    poller: Mutex<bool>,
     moved: Condvar,
 }
 
 impl Progress {
     pub fn new() -> Progress {
-        Progress { state: Mutex::new(State { generation: 0, poller: false }), moved: Condvar::new() }
+        Progress {
+            generation: AtomicU64::new(0),
+            waiting: AtomicUsize::new(0),
+            poller: Mutex::new(false),
+            moved: Condvar::new(),
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.poller.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The generation to pass to `wait` after a call that would block.
     pub fn generation(&self) -> u64 {
-        self.lock().generation
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// The connection moved: every waiter retries.
     pub fn bump(&self) {
-        self.lock().generation += 1;
-        self.moved.notify_all();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        // A waiter counts itself before it checks the generation (both SeqCst),
+        // so either it sees this bump or this sees it waiting.
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            drop(self.lock());
+            self.moved.notify_all();
+        }
     }
 
     /// Wait until the connection moves past `seen`, the socket is ready in
@@ -115,26 +125,35 @@ impl Progress {
     /// Call with the GIL released and no lock held.
     pub fn wait(&self, fd: i32, seen: u64, dirs: impl FnOnce() -> BlockDirections, until: Option<Instant>) -> Result<()> {
         let slice = slice_until(until)?;
-        let mut state = self.lock();
-        if state.generation != seen {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _counted = Uncount(&self.waiting);
+        let mut polling = self.lock();
+        if self.generation.load(Ordering::SeqCst) != seen {
             return Ok(());
         }
-        if state.poller {
-            let _ = self.moved.wait_timeout(state, slice).unwrap_or_else(|p| p.into_inner());
+        if *polling {
+            let _ = self.moved.wait_timeout(polling, slice).unwrap_or_else(|p| p.into_inner());
             return Ok(());
         }
-        state.poller = true;
-        drop(state);
+        *polling = true;
+        drop(polling);
         let ready = poll_socket(fd, dirs(), slice);
-        let mut state = self.lock();
-        state.poller = false;
+        *self.lock() = false;
         if ready {
-            state.generation += 1;
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
-        drop(state);
         // Ready: everyone retries. Not ready: hand the poller's seat on.
         self.moved.notify_all();
         Ok(())
+    }
+}
+
+/// Leaves the waiting count on every way out of `wait`.
+struct Uncount<'a>(&'a AtomicUsize);
+
+impl Drop for Uncount<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

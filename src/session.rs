@@ -62,9 +62,9 @@ pub struct Shared {
     pub watcher_running: AtomicBool,
     dead: AtomicBool,
     closed: AtomicBool,
-    /// The process that connected: after a fork the child must not touch the
-    /// connection (fork.rs).
-    owner_pid: u32,
+    /// The fork generation that connected: after a fork the child must not
+    /// touch the connection (fork.rs).
+    fork_generation: u64,
     keepalive_interval: AtomicU32,
     keepalives_sent: AtomicU64,
 }
@@ -302,7 +302,7 @@ impl Shared {
 
     /// False in a child forked after the connection was made.
     fn in_owner_process(&self) -> bool {
-        std::process::id() == self.owner_pid
+        crate::fork::generation() == self.fork_generation
     }
 
     fn close(&self) {
@@ -474,7 +474,7 @@ fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMa
         watcher_running: AtomicBool::new(false),
         dead: AtomicBool::new(false),
         closed: AtomicBool::new(false),
-        owner_pid: std::process::id(),
+        fork_generation: crate::fork::generation(),
         keepalive_interval: AtomicU32::new(0),
         keepalives_sent: AtomicU64::new(0),
     })

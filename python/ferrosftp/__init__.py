@@ -8,11 +8,6 @@ The wire is libssh2, driven from Rust with the GIL released.
 import sys as _sys
 
 from . import _native
-
-# A child forked after connecting must not send on the parent's connections
-# (paramiko's Transport.atfork(), done for every connection automatically).
-if hasattr(__import__("os"), "register_at_fork"):
-    __import__("os").register_at_fork(after_in_child=_native.after_fork_in_child)
 from .common import *  # noqa: F401,F403  (paramiko's constants)
 from .ssh_exception import (
     AuthenticationException,

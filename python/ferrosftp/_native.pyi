@@ -37,7 +37,6 @@ __all__ = [
     "Sftp",
     "File",
     "supported_algorithms",
-    "after_fork_in_child",
     "parse_private_key",
     "public_key_info",
     "agent_identities",
@@ -45,10 +44,6 @@ __all__ = [
 
 __version__: str
 LIBSSH2_VERSION: str
-
-def after_fork_in_child() -> None:
-    """In a forked child: detach from every connection of the parent."""
-    ...
 
 def supported_algorithms(kind: str) -> list[str]:
     """Algorithms libssh2 implements for ``kind`` in
