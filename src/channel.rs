@@ -173,8 +173,8 @@ impl Channel {
 
     pub fn open_session(py: Python<'_>, shared: &Arc<Shared>, timeout: Option<f64>) -> PyResult<Channel> {
         let until = deadline(timeout);
-        let chan = py
-            .detach(|| {
+        let chan = crate::shutdown::detach(
+            py, || {
                 let _setup = shared.setup_lock();
                 shared.run(until, || Ok(shared.sess.channel_session()?))
             })
@@ -184,8 +184,8 @@ impl Channel {
 
     pub fn open_direct_tcpip(py: Python<'_>, shared: &Arc<Shared>, host: &str, port: u16, timeout: Option<f64>) -> PyResult<Channel> {
         let until = deadline(timeout);
-        let chan = py
-            .detach(|| {
+        let chan = crate::shutdown::detach(
+            py, || {
                 let _setup = shared.setup_lock();
                 shared.run(until, || Ok(shared.sess.channel_direct_tcpip(host, port, None)?))
             })
@@ -203,7 +203,7 @@ impl Channel {
         until: Option<Instant>,
         mut f: impl FnMut(Option<&mut ssh2::Channel>) -> Result<T> + Send,
     ) -> PyResult<T> {
-        py.detach(|| {
+        crate::shutdown::detach(py, || {
             let _serial = match kind {
                 Kind::Read => None,
                 Kind::Write => Some(self.writing.lock().unwrap_or_else(|p| p.into_inner())),
@@ -271,7 +271,7 @@ impl Channel {
             Err(_) if self.shared.is_closed() => Ok(0),
             other => other,
         };
-        py.detach(|| self.refresh_event_now());
+        crate::shutdown::detach(py, || self.refresh_event_now());
         let got = got?;
         Ok(PyBytes::new(py, &buf[..got]))
     }
@@ -279,7 +279,7 @@ impl Channel {
     /// True when a read would return at once (data buffered or EOF).
     #[pyo3(signature = (stream = 0))]
     fn ready(&self, py: Python<'_>, stream: i32) -> PyResult<bool> {
-        py.detach(|| -> Result<bool> {
+        crate::shutdown::detach(py, || -> Result<bool> {
             let _op = self.shared.lock()?;
             Ok(self.ready_locked(stream))
         })
@@ -302,13 +302,15 @@ impl Channel {
         self.on_open(py, Kind::Write, |c| Ok(c.send_eof()?))
     }
 
-    fn eof(&self) -> bool {
-        let guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
-        guard.as_ref().map(|c| c.eof()).unwrap_or(true)
+    fn eof(&self, py: Python<'_>) -> bool {
+        crate::shutdown::detach(py, || {
+            let guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
+            guard.as_ref().map(|c| c.eof()).unwrap_or(true)
+        })
     }
 
     fn exit_status_ready(&self, py: Python<'_>) -> PyResult<bool> {
-        py.detach(|| -> Result<bool> {
+        crate::shutdown::detach(py, || -> Result<bool> {
             let _op = self.shared.lock()?;
             let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
             let Some(chan) = guard.as_mut() else { return Ok(true) };
@@ -355,7 +357,7 @@ impl Channel {
                 // close may wait for the command to end. Best effort: the peer
                 // may already be gone.
                 let sess = &self.shared.sess;
-                let _ = py.detach(|| {
+                let _ = crate::shutdown::detach(py, || {
                     self.shared.run(until, || match chan.close().map_err(Error::from) {
                         Err(Error::Again) if !matches!(sess.block_directions(), BlockDirections::Outbound | BlockDirections::Both) => Ok(()),
                         other => other,
@@ -363,13 +365,13 @@ impl Channel {
                 });
             }
         }
-        py.detach(|| self.refresh_event_now());
+        crate::shutdown::detach(py, || self.refresh_event_now());
         Ok(())
     }
 
     #[getter]
-    fn closed(&self) -> bool {
-        self.is_closed()
+    fn closed(&self, py: Python<'_>) -> bool {
+        crate::shutdown::detach(py, || self.is_closed())
     }
 
     /// paramiko's `Channel.fileno()`: a descriptor readable exactly while a
@@ -388,7 +390,7 @@ impl Channel {
                 }
             }
         };
-        py.detach(|| {
+        crate::shutdown::detach(py, || {
             self.refresh_event_now();
             crate::watch::watch(&self.shared, Arc::downgrade(&self.inner));
         });

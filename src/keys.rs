@@ -174,7 +174,7 @@ pub fn public_key_info(blob: Vec<u8>) -> PyResult<(String, u32)> {
 /// (public blob, comment) for each identity the ssh-agent holds; [] without an agent.
 #[pyfunction]
 pub fn agent_identities(py: Python<'_>) -> PyResult<Vec<(Vec<u8>, String)>> {
-    Ok(py.detach(|| -> Result<Vec<(Vec<u8>, String)>> {
+    Ok(crate::shutdown::detach(py, || -> Result<Vec<(Vec<u8>, String)>> {
         if std::env::var_os("SSH_AUTH_SOCK").is_none() {
             return Ok(vec![]);
         }

@@ -7,6 +7,7 @@ mod fork;
 mod keys;
 mod progress;
 mod session;
+mod shutdown;
 mod sftp;
 mod watch;
 
@@ -29,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sftp::Sftp>()?;
     m.add_class::<sftp::file::File>()?;
     m.add_function(wrap_pyfunction!(session::supported_algorithms, m)?)?;
+    m.add_function(wrap_pyfunction!(shutdown::before_exit, m)?)?;
     m.add_function(wrap_pyfunction!(keys::parse_private_key, m)?)?;
     m.add_function(wrap_pyfunction!(keys::public_key_info, m)?)?;
     m.add_function(wrap_pyfunction!(keys::agent_identities, m)?)?;

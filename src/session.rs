@@ -17,6 +17,7 @@ use ssh2::{BlockDirections, MethodType};
 
 use crate::channel::{Channel, ChannelInner};
 use crate::error::{is_fatal_transport_code, Error, Result};
+use crate::shutdown::InsideLibssh2;
 use crate::progress::{install_counting_recv, socket_activity, Progress, POLL_SLICE_MS};
 use crate::sftp::Sftp;
 
@@ -84,7 +85,7 @@ pub fn remember_main_thread(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
-fn on_main_thread() -> bool {
+pub fn on_main_thread() -> bool {
     MAIN_THREAD.get().is_some_and(|&main| unsafe { libc::pthread_self() } as u64 == main)
 }
 
@@ -141,6 +142,7 @@ impl Shared {
                 let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
                 self.attempt(&mut f, &mut owns_half_sent)
             };
+            crate::shutdown::park_if_exiting();
             match result {
                 Err(Error::Again) => {}
                 other => return other,
@@ -195,6 +197,9 @@ impl Shared {
         if !self.in_owner_process() {
             return Err(Error::Dropped("the connection belongs to the process that opened it (used after fork)".into()));
         }
+        let Some(_inside) = InsideLibssh2::enter() else {
+            return Err(Error::Dropped("the interpreter is exiting".into()));
+        };
         let sending = |d: BlockDirections| matches!(d, BlockDirections::Outbound | BlockDirections::Both);
         let was_sending = sending(self.sess.block_directions());
         let read_before = socket_activity(self.fd);
@@ -232,6 +237,7 @@ impl Shared {
         if !self.is_active() {
             return false;
         }
+        let Some(_inside) = InsideLibssh2::enter() else { return false };
         let read_before = socket_activity(self.fd);
         f();
         if socket_activity(self.fd) != read_before {
@@ -494,6 +500,7 @@ fn keepalive_loop(shared: Weak<Shared>) {
             continue;
         }
         let guard = shared.op.try_lock();
+        let Some(_inside) = InsideLibssh2::enter() else { return };
         // libssh2 answers `interval` only when it really sent one just now.
         if guard.is_ok() && shared.sess.keepalive_send().ok() == Some(interval) {
             last_sent = Instant::now();
@@ -531,7 +538,7 @@ impl Session {
     fn auth_run(&self, py: Python<'_>, timeout: Option<f64>, f: impl FnMut() -> Result<()> + Send) -> PyResult<()> {
         let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
-        py.detach(|| {
+        crate::shutdown::detach(py, || {
             let _setup = self.shared.setup_lock();
             self.shared.run(until, f)
         })
@@ -554,7 +561,7 @@ impl Session {
         prefs: std::collections::HashMap<String, String>,
     ) -> PyResult<Session> {
         let (connect_timeout, handshake_timeout) = (check_timeout(connect_timeout)?, check_timeout(handshake_timeout)?);
-        let shared = py.detach(|| -> Result<Shared> {
+        let shared = crate::shutdown::detach(py, || -> Result<Shared> {
             let stream = tcp_connect(&host, port, connect_timeout)?;
             handshake(stream, compress, &prefs, deadline(handshake_timeout))
         })?;
@@ -574,12 +581,12 @@ impl Session {
     ) -> PyResult<Session> {
         let handshake_timeout = check_timeout(handshake_timeout)?;
         let stream = unsafe { TcpStream::from_raw_fd(fd) };
-        let shared = py.detach(|| handshake(stream, compress, &prefs, deadline(handshake_timeout)))?;
+        let shared = crate::shutdown::detach(py, || handshake(stream, compress, &prefs, deadline(handshake_timeout)))?;
         Ok(Session { shared: Arc::new(shared) })
     }
 
     fn host_key(&self, py: Python<'_>) -> PyResult<(String, Vec<u8>)> {
-        let blob = py.detach(|| -> Result<Vec<u8>> {
+        let blob = crate::shutdown::detach(py, || -> Result<Vec<u8>> {
             let _g = self.shared.lock()?;
             let (blob, _) = self.shared.sess.host_key().ok_or_else(|| Error::Ssh("no host key".into()))?;
             Ok(blob.to_vec())
@@ -590,7 +597,7 @@ impl Session {
 
     fn negotiated(&self, py: Python<'_>, kind: &str) -> PyResult<Option<String>> {
         let mt = method_type(kind)?;
-        Ok(py.detach(|| -> Result<Option<String>> {
+        Ok(crate::shutdown::detach(py, || -> Result<Option<String>> {
             let _g = self.shared.lock()?;
             Ok(self.shared.sess.methods(mt).map(str::to_string))
         })?)
@@ -608,8 +615,8 @@ impl Session {
         let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
         let sess = &self.shared.sess;
-        let list = py
-            .detach(|| {
+        let list = crate::shutdown::detach(
+            py, || {
                 let _setup = self.shared.setup_lock();
                 self.shared.run(until, || Ok(sess.auth_methods(&username)?.to_string()))
             })
@@ -653,7 +660,7 @@ impl Session {
         let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
         let shared = &self.shared;
-        py.detach(|| -> Result<()> {
+        crate::shutdown::detach(py, || -> Result<()> {
             let _setup = shared.setup_lock();
             let mut agent = shared.sess.agent()?;
             agent.connect().map_err(|e| Error::Auth(format!("no ssh-agent: {}", e.message())))?;
@@ -681,7 +688,7 @@ impl Session {
     }
 
     fn set_keepalive(&self, py: Python<'_>, interval: u32) -> PyResult<()> {
-        py.detach(|| -> Result<()> {
+        crate::shutdown::detach(py, || -> Result<()> {
             let _g = self.shared.lock()?;
             self.shared.sess.set_keepalive(false, interval);
             Ok(())
@@ -717,13 +724,13 @@ impl Session {
     }
 
     fn close(&self, py: Python<'_>) {
-        py.detach(|| self.shared.close());
+        crate::shutdown::detach(py, || self.shared.close());
     }
 
     /// paramiko's `Transport.atfork()`: end this connection here without a
     /// word to the server, leaving it to the other process that shares it.
-    fn abandon(&self) {
-        self.shared.abandon();
+    fn abandon(&self, py: Python<'_>) {
+        crate::shutdown::detach(py, || self.shared.abandon());
     }
 }
 

@@ -8,6 +8,11 @@ The wire is libssh2, driven from Rust with the GIL released.
 import sys as _sys
 
 from . import _native
+
+# At exit, no libssh2 call may still run while OpenSSL is torn down: registered
+# first, so Python runs it last (after every handler that may still use a
+# connection).
+__import__("atexit").register(_native.before_exit)
 from .common import *  # noqa: F401,F403  (paramiko's constants)
 from .ssh_exception import (
     AuthenticationException,

@@ -37,6 +37,7 @@ __all__ = [
     "Sftp",
     "File",
     "supported_algorithms",
+    "before_exit",
     "parse_private_key",
     "public_key_info",
     "agent_identities",
@@ -44,6 +45,10 @@ __all__ = [
 
 __version__: str
 LIBSSH2_VERSION: str
+
+def before_exit() -> None:
+    """Called by atexit: no libssh2 call starts after it."""
+    ...
 
 def supported_algorithms(kind: str) -> list[str]:
     """Algorithms libssh2 implements for ``kind`` in

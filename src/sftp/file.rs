@@ -30,7 +30,7 @@ impl File {
     }
 
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&SftpShared, &Handle) -> Result<T> + Send) -> PyResult<T> {
-        py.detach(|| {
+        crate::shutdown::detach(py, || {
             let guard = self.handle.lock().unwrap_or_else(|p| p.into_inner());
             let handle = guard.as_ref().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
             let _stream = self.sftp.stream.acquire()?;
@@ -120,7 +120,7 @@ impl File {
         if let Some(handle) = taken {
             let s = &*self.sftp;
             if s.check_usable().is_ok() {
-                py.detach(|| {
+                crate::shutdown::detach(py, || {
                     let _stream = s.stream.acquire()?;
                     s.run(|| s.close_handle(&handle))
                 })?;

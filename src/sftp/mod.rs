@@ -23,14 +23,14 @@ pub struct Sftp {
 impl Sftp {
     pub fn start(py: Python<'_>, session: &Arc<Shared>, timeout: Option<f64>) -> PyResult<Sftp> {
         let until = deadline(timeout);
-        let inner = py.detach(|| SftpShared::init(session, until))?;
+        let inner = crate::shutdown::detach(py, || SftpShared::init(session, until))?;
         Ok(Sftp { inner: Arc::new(inner) })
     }
 
     fn call<T: Send>(&self, py: Python<'_>, f: impl FnMut(&SftpShared) -> Result<T> + Send) -> PyResult<T> {
         let mut f = f;
         let s = &*self.inner;
-        py.detach(|| {
+        crate::shutdown::detach(py, || {
             let _stream = s.stream.acquire()?;
             s.run(|| f(s))
         })
@@ -91,7 +91,7 @@ impl Sftp {
 
     fn listdir<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Attrs)>> {
         let s = &*self.inner;
-        let entries = py.detach(|| {
+        let entries = crate::shutdown::detach(py, || {
             let _stream = s.stream.acquire()?;
             listdir(s, &path)
         })?;
@@ -195,7 +195,7 @@ impl Sftp {
 
     fn close(&self, py: Python<'_>) {
         let s = &*self.inner;
-        py.detach(|| s.close());
+        crate::shutdown::detach(py, || s.close());
     }
 
     #[getter]

@@ -97,9 +97,9 @@ fn download(
     callback: Option<Py<PyAny>>,
     mut sink: impl FnMut(Python<'_>, &[u8]) -> Result<()>,
 ) -> Result<u64> {
-    let handle = py.detach(|| s.run(|| s.open(remote, FLAG_READ, 0, false)))?;
+    let handle = crate::shutdown::detach(py, || s.run(|| s.open(remote, FLAG_READ, 0, false)))?;
     let result = (|| -> Result<u64> {
-        let size = py.detach(|| s.run(|| s.fstat(&handle)))?.0;
+        let size = crate::shutdown::detach(py, || s.run(|| s.fstat(&handle)))?.0;
         let mut progress = Progress::new(callback, size.unwrap_or(0));
         let mut buf = vec![0u8; CHUNK];
         let mut done: u64 = 0;
@@ -113,7 +113,7 @@ fn download(
             if want == 0 {
                 break;
             }
-            let got = py.detach(|| read_full(s, &handle, &mut buf[..want]))?;
+            let got = crate::shutdown::detach(py, || read_full(s, &handle, &mut buf[..want]))?;
             if got == 0 {
                 break;
             }
@@ -129,7 +129,7 @@ fn download(
         progress.finish(py, done)?;
         Ok(done)
     })();
-    let closed = py.detach(|| close_handle(s, &handle, Ok(())));
+    let closed = crate::shutdown::detach(py, || close_handle(s, &handle, Ok(())));
     let done = result?;
     closed?;
     Ok(done)
@@ -188,13 +188,13 @@ fn create_temp(path: &Path) -> std::io::Result<fs::File> {
 /// Download to a temp file beside `local` and rename it into place when complete.
 pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     // The whole transfer owns the SFTP channel (see StreamLock).
-    let _stream = py.detach(|| s.stream.acquire())?;
+    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let temp = PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())));
     let result = (|| -> Result<u64> {
         let mut out = create_temp(&temp)?;
         let done = download(py, s, remote, callback, |py, data| {
-            py.detach(|| out.write_all(data)).map_err(Error::from)
+            crate::shutdown::detach(py, || out.write_all(data)).map_err(Error::from)
         })?;
         out.flush()?;
         let written = out.metadata()?.len();
@@ -221,7 +221,7 @@ pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback
 /// Download into any object with `.write(bytes)`.
 pub fn getfo(py: Python<'_>, s: &SftpShared, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     // The whole transfer owns the SFTP channel (see StreamLock).
-    let _stream = py.detach(|| s.stream.acquire())?;
+    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
     let write = fl.getattr(py, "write")?;
     Ok(download(py, s, remote, callback, |py, data| {
         write.call1(py, (PyBytes::new(py, data),))?;
@@ -288,7 +288,7 @@ fn upload(
     callback: Option<Py<PyAny>>,
     mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
 ) -> Result<u64> {
-    let handle = py.detach(|| s.run(|| s.open(remote, FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, 0o666, false)))?;
+    let handle = crate::shutdown::detach(py, || s.run(|| s.open(remote, FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, 0o666, false)))?;
     let result = (|| -> Result<u64> {
         let mut progress = Progress::new(callback, total);
         let mut window = WriteWindow::new(WRITE_WINDOW + CHUNK);
@@ -302,14 +302,14 @@ fn upload(
             }
             window.extend(&chunk[..n]);
             sent += n as u64;
-            acked += py.detach(|| window.drain_to(s, &handle, WRITE_WINDOW))?;
+            acked += crate::shutdown::detach(py, || window.drain_to(s, &handle, WRITE_WINDOW))?;
             progress.tick(py, acked)?;
         }
-        py.detach(|| window.drain_all(s, &handle))?;
+        crate::shutdown::detach(py, || window.drain_all(s, &handle))?;
         progress.finish(py, sent)?;
         Ok(sent)
     })();
-    let closed = py.detach(|| close_handle(s, &handle, Ok(())));
+    let closed = crate::shutdown::detach(py, || close_handle(s, &handle, Ok(())));
     let sent = result?;
     closed?;
     Ok(sent)
@@ -328,12 +328,12 @@ fn upload_to(
     let result = (|| -> Result<Option<Attrs>> {
         let sent = send(&target)?;
         if atomic {
-            py.detach(|| s.run(|| s.posix_rename(&target, remote)))?;
+            crate::shutdown::detach(py, || s.run(|| s.posix_rename(&target, remote)))?;
         }
         if !confirm {
             return Ok(None);
         }
-        let attrs = py.detach(|| s.run(|| s.stat(remote, true)))?;
+        let attrs = crate::shutdown::detach(py, || s.run(|| s.stat(remote, true)))?;
         let size = attrs.0.unwrap_or(0);
         if size != sent {
             return Err(Error::OsMessage(format!("size mismatch in put!  {size} != {sent}")));
@@ -341,7 +341,7 @@ fn upload_to(
         Ok(Some(attrs))
     })();
     if atomic && result.is_err() && s.check_usable().is_ok() {
-        let _ = py.detach(|| s.run(|| s.unlink(&target)));
+        let _ = crate::shutdown::detach(py, || s.run(|| s.unlink(&target)));
     }
     result
 }
@@ -355,13 +355,13 @@ pub fn put(
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
-    let _stream = py.detach(|| s.stream.acquire())?;
+    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
     // A missing local file fails before anything happens remotely.
     let mut file = fs::File::open(local).map_err(Error::from)?;
     let total = file.metadata().map_err(Error::from)?.len();
     Ok(upload_to(py, s, remote, confirm, atomic, |target| {
         upload(py, s, target, total, callback, |py, buf| {
-            py.detach(|| read_some(&mut file, buf)).map_err(Error::from)
+            crate::shutdown::detach(py, || read_some(&mut file, buf)).map_err(Error::from)
         })
     })?)
 }
@@ -377,7 +377,7 @@ pub fn putfo(
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
-    let _stream = py.detach(|| s.stream.acquire())?;
+    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
     let read = fl.getattr(py, "read")?;
     Ok(upload_to(py, s, remote, confirm, atomic, |target| {
         upload(py, s, target, file_size, callback, |py, buf| {
