@@ -16,3 +16,27 @@ def connect_client(sshd, **overrides):
     kw.update(overrides)
     c.connect(sshd.host, **kw)
     return c
+
+
+class Worker(__import__("threading").Thread):
+    """A daemon thread that keeps its result or exception (tests that run
+    calls in other threads)."""
+
+    def __init__(self, fn):
+        super().__init__(daemon=True)
+        self.fn = fn
+        self.result = self.error = None
+
+    def run(self):
+        try:
+            self.result = self.fn()
+        except BaseException as e:  # noqa: BLE001 - the test judges it
+            self.error = e
+
+    def outcome(self, timeout=30):
+        """Join; re-raise the thread's exception; fail if it hung."""
+        self.join(timeout)
+        assert not self.is_alive(), "the thread hung"
+        if self.error is not None:
+            raise self.error
+        return self.result

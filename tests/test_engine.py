@@ -6,38 +6,15 @@ regression is a failure, not a hung CI."""
 
 import hashlib
 import os
-import threading
 import time
 
 import pytest
 
-from client_helpers import connect_client
+from client_helpers import Worker, connect_client
 
 pytestmark = pytest.mark.timeout(60)
 
 MiB = 1024 * 1024
-
-
-class Worker(threading.Thread):
-    """A daemon thread that keeps its result or exception."""
-
-    def __init__(self, fn):
-        super().__init__(daemon=True)
-        self.fn = fn
-        self.result = self.error = None
-
-    def run(self):
-        try:
-            self.result = self.fn()
-        except BaseException as e:  # noqa: BLE001
-            self.error = e
-
-    def outcome(self, timeout=30):
-        self.join(timeout)
-        assert not self.is_alive(), "the thread hung"
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ timeout.
 """
 
 import gc
-import hashlib
 import os
 import signal
 import socket
@@ -21,22 +20,10 @@ import pytest
 import ferrosftp
 from ferrosftp import SSHException
 
+from client_helpers import Worker
 from relutil import MiB, connect, leftovers, timed
 
 pytestmark = pytest.mark.timeout(120)
-
-
-class Worker(threading.Thread):
-    def __init__(self, fn):
-        super().__init__(daemon=True)
-        self.fn = fn
-        self.result = self.error = None
-
-    def run(self):
-        try:
-            self.result = self.fn()
-        except BaseException as e:  # noqa: BLE001
-            self.error = e
 
 
 # ------------------------------------------------------------ used after close
