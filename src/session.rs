@@ -200,11 +200,10 @@ impl Shared {
         let Some(_inside) = InsideLibssh2::enter() else {
             return Err(Error::Dropped("the interpreter is exiting".into()));
         };
-        let sending = |d: BlockDirections| matches!(d, BlockDirections::Outbound | BlockDirections::Both);
-        let was_sending = sending(self.sess.block_directions());
+        let was_sending = self.sending();
         let read_before = socket_activity(self.fd);
         let result = f();
-        let still_sending = sending(self.sess.block_directions());
+        let still_sending = self.sending();
         let would_block = matches!(result, Err(Error::Again));
         if would_block && still_sending && !was_sending {
             *owns_half_sent = true;
