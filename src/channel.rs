@@ -1,12 +1,12 @@
 //! A session channel: exec, subsystem, pty, and byte streams with timeouts.
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use ssh2::BlockDirections;
 
 use crate::error::{Error, Result};
 use crate::event_pipe::EventPipe;
@@ -63,6 +63,9 @@ pub struct ChannelInner {
     stash: Mutex<[Vec<u8>; 2]>,
     /// paramiko's pipe, made on the first `fileno()`.
     event: Mutex<Option<EventPipe>>,
+    /// True once `event` holds a pipe: reads of a channel nobody polls skip
+    /// the pipe's upkeep without taking a lock.
+    has_pipe: AtomicBool,
 }
 
 /// How much a readiness check takes from libssh2 at most.
@@ -155,15 +158,21 @@ impl Channel {
                 timeout: Mutex::new(None),
                 stash: Mutex::new([Vec::new(), Vec::new()]),
                 event: Mutex::new(None),
+                has_pipe: AtomicBool::new(false),
             }),
         }
     }
 
-    /// After a read or close: the pipe follows what is left to read.
-    fn refresh_event_now(&self) {
-        if self.event.lock().unwrap_or_else(|p| p.into_inner()).is_none() {
-            return;
+    /// After a read or close: the pipe, if `fileno()` made one, follows what
+    /// is left to read.
+    fn refresh_event_if_polled(&self, py: Python<'_>) {
+        if self.has_pipe.load(Ordering::SeqCst) {
+            crate::shutdown::detach(py, || self.refresh_event_now());
         }
+    }
+
+    /// Bring the pipe up to date now (GIL released).
+    fn refresh_event_now(&self) {
         match self.shared.lock() {
             Ok(_op) if self.shared.is_active() => self.refresh_event(),
             // The connection is gone: a read now returns at once.
@@ -271,7 +280,7 @@ impl Channel {
             Err(_) if self.shared.is_closed() => Ok(0),
             other => other,
         };
-        crate::shutdown::detach(py, || self.refresh_event_now());
+        self.refresh_event_if_polled(py);
         let got = got?;
         Ok(PyBytes::new(py, &buf[..got]))
     }
@@ -356,16 +365,15 @@ impl Channel {
                 // Send CHANNEL_CLOSE and go, as paramiko does: the server's own
                 // close may wait for the command to end. Best effort: the peer
                 // may already be gone.
-                let sess = &self.shared.sess;
                 let _ = crate::shutdown::detach(py, || {
                     self.shared.run(until, || match chan.close().map_err(Error::from) {
-                        Err(Error::Again) if !matches!(sess.block_directions(), BlockDirections::Outbound | BlockDirections::Both) => Ok(()),
+                        Err(Error::Again) if !self.shared.sending() => Ok(()),
                         other => other,
                     })
                 });
             }
         }
-        crate::shutdown::detach(py, || self.refresh_event_now());
+        self.refresh_event_if_polled(py);
         Ok(())
     }
 
@@ -386,6 +394,7 @@ impl Channel {
                     let pipe = EventPipe::new().map_err(Error::from)?;
                     let fd = pipe.fileno();
                     *event = Some(pipe);
+                    self.has_pipe.store(true, Ordering::SeqCst);
                     fd
                 }
             }
