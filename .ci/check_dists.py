@@ -27,6 +27,9 @@ SDIST_NEEDS = [
     "src/lib.rs",
     "python/ferrosftp/__init__.py",
     "python/ferrosftp/_native.pyi",
+    # the patched libssh2 that [patch.crates-io] points at
+    "vendor/libssh2-sys/Cargo.toml",
+    "vendor/libssh2-sys/libssh2/src/transport.c",
     "python/ferrosftp/py.typed",
 ]
 

@@ -37,6 +37,7 @@
 #if defined(LIBSSH2_OPENSSL) || defined(LIBSSH2_WOLFSSL)
 
 #include <stdlib.h>
+#include <limits.h>
 #include <assert.h>
 
 void ssh2_crypto_init(void)
@@ -913,10 +914,12 @@ int ssh2_cipher_init(ssh2_cipher_ctx *ctx, SSH2_CIPHER_T(algo),
 #define EVP_MAX_BLOCK_LENGTH 32
 #endif
 
+/* Works in place on any number of whole cipher blocks ('blocksize' is the
+   length of this call), so transport.c can hand it all middle blocks of a
+   packet at once (SSH2_CIPHER_CRYPT_MULTI_BLOCK). */
 int ssh2_cipher_crypt(ssh2_cipher_ctx *ctx, SSH2_CIPHER_T(algo), int encrypt,
                       unsigned char *block, size_t blocksize, int firstlast)
 {
-    unsigned char buf[EVP_MAX_BLOCK_LENGTH];
     int ret = 1;
     int rc = 1;
 
@@ -937,7 +940,7 @@ int ssh2_cipher_crypt(ssh2_cipher_ctx *ctx, SSH2_CIPHER_T(algo), int encrypt,
 
     (void)algo;
 
-    if(blocksize > sizeof(buf) ||
+    if(blocksize > UINT_MAX ||
        blocksize < (size_t)(aadlen + authenticationtag))
         return 1;
 
@@ -966,7 +969,8 @@ int ssh2_cipher_crypt(ssh2_cipher_ctx *ctx, SSH2_CIPHER_T(algo), int encrypt,
 #endif /* LIBSSH2_AES_GCM */
 
     if(cryptlen > 0)
-        ret = EVP_Cipher(*ctx, buf + aadlen, block + aadlen, cryptlen);
+        /* OpenSSL ciphers accept an output buffer equal to the input */
+        ret = EVP_Cipher(*ctx, block + aadlen, block + aadlen, cryptlen);
 
 #if defined(USE_OPENSSL_3) || defined(LIBSSH2_WOLFSSL)
     if(ret != -1)
@@ -1004,10 +1008,6 @@ int ssh2_cipher_crypt(ssh2_cipher_ctx *ctx, SSH2_CIPHER_T(algo), int encrypt,
 #endif /* LIBSSH2_AES_GCM */
             }
         }
-        /* Copy en/decrypted data back to the caller.
-           The first aadlen should not be touched because they were not
-           encrypted and are unmodified. */
-        memcpy(block + aadlen, buf + aadlen, cryptlen);
         rc = !ret;
     }
 

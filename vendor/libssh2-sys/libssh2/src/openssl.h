@@ -319,6 +319,9 @@ typedef enum {
 
 #define SSH2_CIPHER_T(name)          const EVP_CIPHER *(*(name))(void)
 
+/* ssh2_cipher_crypt() takes any number of whole blocks per call, in place */
+#define SSH2_CIPHER_CRYPT_MULTI_BLOCK 1
+
 #define ssh2_cipher_ctx              EVP_CIPHER_CTX *
 
 #define ssh2_cipher_aes256           EVP_aes_256_cbc

@@ -162,6 +162,19 @@ static int transport_decrypt(LIBSSH2_SESSION *session, unsigned char *source,
             decryptlen = len;
             lowerfirstlast = LAST_BLOCK;
         }
+#ifdef SSH2_CIPHER_CRYPT_MULTI_BLOCK
+        /* The backend takes many blocks per call: decrypt every middle block
+           at once, leaving for the next call exactly what this loop would
+           have given its last call. */
+        else if(lowerfirstlast == MIDDLE_BLOCK) {
+            ssize_t tail = 0;
+            if(IS_LAST(firstlast))
+                tail = CRYPT_FLAG_R(session, SSH2_CRYPT_FLAG_PKTLEN_AAD) ?
+                    blocksize + len % blocksize : blocksize;
+            if(len - tail > decryptlen)
+                decryptlen = len - tail;
+        }
+#endif
 
         if(session->remote.crypt->crypt(session, 0, source, decryptlen,
                                         &session->remote.crypt_abstract,
@@ -1243,6 +1256,22 @@ int ssh2_transport_send(LIBSSH2_SESSION *session,
                     /* advance the loop counter by the extra amount */
                     i += bsize - session->local.crypt->blocksize;
                 }
+#ifdef SSH2_CIPHER_CRYPT_MULTI_BLOCK
+                /* The backend takes many blocks per call: encrypt every
+                   middle block at once, up to where this loop's last call
+                   would start (with an integrated MAC, the end of the
+                   packet: its MAC gets a call of its own below). */
+                else if(firstlast == MIDDLE_BLOCK) {
+                    size_t end = CRYPT_FLAG_L(session,
+                                              SSH2_CRYPT_FLAG_INTEGRATED_MAC) ?
+                        packet_length :
+                        packet_length - session->local.crypt->blocksize;
+                    if(end > i + bsize) {
+                        bsize = end - i;
+                        i += bsize - session->local.crypt->blocksize;
+                    }
+                }
+#endif
                 ssh2_deb((session, LIBSSH2_TRACE_SOCKET,
                           "crypting bytes %lu-%lu", (unsigned long)i,
                           (unsigned long)(i + bsize - 1)));
