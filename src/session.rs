@@ -95,7 +95,7 @@ thread_local! {
 
 /// Run Python's signal handlers at most every POLL_SLICE_MS, busy or idle, so
 /// Ctrl-C interrupts a slow but steady transfer too.
-fn check_signals_now_and_then() -> Result<()> {
+pub(crate) fn check_signals_now_and_then() -> Result<()> {
     if !on_main_thread() {
         return Ok(());
     }

@@ -327,31 +327,55 @@ def test_forwarding_loop_with_select_over_socket_and_channel(client):
 # ------------------------------------- re-entrant calls on one SFTP client
 
 
-def test_putfo_from_a_file_of_the_same_client_fails_fast_not_hangs(client, remote_dir):
-    """paramiko's remote-copy idiom, sftp.putfo(sftp.open(src)), needs the SFTP
-    client to serve a request while its transfer calls Python: not yet (the
-    libssh2 SFTP layer), so it is a clear SSHException, never a hang. With a
-    second SFTPClient as the source it works."""
-    from ferrosftp import SSHException
-
+@pytest.mark.timeout(60)
+def test_putfo_from_a_file_of_the_same_client(client, remote_dir):
+    """paramiko's remote-copy idiom, sftp.putfo(sftp.open(src)): the transfer
+    calls Python (the file's read) between its requests, and that read is a
+    request of the same client. Works as on paramiko."""
     sftp = client.open_sftp()
     src, dst = remote_dir + "/src.bin", remote_dir + "/dst.bin"
-    data = os.urandom(3 * MiB)
+    data = os.urandom(3 * MiB + 17)
     with sftp.open(src, "wb") as f:
         f.write(data)
-    t0 = time.monotonic()
-    with pytest.raises(SSHException, match="second SFTPClient"):
-        with sftp.open(src, "rb") as f:
-            sftp.putfo(f, dst)
-    assert time.monotonic() - t0 < 5
-    # a callback that calls the same client: the same clear error
-    with pytest.raises(SSHException, match="second SFTPClient"):
-        sftp.get(src, os.devnull, callback=lambda done, total: sftp.stat(src))
-    # the client is still usable, and a second client does the copy
-    other = client.open_sftp()
-    with other.open(src, "rb") as f:
-        sftp.putfo(f, dst)
+    with sftp.open(src, "rb") as f:
+        attrs = sftp.putfo(f, dst)
+    assert attrs.st_size == len(data)
     with sftp.open(dst, "rb") as f:
         assert f.read() == data
-    other.close()
+    # and the other way: getfo into a file of the same client
+    with sftp.open(remote_dir + "/copy2.bin", "wb") as f:
+        assert sftp.getfo(src, f) == len(data)
+    assert sftp.stat(remote_dir + "/copy2.bin").st_size == len(data)
+    sftp.close()
+
+
+@pytest.mark.timeout(60)
+def test_callbacks_and_finalizers_may_call_the_same_client(client, remote_dir, tmp_path):
+    sftp = client.open_sftp()
+    src = remote_dir + "/src.bin"
+    data = os.urandom(5 * MiB)
+    with sftp.open(src, "wb") as f:
+        f.write(data)
+    seen = []
+
+    def progress(done, total):
+        seen.append((done, sftp.stat(src).st_size, sftp.listdir(remote_dir)))
+
+    local = tmp_path / "dl.bin"
+    sftp.get(src, str(local), callback=progress)
+    assert local.read_bytes() == data
+    assert seen and all(size == len(data) for _, size, _ in seen)
+    up = tmp_path / "up.bin"
+    up.write_bytes(data)
+    seen.clear()
+    sftp.put(str(up), remote_dir + "/up.bin", callback=progress)
+    assert seen and sftp.stat(remote_dir + "/up.bin").st_size == len(data)
+
+    class Finalized:
+        def __del__(self):
+            seen.append(sftp.stat(src).st_size)
+
+    seen.clear()
+    Finalized()
+    assert seen == [len(data)]
     sftp.close()

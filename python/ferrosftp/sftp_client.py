@@ -52,7 +52,7 @@ class SFTPClient:
             transport = sock.get_transport() if hasattr(sock, "get_transport") else None
             if transport is None:
                 raise SSHException("SFTPClient needs a Channel or use SFTPClient.from_transport()")
-            _native_sftp = transport._require_session().open_sftp(transport.channel_timeout)
+            _native_sftp = transport._require_authenticated().open_sftp(transport.channel_timeout)
             self._channel = sock
         else:
             self._channel = None
@@ -64,7 +64,7 @@ class SFTPClient:
 
     @classmethod
     def from_transport(cls, t, window_size=None, max_packet_size=None) -> "SFTPClient":
-        native = t._require_session().open_sftp(t.channel_timeout)
+        native = t._require_authenticated().open_sftp(t.channel_timeout)
         client = cls(t, native)
         client._transport = t
         client.sock = client.get_channel()  # paramiko: sftp.sock is the Channel

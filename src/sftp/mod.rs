@@ -1,8 +1,14 @@
-//! The SFTP client: path operations and listings. Files live in `file.rs`, the
-//! get/put engine in `transfer.rs`; the paramiko-shaped class is Python glue.
+//! The SFTP client, our own SFTP v3 over a libssh2 channel: the wire format
+//! in `proto.rs`, requests and replies in `conn.rs`, the operations in
+//! `client.rs`, pipelined reads and writes in `pipeline.rs`, open files in
+//! `file.rs`, the get/put engine in `transfer.rs`. The paramiko-shaped class
+//! is Python glue.
 
+pub mod client;
+pub mod conn;
 pub mod file;
-pub mod raw;
+pub mod pipeline;
+pub mod proto;
 pub mod transfer;
 
 use std::sync::Arc;
@@ -12,51 +18,40 @@ use pyo3::types::PyBytes;
 
 use crate::error::Result;
 use crate::session::{check_timeout, deadline, Shared};
+use client::{Attrs, Client, Entry};
 use file::File;
-use raw::{Attrs, SftpShared};
 
 #[pyclass(module = "ferrosftp._native", frozen)]
 pub struct Sftp {
-    pub inner: Arc<SftpShared>,
+    pub inner: Arc<Client>,
 }
 
 impl Sftp {
     pub fn start(py: Python<'_>, session: &Arc<Shared>, timeout: Option<f64>) -> PyResult<Sftp> {
         let until = deadline(timeout);
-        let inner = crate::shutdown::detach(py, || SftpShared::init(session, until))?;
+        let inner = crate::shutdown::detach(py, || Client::init(session, until))?;
         Ok(Sftp { inner: Arc::new(inner) })
     }
 
-    fn call<T: Send>(&self, py: Python<'_>, f: impl FnMut(&SftpShared) -> Result<T> + Send) -> PyResult<T> {
-        let mut f = f;
+    /// Run one operation with the GIL released.
+    fn call<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Client) -> Result<T> + Send) -> PyResult<T> {
         let s = &*self.inner;
-        crate::shutdown::detach(py, || {
-            let _stream = s.stream.acquire()?;
-            s.run(|| f(s))
-        })
-        .map_err(PyErr::from)
+        crate::shutdown::detach(py, || f(s)).map_err(PyErr::from)
     }
 }
 
 /// List a directory: (name, longname, attrs) without '.' and '..'.
-pub fn listdir(s: &SftpShared, path: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>, Attrs)>> {
-    let handle = s.run(|| s.open(path, 0, 0, true))?;
+pub fn listdir(s: &Client, path: &[u8]) -> Result<Vec<Entry>> {
+    let handle = s.opendir(path)?;
     let mut entries = Vec::new();
-    let mut name = vec![0u8; 4096];
-    let mut long = vec![0u8; 4096];
     let result = loop {
-        match s.run(|| s.readdir(&handle, &mut name, &mut long)) {
-            Ok(Some((n, l, attrs))) => {
-                let entry = &name[..n];
-                if entry != b"." && entry != b".." {
-                    entries.push((entry.to_vec(), long[..l].to_vec(), attrs));
-                }
-            }
-            Ok(None) => break Ok(entries),
+        match s.readdir(&handle) {
+            Ok(batch) if batch.is_empty() => break Ok(entries),
+            Ok(batch) => entries.extend(batch.into_iter().filter(|(n, _, _)| n != b"." && n != b"..")),
             Err(e) => break Err(e),
         }
     };
-    let closed = s.run(|| s.close_handle(&handle));
+    let closed = s.close_handle(&handle);
     let entries = result?;
     closed?;
     Ok(entries)
@@ -89,12 +84,9 @@ impl Sftp {
         self.call(py, |s| s.setstat(&path, &attrs))
     }
 
+    #[allow(clippy::type_complexity)]
     fn listdir<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Attrs)>> {
-        let s = &*self.inner;
-        let entries = crate::shutdown::detach(py, || {
-            let _stream = s.stream.acquire()?;
-            listdir(s, &path)
-        })?;
+        let entries = self.call(py, |s| listdir(s, &path))?;
         Ok(entries
             .into_iter()
             .map(|(n, l, a)| (PyBytes::new(py, &n), PyBytes::new(py, &l), a))
@@ -136,8 +128,8 @@ impl Sftp {
     }
 
     fn open(&self, py: Python<'_>, path: Vec<u8>, flags: u32, mode: u32) -> PyResult<File> {
-        let handle = self.call(py, |s| s.open(&path, flags, mode, false))?;
-        Ok(File::new(self.inner.clone(), handle, flags))
+        let handle = self.call(py, |s| s.open(&path, flags, mode))?;
+        Ok(File::new(self.inner.clone(), handle))
     }
 
     #[pyo3(signature = (remote, local, callback=None))]

@@ -10,15 +10,12 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::raw::{Attrs, Handle, SftpShared};
+use super::client::{Attrs, Client, Handle};
+use super::pipeline::{ReadAhead, WriteBehind};
 use crate::error::{Error, Result};
 
 /// Bytes moved per trip out of Python (one progress check per chunk).
 const CHUNK: usize = 4 << 20;
-/// Largest single read request handed to libssh2; it keeps ~4x this in flight.
-const READ_CALL: usize = 2 << 20;
-/// Unacknowledged bytes kept in flight on uploads.
-pub const WRITE_WINDOW: usize = 8 << 20;
 /// Minimum spacing of progress callbacks (the final call always happens).
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -69,56 +66,44 @@ impl Progress {
     }
 }
 
-/// Read up to `buf.len()` bytes, stopping early only at EOF.
-fn read_full(s: &SftpShared, h: &Handle, buf: &mut [u8]) -> Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let end = (filled + READ_CALL).min(buf.len());
-        let got = s.run(|| s.read(h, &mut buf[filled..end]))?;
-        if got == 0 {
-            break;
-        }
-        filled += got;
+/// Close a handle after a transfer. After a failure (an interrupt, a
+/// callback's exception) the close is sent and not waited for: its reply
+/// comes after the replies still in flight.
+fn close_handle<T>(s: &Client, h: &Handle, result: Result<T>) -> Result<T> {
+    if s.check_usable().is_err() {
+        return result;
     }
-    Ok(filled)
-}
-
-/// Close a handle, keeping the first error.
-fn close_handle(s: &SftpShared, h: &Handle, result: Result<()>) -> Result<()> {
-    let closed = if s.check_usable().is_ok() { s.run(|| s.close_handle(h)) } else { Ok(()) };
-    result.and(closed)
+    match result {
+        Ok(v) => s.close_handle(h).map(|()| v),
+        Err(e) => {
+            s.close_handle_unwaited(h);
+            Err(e)
+        }
+    }
 }
 
 /// Pipelined download of `remote` into `sink`, chunk by chunk.
 fn download(
     py: Python<'_>,
-    s: &SftpShared,
+    s: &Client,
     remote: &[u8],
     callback: Option<Py<PyAny>>,
-    mut sink: impl FnMut(Python<'_>, &[u8]) -> Result<()>,
+    mut sink: impl FnMut(Python<'_>, &[Vec<u8>]) -> Result<()>,
 ) -> Result<u64> {
-    let handle = crate::shutdown::detach(py, || s.run(|| s.open(remote, FLAG_READ, 0, false)))?;
+    let handle = crate::shutdown::detach(py, || s.open(remote, FLAG_READ, 0))?;
     let result = (|| -> Result<u64> {
-        let size = crate::shutdown::detach(py, || s.run(|| s.fstat(&handle)))?.0;
+        let size = crate::shutdown::detach(py, || s.fstat(&handle))?.0;
         let mut progress = Progress::new(callback, size.unwrap_or(0));
-        let mut buf = vec![0u8; CHUNK];
+        let mut reads = ReadAhead::new(s, &handle, 0, size);
         let mut done: u64 = 0;
         loop {
-            // Never ask for more than remains: libssh2 reads ahead 4x the request.
-            let want = match size {
-                Some(total) if done >= total => 0,
-                Some(total) => ((total - done) as usize).min(CHUNK),
-                None => CHUNK,
-            };
-            if want == 0 {
+            // Requests stay in flight while Python runs the sink and callback.
+            let pieces = crate::shutdown::detach(py, || reads.collect(CHUNK))?;
+            if pieces.is_empty() {
                 break;
             }
-            let got = crate::shutdown::detach(py, || read_full(s, &handle, &mut buf[..want]))?;
-            if got == 0 {
-                break;
-            }
-            sink(py, &buf[..got])?;
-            done += got as u64;
+            sink(py, &pieces)?;
+            done += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
             progress.tick(py, done)?;
         }
         if let Some(total) = size {
@@ -129,10 +114,7 @@ fn download(
         progress.finish(py, done)?;
         Ok(done)
     })();
-    let closed = crate::shutdown::detach(py, || close_handle(s, &handle, Ok(())));
-    let done = result?;
-    closed?;
-    Ok(done)
+    crate::shutdown::detach(py, || close_handle(s, &handle, result))
 }
 
 /// Longest file name most filesystems accept.
@@ -186,15 +168,13 @@ fn create_temp(path: &Path) -> std::io::Result<fs::File> {
 }
 
 /// Download to a temp file beside `local` and rename it into place when complete.
-pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
-    // The whole transfer owns the SFTP channel (see StreamLock).
-    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
+pub fn get(py: Python<'_>, s: &Client, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let temp = PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())));
     let result = (|| -> Result<u64> {
         let mut out = create_temp(&temp)?;
-        let done = download(py, s, remote, callback, |py, data| {
-            crate::shutdown::detach(py, || out.write_all(data)).map_err(Error::from)
+        let done = download(py, s, remote, callback, |py, pieces| {
+            crate::shutdown::detach(py, || pieces.iter().try_for_each(|p| out.write_all(p))).map_err(Error::from)
         })?;
         out.flush()?;
         let written = out.metadata()?.len();
@@ -219,106 +199,58 @@ pub fn get(py: Python<'_>, s: &SftpShared, remote: &[u8], local: &Path, callback
 }
 
 /// Download into any object with `.write(bytes)`.
-pub fn getfo(py: Python<'_>, s: &SftpShared, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
-    // The whole transfer owns the SFTP channel (see StreamLock).
-    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
+pub fn getfo(py: Python<'_>, s: &Client, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     let write = fl.getattr(py, "write")?;
-    Ok(download(py, s, remote, callback, |py, data| {
-        write.call1(py, (PyBytes::new(py, data),))?;
+    Ok(download(py, s, remote, callback, |py, pieces| {
+        let data = PyBytes::new_with(py, pieces.iter().map(Vec::len).sum(), |buf| {
+            let mut at = 0;
+            for p in pieces {
+                buf[at..at + p.len()].copy_from_slice(p);
+                at += p.len();
+            }
+            Ok(())
+        })?;
+        write.call1(py, (data,))?;
         Ok(())
     })?)
-}
-
-/// Unacknowledged upload data: libssh2 is always handed the bytes from the first
-/// unacknowledged one onwards, so the pipeline never drains between chunks.
-pub struct WriteWindow {
-    buf: Vec<u8>,
-    start: usize,
-}
-
-impl WriteWindow {
-    pub fn new(capacity: usize) -> WriteWindow {
-        WriteWindow { buf: Vec::with_capacity(capacity), start: 0 }
-    }
-
-    pub fn pending(&self) -> usize {
-        self.buf.len() - self.start
-    }
-
-    pub fn extend(&mut self, data: &[u8]) {
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
-            // Compact rarely, so acknowledgements cost no copying on average.
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
-        self.buf.extend_from_slice(data);
-    }
-
-    /// Send until at most `keep` bytes are unacknowledged; returns bytes acknowledged.
-    pub fn drain_to(&mut self, s: &SftpShared, h: &Handle, keep: usize) -> Result<u64> {
-        let mut acked = 0u64;
-        while self.pending() > keep {
-            let n = s.run(|| s.write(h, &self.buf[self.start..]))?;
-            if n == 0 {
-                // Nothing in flight and nothing taken: libssh2's offsets disagree
-                // with ours. Fail loudly rather than spin.
-                return Err(Error::Ssh("SFTP write made no progress (handle offset out of step)".into()));
-            }
-            self.start += n;
-            acked += n as u64;
-        }
-        if self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
-        }
-        Ok(acked)
-    }
-
-    pub fn drain_all(&mut self, s: &SftpShared, h: &Handle) -> Result<()> {
-        self.drain_to(s, h, 0).map(|_| ())
-    }
 }
 
 /// Pipelined upload from `source` (which fills a buffer, returning 0 at EOF).
 fn upload(
     py: Python<'_>,
-    s: &SftpShared,
+    s: &Client,
     remote: &[u8],
     total: u64,
     callback: Option<Py<PyAny>>,
     mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
 ) -> Result<u64> {
-    let handle = crate::shutdown::detach(py, || s.run(|| s.open(remote, FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, 0o666, false)))?;
+    let handle = crate::shutdown::detach(py, || s.open(remote, FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, 0o666))?;
     let result = (|| -> Result<u64> {
         let mut progress = Progress::new(callback, total);
-        let mut window = WriteWindow::new(WRITE_WINDOW + CHUNK);
+        let mut writes = WriteBehind::new(s, &handle, 0);
         let mut chunk = vec![0u8; CHUNK];
         let mut sent: u64 = 0;
-        let mut acked: u64 = 0;
         loop {
+            // Writes stay in flight while Python fills the next chunk.
             let n = source(py, &mut chunk)?;
             if n == 0 {
                 break;
             }
-            window.extend(&chunk[..n]);
+            crate::shutdown::detach(py, || writes.write(&chunk[..n]))?;
             sent += n as u64;
-            acked += crate::shutdown::detach(py, || window.drain_to(s, &handle, WRITE_WINDOW))?;
-            progress.tick(py, acked)?;
+            progress.tick(py, writes.acked)?;
         }
-        crate::shutdown::detach(py, || window.drain_all(s, &handle))?;
+        crate::shutdown::detach(py, || writes.finish())?;
         progress.finish(py, sent)?;
         Ok(sent)
     })();
-    let closed = crate::shutdown::detach(py, || close_handle(s, &handle, Ok(())));
-    let sent = result?;
-    closed?;
-    Ok(sent)
+    crate::shutdown::detach(py, || close_handle(s, &handle, result))
 }
 
 /// Upload via a temp name + posix-rename when `atomic`, then confirm the size.
 fn upload_to(
     py: Python<'_>,
-    s: &SftpShared,
+    s: &Client,
     remote: &[u8],
     confirm: bool,
     atomic: bool,
@@ -328,12 +260,12 @@ fn upload_to(
     let result = (|| -> Result<Option<Attrs>> {
         let sent = send(&target)?;
         if atomic {
-            crate::shutdown::detach(py, || s.run(|| s.posix_rename(&target, remote)))?;
+            crate::shutdown::detach(py, || s.posix_rename(&target, remote))?;
         }
         if !confirm {
             return Ok(None);
         }
-        let attrs = crate::shutdown::detach(py, || s.run(|| s.stat(remote, true)))?;
+        let attrs = crate::shutdown::detach(py, || s.stat(remote, true))?;
         let size = attrs.0.unwrap_or(0);
         if size != sent {
             return Err(Error::OsMessage(format!("size mismatch in put!  {size} != {sent}")));
@@ -341,21 +273,20 @@ fn upload_to(
         Ok(Some(attrs))
     })();
     if atomic && result.is_err() && s.check_usable().is_ok() {
-        let _ = crate::shutdown::detach(py, || s.run(|| s.unlink(&target)));
+        let _ = crate::shutdown::detach(py, || s.unlink(&target));
     }
     result
 }
 
 pub fn put(
     py: Python<'_>,
-    s: &SftpShared,
+    s: &Client,
     local: &Path,
     remote: &[u8],
     callback: Option<Py<PyAny>>,
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
-    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
     // A missing local file fails before anything happens remotely.
     let mut file = fs::File::open(local).map_err(Error::from)?;
     let total = file.metadata().map_err(Error::from)?.len();
@@ -369,7 +300,7 @@ pub fn put(
 #[allow(clippy::too_many_arguments)]
 pub fn putfo(
     py: Python<'_>,
-    s: &SftpShared,
+    s: &Client,
     fl: Py<PyAny>,
     remote: &[u8],
     file_size: u64,
@@ -377,7 +308,6 @@ pub fn putfo(
     confirm: bool,
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
-    let _stream = crate::shutdown::detach(py, || s.stream.acquire())?;
     let read = fl.getattr(py, "read")?;
     Ok(upload_to(py, s, remote, confirm, atomic, |target| {
         upload(py, s, target, file_size, callback, |py, buf| {
@@ -424,17 +354,5 @@ mod tests {
         assert_ne!(temp_name_beside(b"a"), temp_name_beside(b"a"), "names must be unique per call");
         let long = vec![b'x'; 255];
         assert!(temp_name_beside(&long).len() <= NAME_MAX, "temp name of a 255-byte name must fit");
-    }
-
-    #[test]
-    fn write_window_compacts_without_losing_bytes() {
-        let mut w = WriteWindow::new(16);
-        w.extend(b"abcdefgh");
-        // Pretend libssh2 acknowledged 6 bytes.
-        w.start += 6;
-        assert_eq!(w.pending(), 2);
-        w.extend(b"ij");
-        assert_eq!(&w.buf[w.start..], b"ghij");
-        assert_eq!(w.pending(), 4);
     }
 }

@@ -1,0 +1,427 @@
+//! One SFTP channel, spoken by us (proto.rs) over a libssh2 session channel:
+//! request ids, any number of requests in flight, replies matched by id in
+//! whatever order they come.
+//!
+//! No lock is held while anyone waits for the network. A thread that wants a
+//! reply either reads the channel for everyone (one reader at a time, through
+//! `Shared::run`, so the connection is held for single non-blocking tries
+//! only) or sleeps until the reader has routed new replies. So a progress
+//! callback, the file object of `getfo`/`putfo`, or another thread can use the
+//! same client in the middle of a transfer: its request simply joins the
+//! others in flight.
+//!
+//! Lock order: the session's operation lock (inside `Shared::run`), then
+//! `channel`, then `state`. `sending` is taken before any of them.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::proto::{self, Framer, Limits, Reply, Request};
+use crate::error::{Error, Result};
+use crate::session::Shared;
+
+/// The channel's receive window: what the server may send before we read.
+/// libssh2's default (2 MiB, as OpenSSH's) caps a download at 2 MiB per
+/// round trip: 20 MiB/s at 100 ms.
+const WINDOW: u32 = 16 << 20;
+/// Largest SSH packet we take: libssh2 refuses packets above 40,000 bytes.
+const PACKET: u32 = 32 << 10;
+/// Bytes taken from the channel per read try.
+const READ_CHUNK: usize = 256 << 10;
+/// How often a thread waiting on another thread's read looks at its deadline
+/// and at Ctrl-C.
+const WAIT_SLICE: Duration = Duration::from_millis(50);
+
+/// Why the channel cannot be used any more.
+#[derive(Clone, Debug)]
+enum Failure {
+    Dropped(String),
+    Protocol(String),
+    Closed,
+}
+
+impl Failure {
+    fn to_error(&self) -> Error {
+        match self {
+            Failure::Dropped(msg) => Error::Dropped(msg.clone()),
+            Failure::Protocol(msg) => Error::Ssh(msg.clone()),
+            Failure::Closed => Error::OsMessage("Socket is closed".into()),
+        }
+    }
+}
+
+fn failure_of(e: &Error) -> Failure {
+    match e {
+        Error::Dropped(msg) => Failure::Dropped(msg.clone()),
+        Error::OsMessage(_) => Failure::Closed,
+        other => Failure::Protocol(other.to_string()),
+    }
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u32,
+    /// Requests sent and not answered yet; Some once the reply is here.
+    waiting: HashMap<u32, Option<Reply>>,
+    framer: Framer,
+    /// The server's VERSION packet, the one packet without a request id.
+    version: Option<Vec<u8>>,
+    /// A thread is reading the channel for everyone.
+    reading: bool,
+    failed: Option<Failure>,
+}
+
+pub struct SftpConn {
+    session: Arc<Shared>,
+    /// Locked for one libssh2 call at a time; None once closed.
+    channel: Mutex<Option<ssh2::Channel>>,
+    /// A request packet goes out whole: one sender at a time.
+    sending: Mutex<()>,
+    state: Mutex<State>,
+    arrived: Condvar,
+    pub version: u32,
+    pub extensions: proto::Extensions,
+    pub limits: Limits,
+}
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::WouldBlock {
+        return Error::Again;
+    }
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<ssh2::Error>()) {
+        Some(ssh) => Error::from(ssh),
+        None => Error::Ssh(e.to_string()),
+    }
+}
+
+thread_local! {
+    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+impl SftpConn {
+    /// Open a channel, start the "sftp" subsystem, and agree on version 3.
+    pub fn open(session: &Arc<Shared>, until: Option<Instant>) -> Result<SftpConn> {
+        let channel = {
+            // channel open and subsystem requests take turns across the connection
+            let _setup = session.setup_lock();
+            let mut chan = session.run(until, || Ok(session.sess.channel_open("session", WINDOW, PACKET, None)?))?;
+            session.run(until, || Ok(chan.subsystem("sftp")?))?;
+            chan
+        };
+        let mut conn = SftpConn {
+            session: session.clone(),
+            channel: Mutex::new(Some(channel)),
+            sending: Mutex::new(()),
+            state: Mutex::new(State::default()),
+            arrived: Condvar::new(),
+            version: 0,
+            extensions: Vec::new(),
+            limits: Limits::SAFE,
+        };
+        conn.send_packet(&proto::encode_init(), until)?;
+        let body = conn.wait_version(until)?;
+        let (version, extensions) = proto::decode_version(&body).map_err(|e| Error::Ssh(e.to_string()))?;
+        if version < 3 {
+            return Err(Error::Ssh(format!("the server speaks SFTP version {version}; version 3 is needed")));
+        }
+        conn.version = version;
+        conn.extensions = extensions;
+        if conn.has_extension("limits@openssh.com") {
+            if let Reply::Extended(data) = conn.call(&Request::Extended { name: "limits@openssh.com", body: &[] }, until)? {
+                conn.limits = Limits::decode(&data).map_err(|e| Error::Ssh(e.to_string()))?;
+            }
+        }
+        Ok(conn)
+    }
+
+    pub fn has_extension(&self, name: &str) -> bool {
+        self.extensions.iter().any(|(n, _)| n == name)
+    }
+
+    /// Send a request; its reply is collected with `wait`.
+    pub fn send(&self, req: &Request<'_>, until: Option<Instant>) -> Result<u32> {
+        let id = {
+            let mut st = locked(&self.state);
+            if let Some(f) = &st.failed {
+                return Err(f.to_error());
+            }
+            let id = st.next_id;
+            st.next_id = st.next_id.wrapping_add(1);
+            st.waiting.insert(id, None);
+            id
+        };
+        let packet = req.encode(id);
+        if let Err(e) = self.send_packet(&packet, until) {
+            self.forget(id);
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// The reply to request `id`, waiting for it until `until`.
+    pub fn wait(&self, id: u32, until: Option<Instant>) -> Result<Reply> {
+        loop {
+            {
+                let mut st = locked(&self.state);
+                loop {
+                    match st.waiting.get_mut(&id) {
+                        Some(slot) => {
+                            if let Some(reply) = slot.take() {
+                                st.waiting.remove(&id);
+                                return Ok(reply);
+                            }
+                        }
+                        None => return Err(Error::Ssh(format!("no SFTP request {id} is waiting"))),
+                    }
+                    if let Some(e) = st.failed.as_ref().map(Failure::to_error) {
+                        st.waiting.remove(&id);
+                        return Err(e);
+                    }
+                    if !st.reading {
+                        st.reading = true;
+                        break; // this thread reads for everyone (below)
+                    }
+                    let (guard, _) = self.arrived.wait_timeout(st, WAIT_SLICE).unwrap_or_else(|p| p.into_inner());
+                    st = guard;
+                    if until.is_some_and(|t| Instant::now() >= t) {
+                        st.waiting.remove(&id);
+                        return Err(Error::Timeout);
+                    }
+                    // Ctrl-C needs Python: look at it without holding the state.
+                    drop(st);
+                    if let Err(e) = crate::session::check_signals_now_and_then() {
+                        self.forget(id);
+                        return Err(e);
+                    }
+                    st = locked(&self.state);
+                }
+            }
+            let read = self.session.run(until, || self.read_try());
+            let mut st = locked(&self.state);
+            st.reading = false;
+            self.arrived.notify_all();
+            if let Err(e) = read {
+                st.waiting.remove(&id);
+                if !matches!(e, Error::Timeout | Error::Python(_)) {
+                    st.failed.get_or_insert(failure_of(&e));
+                }
+                return Err(e);
+            }
+        }
+    }
+
+    /// Send a request and wait for its reply.
+    pub fn call(&self, req: &Request<'_>, until: Option<Instant>) -> Result<Reply> {
+        let id = self.send(req, until)?;
+        self.wait(id, until)
+    }
+
+    /// Send a request nobody will wait for, from Drop (the GIL may be held):
+    /// only if no lock is busy right now, and within half a second.
+    pub fn send_nowait(&self, req: &Request<'_>) {
+        let Ok(_one) = self.sending.try_lock() else { return };
+        let id = {
+            let Ok(mut st) = self.state.try_lock() else { return };
+            if st.failed.is_some() {
+                return;
+            }
+            let id = st.next_id;
+            st.next_id = st.next_id.wrapping_add(1);
+            id
+        };
+        let packet = req.encode(id);
+        let mut sent = 0;
+        while sent < packet.len() {
+            let tried = self.session.try_run(crate::session::deadline(Some(0.5)), || {
+                let Ok(mut chan) = self.channel.try_lock() else { return Err(Error::Again) };
+                let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
+                match chan.write(&packet[sent..]).map_err(io_error) {
+                    Ok(0) => Err(Error::Again),
+                    other => other,
+                }
+            });
+            match tried {
+                Some(Ok(n)) => sent += n,
+                _ => {
+                    if sent > 0 {
+                        self.fail(Error::Ssh("an SFTP request was cut short: the SFTP channel is closed".into()));
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Stop waiting for a request: its reply is dropped when it comes.
+    pub fn forget(&self, id: u32) {
+        locked(&self.state).waiting.remove(&id);
+    }
+
+    /// True if the reply to `id` is here (or nobody waits for it).
+    pub fn is_answered(&self, id: u32) -> bool {
+        !matches!(locked(&self.state).waiting.get(&id), Some(None))
+    }
+
+    /// Replies not yet collected (requests in flight or answered).
+    pub fn in_flight(&self) -> usize {
+        locked(&self.state).waiting.len()
+    }
+
+    pub fn failure(&self) -> Option<Error> {
+        locked(&self.state).failed.as_ref().map(Failure::to_error)
+    }
+
+    /// Give up on the channel (a request was cut short, a timeout): every
+    /// waiter gets `why`.
+    pub fn fail(&self, why: Error) {
+        let mut st = locked(&self.state);
+        st.failed.get_or_insert(failure_of(&why));
+        self.arrived.notify_all();
+    }
+
+    /// Close the channel: CHANNEL_CLOSE is sent and not waited for.
+    pub fn close(&self) {
+        self.fail(Error::OsMessage("Socket is closed".into()));
+        let taken = locked(&self.channel).take();
+        if let Some(mut chan) = taken {
+            if self.session.is_active() {
+                let until = crate::session::deadline(Some(2.0));
+                let _ = self.session.run(until, || match chan.close().map_err(Error::from) {
+                    Err(Error::Again) if !self.session.sending() => Ok(()),
+                    other => other,
+                });
+            }
+        }
+    }
+
+    /// Write one whole packet. A packet cut short would make the server read
+    /// the next request as its rest: the channel is given up then.
+    fn send_packet(&self, packet: &[u8], until: Option<Instant>) -> Result<()> {
+        let _one = locked(&self.sending);
+        let mut sent = 0;
+        while sent < packet.len() {
+            match self.session.run(until, || self.write_try(&packet[sent..])) {
+                Ok(n) => sent += n,
+                Err(e) => {
+                    if sent > 0 {
+                        self.fail(Error::Ssh(format!("an SFTP request was cut short ({e}): the SFTP channel is closed")));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One non-blocking write. When the channel's window is full, the replies
+    /// that are here are taken in first: a server blocked on sending its
+    /// replies stops reading our requests.
+    fn write_try(&self, data: &[u8]) -> Result<usize> {
+        let written = {
+            let mut chan = locked(&self.channel);
+            let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
+            chan.write(data)
+        };
+        match written.map_err(io_error) {
+            Ok(n) if n > 0 => Ok(n),
+            Ok(_) | Err(Error::Again) => {
+                let _ = self.read_try();
+                Err(Error::Again)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One non-blocking read; whole packets are routed to their waiters.
+    fn read_try(&self) -> Result<usize> {
+        READ_BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            if buf.len() < READ_CHUNK {
+                buf.resize(READ_CHUNK, 0);
+            }
+            let mut chan = locked(&self.channel);
+            let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
+            let n = chan.read(&mut buf[..]).map_err(io_error)?;
+            if n == 0 {
+                return Err(Error::Dropped("the server closed the SFTP channel".into()));
+            }
+            // Routed under the channel lock, so bytes keep their order.
+            let mut st = locked(&self.state);
+            st.framer.push(&buf[..n]);
+            let routed = Self::route(&mut st);
+            self.arrived.notify_all();
+            if let Err(e) = routed {
+                let msg = e.to_string();
+                st.failed.get_or_insert(Failure::Protocol(msg.clone()));
+                return Err(Error::Ssh(msg));
+            }
+            Ok(n)
+        })
+    }
+
+    fn route(st: &mut State) -> std::result::Result<(), proto::ProtoError> {
+        while let Some(body) = st.framer.next_packet()? {
+            if st.version.is_none() && body.first() == Some(&proto::FXP_VERSION) {
+                st.version = Some(body);
+                continue;
+            }
+            let (id, reply) = proto::decode_reply(&body)?;
+            // A reply nobody waits for any more (a timeout, a closed file) is dropped.
+            if let Some(slot) = st.waiting.get_mut(&id) {
+                *slot = Some(reply);
+            }
+        }
+        Ok(())
+    }
+
+    fn wait_version(&self, until: Option<Instant>) -> Result<Vec<u8>> {
+        loop {
+            if let Some(body) = locked(&self.state).version.take() {
+                return Ok(body);
+            }
+            self.session.run(until, || self.read_try())?;
+        }
+    }
+}
+
+impl Drop for SftpConn {
+    fn drop(&mut self) {
+        // Runs with the GIL held: send CHANNEL_CLOSE only if nobody is busy.
+        let taken = self.channel.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut chan) = taken {
+            let _ = self.session.try_run(crate::session::deadline(Some(0.5)), || match chan.close().map_err(Error::from) {
+                Err(Error::Again) if !self.session.sending() => Ok(()),
+                other => other,
+            });
+        }
+    }
+}
+
+/// A reply that should be a status: Ok for SSH_FX_OK, the status as an error
+/// otherwise.
+pub fn expect_ok(reply: Reply) -> Result<()> {
+    match reply {
+        Reply::Status { code: proto::FX_OK, .. } => Ok(()),
+        Reply::Status { code, .. } => Err(Error::Sftp(code)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+pub fn unexpected(reply: &Reply) -> Error {
+    let kind = match reply {
+        Reply::Status { .. } => "STATUS",
+        Reply::Handle(_) => "HANDLE",
+        Reply::Data(_) => "DATA",
+        Reply::Name(_) => "NAME",
+        Reply::Attrs(_) => "ATTRS",
+        Reply::Extended(_) => "EXTENDED_REPLY",
+    };
+    Error::Ssh(format!("unexpected SFTP reply {kind}"))
+}

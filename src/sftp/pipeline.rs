@@ -1,0 +1,229 @@
+//! Many requests of one file in flight: reads ahead of the consumer and
+//! writes behind the producer, in the server's largest request size.
+//! Everything here waits for the network: call it with the GIL released.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::client::{Client, Handle};
+use super::conn::{expect_ok, unexpected};
+use super::proto::{Reply, Request, FX_EOF};
+use crate::error::{Error, Result};
+
+/// Read bytes in flight: twice bandwidth x round trip, as measured while the
+/// transfer runs, between these bounds (32 MiB covers 160 MiB/s at 100 ms).
+/// Never more: whatever is in flight is what a request made after an
+/// interrupt waits behind.
+const READ_WINDOW_MIN: usize = 1 << 20;
+const READ_WINDOW_MAX: usize = 32 << 20;
+/// Unacknowledged bytes of writes in flight.
+const WRITE_WINDOW: usize = 8 << 20;
+
+/// Sequential reads of one handle, from `next` up to `end` (None: to EOF).
+pub struct ReadAhead<'a> {
+    s: &'a Client,
+    handle: &'a Handle,
+    next: u64,
+    end: Option<u64>,
+    /// (request id, offset, length, sent at), oldest first.
+    queue: VecDeque<(u32, u64, u32, Instant)>,
+    in_flight: usize,
+    window: usize,
+    request: usize,
+    eof: bool,
+    /// Shortest request-to-reply time seen: the round trip without queueing.
+    rtt: Option<Duration>,
+    /// Bytes per second delivered (see `learn`), and its measuring mark.
+    rate: f64,
+    mark: Instant,
+    since_mark: u64,
+}
+
+impl<'a> ReadAhead<'a> {
+    pub fn new(s: &'a Client, handle: &'a Handle, start: u64, end: Option<u64>) -> ReadAhead<'a> {
+        ReadAhead {
+            s,
+            handle,
+            next: start,
+            end,
+            queue: VecDeque::new(),
+            in_flight: 0,
+            window: READ_WINDOW_MIN,
+            request: s.max_read(),
+            eof: false,
+            rtt: None,
+            rate: 0.0,
+            mark: Instant::now(),
+            since_mark: 0,
+        }
+    }
+
+    /// After a reply of `len` bytes; `took` is its request-to-reply time if
+    /// we had to wait for it (a reply already here says nothing about the
+    /// round trip).
+    fn learn(&mut self, len: usize, took: Option<Duration>) {
+        if let Some(t) = took {
+            self.rtt = Some(self.rtt.map_or(t, |r| r.min(t)));
+        }
+        self.since_mark += len as u64;
+        let Some(rtt) = self.rtt else { return };
+        let span = self.mark.elapsed();
+        if span < rtt.max(Duration::from_millis(5)) {
+            return;
+        }
+        // The delivery rate: the best recent sample, slowly forgotten.
+        let sample = self.since_mark as f64 / span.as_secs_f64();
+        self.rate = sample.max(self.rate * 0.9);
+        self.mark = Instant::now();
+        self.since_mark = 0;
+        let want = 2.0 * self.rate * rtt.as_secs_f64();
+        // at most double per round: a window-bound transfer grows each round
+        self.window = (want as usize).clamp(READ_WINDOW_MIN, READ_WINDOW_MAX).min(self.window * 2);
+    }
+
+    /// A read of at most `limit` bytes from `start`: no more is asked for.
+    pub fn bounded(s: &'a Client, handle: &'a Handle, start: u64, limit: u64) -> ReadAhead<'a> {
+        ReadAhead::new(s, handle, start, Some(start.saturating_add(limit)))
+    }
+
+    fn fill(&mut self) -> Result<()> {
+        while !self.eof && self.in_flight < self.window {
+            let len = match self.end {
+                Some(end) if self.next >= end => return Ok(()),
+                Some(end) => (end - self.next).min(self.request as u64) as u32,
+                None => self.request as u32,
+            };
+            let id = self.s.send(&Request::Read { handle: &self.handle.0, offset: self.next, len })?;
+            self.queue.push_back((id, self.next, len, Instant::now()));
+            self.next += u64::from(len);
+            self.in_flight += len as usize;
+        }
+        Ok(())
+    }
+
+    /// The next bytes in file order; empty at the end.
+    pub fn next_piece(&mut self) -> Result<Vec<u8>> {
+        self.fill()?;
+        let Some((id, offset, len, sent)) = self.queue.pop_front() else { return Ok(Vec::new()) };
+        self.in_flight -= len as usize;
+        // A reply already here says nothing about the round trip.
+        let waited = !self.s.conn.is_answered(id);
+        let reply = self.s.wait(id)?;
+        if let Reply::Data(data) = &reply {
+            self.learn(data.len(), waited.then(|| sent.elapsed()));
+        }
+        match reply {
+            Reply::Data(data) if data.len() > len as usize => {
+                Err(Error::Ssh(format!("the server sent {} bytes for a read of {len}", data.len())))
+            }
+            Reply::Data(data) if data.is_empty() => {
+                self.stop();
+                Ok(data)
+            }
+            Reply::Data(data) => {
+                if data.len() < len as usize {
+                    // A short read: ask for the rest now, ahead of the others.
+                    let rest = (offset + data.len() as u64, len - data.len() as u32);
+                    let id = self.s.send(&Request::Read { handle: &self.handle.0, offset: rest.0, len: rest.1 })?;
+                    self.queue.push_front((id, rest.0, rest.1, Instant::now()));
+                    self.in_flight += rest.1 as usize;
+                }
+                Ok(data)
+            }
+            Reply::Status { code: FX_EOF, .. } => {
+                self.stop();
+                Ok(Vec::new())
+            }
+            Reply::Status { code, .. } => Err(Error::Sftp(code)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Pieces in file order adding up to about `want` bytes; empty at the end.
+    pub fn collect(&mut self, want: usize) -> Result<Vec<Vec<u8>>> {
+        let mut pieces = Vec::new();
+        let mut got = 0;
+        while got < want {
+            let piece = self.next_piece()?;
+            if piece.is_empty() {
+                break;
+            }
+            got += piece.len();
+            pieces.push(piece);
+        }
+        Ok(pieces)
+    }
+
+    /// The end of the file: replies still to come are dropped.
+    fn stop(&mut self) {
+        self.eof = true;
+        for (id, ..) in self.queue.drain(..) {
+            self.s.conn.forget(id);
+        }
+        self.in_flight = 0;
+    }
+}
+
+impl Drop for ReadAhead<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Sequential writes of one handle from `next`; every reply is checked, the
+/// first error is returned by the next call.
+pub struct WriteBehind<'a> {
+    s: &'a Client,
+    handle: &'a Handle,
+    next: u64,
+    /// (request id, length), oldest first.
+    queue: VecDeque<(u32, usize)>,
+    in_flight: usize,
+    request: usize,
+    /// Bytes the server confirmed.
+    pub acked: u64,
+}
+
+impl<'a> WriteBehind<'a> {
+    pub fn new(s: &'a Client, handle: &'a Handle, start: u64) -> WriteBehind<'a> {
+        WriteBehind { s, handle, next: start, queue: VecDeque::new(), in_flight: 0, request: s.max_write(), acked: 0 }
+    }
+
+    pub fn write(&mut self, data: &[u8]) -> Result<()> {
+        for piece in data.chunks(self.request) {
+            while self.in_flight + piece.len() > WRITE_WINDOW && !self.queue.is_empty() {
+                self.reap_one()?;
+            }
+            let id = self.s.send(&Request::Write { handle: &self.handle.0, offset: self.next, data: piece })?;
+            self.queue.push_back((id, piece.len()));
+            self.next += piece.len() as u64;
+            self.in_flight += piece.len();
+        }
+        Ok(())
+    }
+
+    fn reap_one(&mut self) -> Result<()> {
+        if let Some((id, len)) = self.queue.pop_front() {
+            self.in_flight -= len;
+            expect_ok(self.s.wait(id)?)?;
+            self.acked += len as u64;
+        }
+        Ok(())
+    }
+
+    /// Wait for every write to be confirmed.
+    pub fn finish(&mut self) -> Result<()> {
+        while !self.queue.is_empty() {
+            self.reap_one()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for WriteBehind<'_> {
+    fn drop(&mut self) {
+        for (id, _) in self.queue.drain(..) {
+            self.s.conn.forget(id);
+        }
+    }
+}
