@@ -76,8 +76,6 @@ def local_tree(tmp_path):
 @pytest.fixture
 def rconn(sshd, remote_dir):
     with connect(sshd, default_path=remote_dir) as c:
-        # open extra sessions as soon as possible, so workers really run
-        c._connect_seconds = 0
         yield c
 
 
@@ -120,7 +118,7 @@ def test_put_r_then_get_r_round_trip(sshd, rconn, remote_dir, local_tree, tmp_pa
             assert sessions == []
         else:
             assert 1 <= len(sessions) <= workers - 1
-            assert all(not transport.is_active() for transport, _ in sessions)  # closed after use
+            assert all(sftp._sftp.closed for sftp in sessions)  # closed after use
 
 
 def test_preserve_mtime_both_ways(sshd, rconn, remote_dir, local_tree, tmp_path):
@@ -197,22 +195,22 @@ def test_put_d_and_get_d_with_workers(sshd, rconn, remote_dir, tmp_path):
     assert rconn.pwd == before
 
 
-def test_worker_sessions_that_fail_to_open_are_skipped(sshd, remote_dir, tmp_path, fault_proxy,
+def test_worker_channels_that_fail_to_open_are_skipped(sshd, remote_dir, tmp_path, monkeypatch,
                                                       caplog):
-    for i in range(40):
+    for i in range(100):
         with open(os.path.join(remote_dir, "f%02d" % i), "wb") as f:
-            f.write(os.urandom(50_000))
-    proxy = fault_proxy(bandwidth=10_000_000)
-    with connect(sshd, port=proxy.port, default_path=remote_dir) as c:
-        c._connect_seconds = 0
-        c.listdir()
-        proxy.configure(cut_after=200, cut_direction="down")  # new connections die in the handshake
+            f.write(os.urandom(5_000))
+    with connect(sshd, default_path=remote_dir) as c:
+        def refuse(settings):
+            raise SSHException("no more channels")
+
+        monkeypatch.setattr(c, "_open_worker", refuse)
         dest = tmp_path / "dest"
         dest.mkdir()
         with caplog.at_level("WARNING", logger="ferrosftp.connection"):
             c.get_d(".", str(dest), workers=4)
-    assert snapshot(dest) == snapshot(remote_dir)  # the connection's own session did it all
-    assert any("Could not open an extra SFTP session" in r.getMessage() for r in caplog.records)
+    assert snapshot(dest) == snapshot(remote_dir)  # the connection's own channel did it all
+    assert any("Could not open an extra SFTP channel" in r.getMessage() for r in caplog.records)
 
 
 def test_invalid_workers(rconn, tmp_path):
@@ -246,12 +244,10 @@ def test_connection_cut_mid_get_r_leaves_no_partial_files(sshd, remote_dir, tmp_
     for i in range(12):
         with open(os.path.join(remote_dir, "big%02d" % i), "wb") as f:
             f.write(os.urandom(1_000_000))
-    proxy = fault_proxy(bandwidth=20_000_000)
+    # the connection dies a quarter of the way through
+    proxy = fault_proxy(bandwidth=20_000_000, cut_after=3_000_000, cut_direction="down")
     with connect(sshd, port=proxy.port, default_path=remote_dir) as c:
-        c._connect_seconds = 0
         c.listdir()
-        # every connection opened from now on (the workers') dies mid-file
-        proxy.configure(cut_after=1_500_000, cut_direction="down")
         dest = tmp_path / "dest"
         dest.mkdir()
         with pytest.raises((SSHException, OSError)):
@@ -269,11 +265,9 @@ def test_connection_cut_mid_atomic_put_r_leaves_no_truncated_files(sshd, remote_
     (src / "sub").mkdir(parents=True)
     for i in range(12):
         (src / ("sub" if i % 2 else ".") / ("big%02d" % i)).write_bytes(os.urandom(1_000_000))
-    proxy = fault_proxy(bandwidth=20_000_000)
+    proxy = fault_proxy(bandwidth=20_000_000, cut_after=3_000_000, cut_direction="up")
     with connect(sshd, port=proxy.port, default_path=remote_dir) as c:
-        c._connect_seconds = 0
         c.listdir()
-        proxy.configure(cut_after=1_500_000, cut_direction="up")
         with pytest.raises((SSHException, OSError)):
             c.put_r(str(src), ".", workers=3, atomic=True)
         assert transfer_threads() == []

@@ -174,6 +174,16 @@ class Sftp:
         Returns the byte count. On any failure the temp file is removed and an existing
         ``local`` is left untouched."""
     def getfo(self, remote: bytes, fl: _Writable, callback: _Progress = None) -> int: ...
+    def put_many(
+        self,
+        jobs: list[tuple[_LocalPath, bytes]],
+        confirm: bool = True,
+        atomic: bool = False,
+        preserve_mtime: bool = False,
+    ) -> int:
+        """Upload many files with many in flight at once; returns how many were sent."""
+    def get_many(self, jobs: list[tuple[bytes, _LocalPath]]) -> list[_Attrs]:
+        """Download many files with many in flight at once; each file's attributes."""
     def put(
         self, local: _LocalPath, remote: bytes, callback: _Progress = None, confirm: bool = True, atomic: bool = False
     ) -> Optional[_Attrs]:

@@ -19,11 +19,11 @@ Deliberate differences from pysftp (each one safer or more capable):
   expanded in ``CnOpts(knownhosts=...)`` and ``cnopts.hostkeys.load(...)``
   as pysftp's docs promise.  ``cnopts.hostkeys = None`` still disables
   checking, with a ``UserWarning``.
-* ``get_r``/``put_r``/``get_d``/``put_d`` move files concurrently over up to
-  ``workers`` SSH sessions (keyword-only, default :data:`DEFAULT_WORKERS`),
-  never ``os.chdir`` the process, tolerate local directories that already
-  exist (``get_r`` re-runs), and on failure raise the first error once the
-  other workers have finished their current file.
+* ``get_r``/``put_r``/``get_d``/``put_d`` keep many files in flight on one
+  SFTP channel, over up to ``workers`` channels of the connection
+  (keyword-only, default :data:`DEFAULT_WORKERS`), never ``os.chdir`` the
+  process, tolerate local directories that already exist (``get_r`` re-runs),
+  and on failure raise the first error once the files under way are done.
 * ``put``/``put_d``/``put_r`` take ``atomic=True`` (keyword-only) to upload
   to a temp name and rename it into place.
 * After ``close()``, calls that need the session raise ``SSHException``
@@ -32,14 +32,12 @@ Deliberate differences from pysftp (each one safer or more capable):
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
 import posixpath
 import socket
 import tempfile
 import threading
-import time
 import warnings
 from contextlib import contextmanager
 from stat import S_ISDIR, S_ISLNK, S_ISREG
@@ -57,9 +55,11 @@ __all__ = ["CnOpts", "Connection", "DEFAULT_WORKERS"]
 
 log = logging.getLogger("ferrosftp.connection")
 
-#: SSH sessions used by get_r/put_r/get_d/put_d (the connection's own plus
-#: ``DEFAULT_WORKERS - 1`` extra ones, opened only when there are enough files).
+#: SFTP channels used by get_r/put_r/get_d/put_d (the connection's own plus
+#: up to ``DEFAULT_WORKERS - 1`` more on the same connection, one per
+#: ``_FILES_PER_CHANNEL`` files).
 DEFAULT_WORKERS = 4
+_FILES_PER_CHANNEL = 32
 
 # Default keys, in pysftp's order first, then the types pysftp could not load.
 _DEFAULT_KEYS = ("~/.ssh/id_rsa", "~/.ssh/id_dsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519")
@@ -164,7 +164,6 @@ class Connection:
                           "hostkey": None, "pkey": None}
         self._host = host
         self._port = port
-        self._connect_seconds = 0.0  # handshake + auth time, paces extra workers
         self._cnopts = cnopts or CnOpts()
         self._default_path = default_path
         self._apply_deprecated(log, ciphers)
@@ -178,9 +177,7 @@ class Connection:
         try:
             self._transport = self._start_transport(host, port)
             self._set_authentication(password, private_key, private_key_pass)
-            started = time.monotonic()
             self._transport.connect(**self._tconnect)
-            self._connect_seconds = time.monotonic() - started
         except BaseException:
             self._close_transport()
             raise
@@ -326,11 +323,10 @@ class Connection:
         existing ``localdir`` (not recursive; symlinks are skipped)."""
         self._sftp_connect()
         with self.cd(remotedir):
-            jobs = [_Job(_get_file, attr.filename, reparent(localdir, attr.filename),
-                         None, preserve_mtime)
-                    for attr in self._sftp.listdir_attr(".")
-                    if S_ISREG(attr.st_mode)]
-            self._run_jobs(jobs, workers)
+            pairs = [(attr.filename, reparent(localdir, attr.filename))
+                     for attr in self._sftp.listdir_attr(".")
+                     if S_ISREG(attr.st_mode)]
+            self._get_batch(pairs, preserve_mtime, workers)
 
     def get_r(self, remotedir, localdir, preserve_mtime=False, *, workers=None):
         """Recursively download ``remotedir`` under the existing ``localdir``:
@@ -342,12 +338,11 @@ class Connection:
         made = set()
         for dname in wtcb.dlist:
             _make_local_dirs(localdir, dname, made)
-        jobs = []
+        pairs = []
         for fname in wtcb.flist:
             _make_local_dirs(localdir, os.path.split(fname)[0], made)
-            jobs.append(_Job(_get_file, fname, reparent(localdir, fname), None,
-                             preserve_mtime))
-        self._run_jobs(jobs, workers)
+            pairs.append((fname, reparent(localdir, fname)))
+        self._get_batch(pairs, preserve_mtime, workers)
 
     def put_d(self, localpath, remotepath, confirm=True, preserve_mtime=False, *,
               workers=None, atomic=False):
@@ -356,10 +351,9 @@ class Connection:
         as in pysftp; the process cwd is never changed."""
         self._sftp_connect()
         wtcb = _local_walk(localpath, recurse=False)
-        jobs = [_Job(_put_file, os.path.join(localpath, fname), reparent(remotepath, fname),
-                     None, confirm, preserve_mtime, atomic)
-                for fname in wtcb.flist]
-        self._run_jobs(jobs, workers)
+        pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname))
+                 for fname in wtcb.flist]
+        self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
     def put_r(self, localpath, remotepath, confirm=True, preserve_mtime=False, *,
               workers=None, atomic=False):
@@ -373,43 +367,83 @@ class Connection:
                 pth = reparent(remotepath, dname)
                 if not self.isdir(pth):
                     self.mkdir(pth)
-        jobs = [_Job(_put_file, os.path.join(localpath, fname), reparent(remotepath, fname),
-                     None, confirm, preserve_mtime, atomic)
-                for fname in wtcb.flist]
-        self._run_jobs(jobs, workers)
+        pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname))
+                 for fname in wtcb.flist]
+        self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
-    def _run_jobs(self, jobs, workers):
-        """Run transfer jobs on this session plus extra worker sessions."""
+    def _put_batch(self, pairs, confirm, preserve_mtime, atomic, workers):
+        self._run_batch(pairs, workers, lambda sftp, share: sftp._put_many(
+            share, confirm=confirm, atomic=atomic, preserve_mtime=preserve_mtime))
+
+    def _get_batch(self, pairs, preserve_mtime, workers):
+        def get(sftp, share):
+            attrs = sftp._get_many(share)
+            if preserve_mtime:
+                for (_, local), a in zip(share, attrs):
+                    os.utime(local, (a[4], a[5]))
+        self._run_batch(pairs, workers, get)
+
+    def _run_batch(self, pairs, workers, move):
+        """Move files over up to ``workers`` SFTP channels of this connection
+        (one sftp-server each on the server), each keeping many files in
+        flight.  After the first failure no new file starts; the first error
+        is raised once every channel has finished its files under way."""
         workers = DEFAULT_WORKERS if workers is None else int(workers)
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        extra = min(workers, len(jobs)) - 1
-        if extra <= 0:
-            for job in jobs:
-                job(self._sftp)
+        channels = max(1, min(workers, len(pairs) // _FILES_PER_CHANNEL))
+        shares = [pairs[i::channels] for i in range(channels)]
+        if channels == 1:
+            if pairs:
+                move(self._sftp, pairs)
             return
-        # Extra sessions only pay off if the work outlasts their handshakes.
-        delay = min(max(2 * self._connect_seconds, 0.02), 1.0)
-        # Read here, in the caller's thread, what every worker session copies.
-        settings = {"hostkey": self._live_transport().get_remote_server_key(),
-                    "cwd": self._sftp.getcwd(), "timeout": self.timeout}
-        _TransferPool(self, jobs, settings).run(extra, delay)
+        settings = {"cwd": self._sftp.getcwd(), "timeout": self.timeout}
+        errors = []
+
+        def run(share):
+            try:
+                sftp = self._open_worker(settings)
+            except Exception as e:  # noqa: BLE001 - the connection's own channel takes it
+                log.warning("Could not open an extra SFTP channel (%s); continuing with fewer", e)
+                leftovers.append(share)
+                return
+            try:
+                move(sftp, share)
+            except BaseException as e:  # noqa: BLE001 - raised below
+                errors.append(e)
+            finally:
+                sftp.close()
+
+        leftovers = []
+        threads = [threading.Thread(target=run, args=(share,), daemon=True,
+                                    name="ferrosftp-transfer-%d" % i)
+                   for i, share in enumerate(shares[1:])]
+        for t in threads:
+            t.start()
+        try:
+            move(self._sftp, shares[0])
+        except BaseException as e:  # noqa: BLE001 - raised once the others are done
+            errors.insert(0, e)
+        for t in threads:
+            t.join()
+        if not errors:
+            for share in leftovers:
+                move(self._sftp, share)
+        if errors:
+            raise errors[0]
 
     def _open_worker(self, settings):
-        """Another SSH session to the same server, authenticated the same way,
-        pinned to the key this connection's server presented, with the same
-        remote cwd and timeout."""
-        transport = self._start_transport(self._host, self._port)
+        """Another SFTP channel of this connection, with the same remote cwd
+        and timeout."""
+        sftp = SFTPClient.from_transport(self._live_transport())
         try:
-            transport.connect(**dict(self._tconnect, hostkey=settings["hostkey"]))
-            sftp = SFTPClient.from_transport(transport)
             if settings["cwd"] is not None:
                 sftp.chdir(settings["cwd"])
             sftp.get_channel().settimeout(settings["timeout"])
         except BaseException:
-            transport.close()
+            sftp.close()
             raise
-        return transport, sftp
+        return sftp
 
     # -- commands -------------------------------------------------------------
 
@@ -771,101 +805,3 @@ def _local_walk(localpath, recurse):
     return wtcb
 
 
-class _Job:
-    """One file transfer: ``fn(sftp, *args)``."""
-
-    def __init__(self, fn, *args):
-        self.fn = fn
-        self.args = args
-
-    def __call__(self, sftp):
-        return self.fn(sftp, *self.args)
-
-
-class _TransferPool:
-    """Runs jobs on the connection's SFTP session (in the calling thread) and,
-    if the work is still going after ``delay`` seconds, on extra worker
-    sessions (one thread each): short jobs never pay for extra handshakes.
-    After the first failure no new job starts; the error is raised once every
-    worker has finished its current file."""
-
-    def __init__(self, conn, jobs, settings):
-        self._conn = conn
-        self._settings = settings
-        self._pending = collections.deque(jobs)
-        self._lock = threading.Lock()
-        self._errors = []
-        self._stop = threading.Event()
-        self._threads = []
-        self._spawning_over = False
-
-    def run(self, extra, delay):
-        timer = threading.Timer(delay, self._spawn, (extra,))
-        timer.daemon = True
-        timer.start()
-        try:
-            self._work(self._conn._sftp)
-        except BaseException:
-            self._stop.set()
-            raise
-        finally:
-            timer.cancel()
-            with self._lock:
-                self._spawning_over = True
-                threads = list(self._threads)
-            self._join(threads)
-        if self._errors:
-            raise self._errors[0]
-
-    def _join(self, threads):
-        try:
-            for t in threads:
-                t.join()
-        except BaseException:
-            # e.g. Ctrl-C while waiting: let the workers finish their file
-            self._stop.set()
-            for t in threads:
-                t.join()
-            raise
-
-    def _spawn(self, extra):
-        with self._lock:
-            if self._spawning_over or not self._has_work():
-                return
-            for i in range(extra):
-                t = threading.Thread(target=self._extra_worker, daemon=True,
-                                     name="ferrosftp-transfer-%d" % i)
-                self._threads.append(t)
-                t.start()
-
-    def _has_work(self):
-        return bool(self._pending) and not self._errors and not self._stop.is_set()
-
-    def _next_job(self):
-        with self._lock:
-            return self._pending.popleft() if self._has_work() else None
-
-    def _work(self, sftp):
-        while True:
-            job = self._next_job()
-            if job is None:
-                return
-            try:
-                job(sftp)
-            except BaseException as e:  # noqa: BLE001 - re-raised by run()
-                with self._lock:
-                    self._errors.append(e)
-                return
-
-    def _extra_worker(self):
-        try:
-            transport, sftp = self._conn._open_worker(self._settings)
-        except Exception as e:  # noqa: BLE001
-            # the other sessions take this worker's share
-            log.warning("Could not open an extra SFTP session (%s); continuing with fewer", e)
-            return
-        try:
-            self._work(sftp)
-        finally:
-            sftp.close()
-            transport.close()

@@ -84,6 +84,18 @@ class SFTPClient:
         if self._channel is not None:  # SFTPClient(channel): paramiko closes it too
             self._channel.close()
 
+    def _put_many(self, pairs, confirm=True, atomic=False, preserve_mtime=False) -> int:
+        """Upload many (local, remote) files with many in flight at once
+        (remote directories must exist)."""
+        jobs = [(os.fspath(local), self._adjust_cwd(remote)) for local, remote in pairs]
+        return self._sftp.put_many(jobs, confirm, atomic, preserve_mtime)
+
+    def _get_many(self, pairs) -> list:
+        """Download many (remote, local) files with many in flight at once
+        (local directories must exist); returns each file's attribute tuple."""
+        jobs = [(self._adjust_cwd(remote), os.fspath(local)) for remote, local in pairs]
+        return self._sftp.get_many(jobs)
+
     def get_channel(self):
         """A channel-like handle whose timeout is the SFTP session's (pysftp's `timeout`)."""
         transport = getattr(self, "_transport", None)

@@ -4,6 +4,7 @@
 //! `file.rs`, the get/put engine in `transfer.rs`. The paramiko-shaped class
 //! is Python glue.
 
+pub mod batch;
 pub mod client;
 pub mod conn;
 pub mod file;
@@ -168,6 +169,26 @@ impl Sftp {
         atomic: bool,
     ) -> PyResult<Option<Attrs>> {
         transfer::putfo(py, &self.inner, fl, &remote, file_size, callback, confirm, atomic)
+    }
+
+    /// Upload many (local, remote) files at once on this channel (put_r,
+    /// put_d): see batch.rs. Returns how many were sent.
+    #[pyo3(signature = (jobs, confirm=true, atomic=false, preserve_mtime=false))]
+    fn put_many(
+        &self,
+        py: Python<'_>,
+        jobs: Vec<(std::path::PathBuf, Vec<u8>)>,
+        confirm: bool,
+        atomic: bool,
+        preserve_mtime: bool,
+    ) -> PyResult<usize> {
+        self.call(py, |s| batch::put_many(s, jobs, confirm, atomic, preserve_mtime))
+    }
+
+    /// Download many (remote, local) files at once on this channel (get_r,
+    /// get_d): see batch.rs. Returns each file's remote attributes.
+    fn get_many(&self, py: Python<'_>, jobs: Vec<(Vec<u8>, std::path::PathBuf)>) -> PyResult<Vec<Attrs>> {
+        self.call(py, |s| batch::get_many(s, jobs))
     }
 
     fn settimeout(&self, timeout: Option<f64>) -> PyResult<()> {

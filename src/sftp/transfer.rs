@@ -133,7 +133,7 @@ fn random_suffix() -> String {
 }
 
 /// A hidden, unguessable name beside `name`, short enough for any filesystem.
-fn temp_name_beside(name: &[u8]) -> Vec<u8> {
+pub(crate) fn temp_name_beside(name: &[u8]) -> Vec<u8> {
     const SUFFIX: &str = ".ferrosftp-part";
     let split = name.iter().rposition(|&b| b == b'/').map(|i| i + 1).unwrap_or(0);
     let (dir, base) = name.split_at(split);
@@ -157,7 +157,7 @@ fn current_umask() -> u32 {
 
 /// Create the temp file: never following a link, never reusing a file, private
 /// (0600) while partial.
-fn create_temp(path: &Path) -> std::io::Result<fs::File> {
+pub(crate) fn create_temp(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     fs::OpenOptions::new()
         .write(true)
@@ -167,29 +167,40 @@ fn create_temp(path: &Path) -> std::io::Result<fs::File> {
         .open(path)
 }
 
+/// A complete download: check its size, give it the existing file's mode
+/// (paramiko writes in place, so a 0600 file stays 0600) or a plain
+/// create's, and rename it into place.
+pub(crate) fn publish_download(mut out: fs::File, temp: &Path, local: &Path, done: u64) -> Result<()> {
+    out.flush()?;
+    let written = out.metadata()?.len();
+    if written != done {
+        return Err(Error::OsMessage(format!("size mismatch in get!  {written} != {done}")));
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(local)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o666 & !current_umask());
+    out.set_permissions(fs::Permissions::from_mode(mode))?;
+    drop(out);
+    fs::rename(temp, local)?;
+    Ok(())
+}
+
+/// A hidden, unguessable local temp path beside `local`.
+pub(crate) fn local_temp_beside(local: &Path) -> PathBuf {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())))
+}
+
 /// Download to a temp file beside `local` and rename it into place when complete.
 pub fn get(py: Python<'_>, s: &Client, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
-    use std::os::unix::ffi::{OsStrExt, OsStringExt};
-    let temp = PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())));
+    let temp = local_temp_beside(local);
     let result = (|| -> Result<u64> {
         let mut out = create_temp(&temp)?;
         let done = download(py, s, remote, callback, |py, pieces| {
             crate::shutdown::detach(py, || pieces.iter().try_for_each(|p| out.write_all(p))).map_err(Error::from)
         })?;
-        out.flush()?;
-        let written = out.metadata()?.len();
-        if written != done {
-            return Err(Error::OsMessage(format!("size mismatch in get!  {written} != {done}")));
-        }
-        // Complete: give it the existing file's mode (paramiko writes in place,
-        // so a 0600 file stays 0600) or a plain create's, then publish it.
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(local)
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or(0o666 & !current_umask());
-        out.set_permissions(fs::Permissions::from_mode(mode))?;
-        drop(out);
-        fs::rename(&temp, local)?;
+        publish_download(out, &temp, local, done)?;
         Ok(done)
     })();
     if result.is_err() {
