@@ -41,7 +41,7 @@ from faultproxy import FaultProxy  # noqa: E402
 import cases as C  # noqa: E402
 import report  # noqa: E402
 
-RTT_ONE_WAY = 0.010  # FaultProxy latency per direction: 20 ms RTT
+RTTS_MS = (20, 100)  # round trips of the latency proxies (cases with rtt=)
 # One client key for every tool. pysftp 0.2.9 loads only RSA/DSS key files,
 # so it is RSA (3072 bits, OpenSSH format) for all of them.
 CLIENT_KEY = "rsa"
@@ -169,7 +169,10 @@ class Bench:
             os.makedirs(d, mode=0o755)
         rng = random.Random(20240605)
         self.digest = {}
-        for name, size in (("big.bin", sz["big"]), ("mid.bin", sz["mid"])):
+        files = [("big.bin", sz["big"]), ("mid.bin", sz["mid"])]
+        if any(c.endswith("_1g") for c in self.args.cases):
+            files.append(("huge.bin", sz["huge"]))
+        for name, size in files:
             p = os.path.join(self.local, name)
             with open(p, "wb") as f:
                 left = size
@@ -224,7 +227,8 @@ class Bench:
             key = self.srv.host_public_keys[kt]
             lines.append("127.0.0.1 %s" % key)  # pysftp looks up the bare host
             lines.append("[127.0.0.1]:%d %s" % (self.srv.port, key))
-            lines.append("[127.0.0.1]:%d %s" % (self.proxy.port, key))
+            for proxy in self.proxies.values():
+                lines.append("[127.0.0.1]:%d %s" % (proxy.port, key))
         lines.sort(key=lambda l: 0 if "ssh-ed25519" in l else 1)  # ed25519 first
         with open(self.known_hosts, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -341,17 +345,18 @@ class Bench:
 
     def make_job(self, tool, case, jid):
         spec = C.CASES[case]
-        port = self.proxy.port if spec["rtt"] else self.srv.port
+        port = self.proxies[spec["rtt"]].port if spec["rtt"] else self.srv.port
         job = self.base_job(tool, case, port)
-        job["case"] = {"download_rtt20": "download", "upload_rtt20": "upload"}.get(case, case)
+        direction = C.byte_direction(case)
+        job["case"] = direction or case
         rd, ld = self.job_dirs(jid)
         p = job["params"]
         sz = self.sizes
-        fname = "mid.bin" if spec["rtt"] else "big.bin"
-        if case in ("download", "download_rtt20"):
+        fname = "mid.bin" if spec["rtt"] else "huge.bin" if case.endswith("_1g") else "big.bin"
+        if direction == "download":
             p.update(remote=os.path.join(self.remote, fname), local=os.path.join(ld, fname))
             nbytes, ops = os.path.getsize(os.path.join(self.local, fname)), None
-        elif case in ("upload", "upload_rtt20"):
+        elif direction == "upload":
             p.update(local=os.path.join(self.local, fname), remote=os.path.join(rd, fname))
             nbytes, ops = os.path.getsize(os.path.join(self.local, fname)), None
         elif case == "small_files":
@@ -389,9 +394,10 @@ class Bench:
                 raise IntegrityError("%s: %s has sha256 %s, expected %s"
                                      % (what, path, got, digest))
 
-        if case in ("download", "download_rtt20"):
+        direction = C.byte_direction(case)
+        if direction == "download":
             same_file(p["local"], self.digest[os.path.basename(p["local"])], "download")
-        elif case in ("upload", "upload_rtt20"):
+        elif direction == "upload":
             same_file(p["remote"], self.digest[os.path.basename(p["remote"])], "upload")
         elif case == "small_files":
             for n in self.small_names:
@@ -458,7 +464,8 @@ class Bench:
         res = self.run_worker(tool, job, self.args.timeout)
         rec = {"repeat": rep, "case": case, "tool": tool, "ok": bool(res.get("ok")),
                "bytes": nbytes, "ops": ops, "loadavg1": la[0],
-               "process_wall": res.get("process_wall"), "process_cpu": res.get("process_cpu")}
+               "process_wall": res.get("process_wall"), "process_cpu": res.get("process_cpu"),
+               "peak_rss_mib": res.get("peak_rss_mib")}
         if rec["ok"]:
             if self.args.inject_corruption == case and not self.injected:
                 self.injected = True
@@ -498,7 +505,7 @@ class Bench:
             "mode": "quick" if a.quick else "full", "repeats": a.repeats,
             "cases": cases, "sizes": self.sizes, "git": git_rev(),
             "machine": machine_info(), "loadavg_before": loadavg(),
-            "rtt_ms": RTT_ONE_WAY * 2000, "openssh_cipher": a.openssh_cipher,
+            "rtt_ms": sorted(RTTS_MS), "openssh_cipher": a.openssh_cipher,
             "ferrosftp_source": os.environ.get("FERRO_BENCH_SOURCE", "?"),
             "client_key": "%s (%s)" % (CLIENT_KEY, "3072-bit RSA, OpenSSH format"),
         }
@@ -507,9 +514,11 @@ class Bench:
         log("load average before: %s" % self.meta["loadavg_before"])
         self.srv = SshdServer()
         self.srv.start()
-        self.proxy = FaultProxy("127.0.0.1", self.srv.port, latency=RTT_ONE_WAY,
-                                max_lifetime=3600)
-        self.proxy.start()
+        # one latency proxy per round trip (half of it each way)
+        self.proxies = {rtt: FaultProxy("127.0.0.1", self.srv.port, latency=rtt / 2000.0,
+                                        max_lifetime=3600) for rtt in RTTS_MS}
+        for proxy in self.proxies.values():
+            proxy.start()
         self.meta["sshd"] = subprocess.run(["/usr/sbin/sshd", "-V"], stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT, text=True).stdout.strip()
         aborted = None
@@ -535,7 +544,8 @@ class Bench:
         except KeyboardInterrupt:
             aborted = "interrupted"
         finally:
-            self.proxy.stop()
+            for proxy in self.proxies.values():
+                proxy.stop()
             self.srv.stop()
             if getattr(self, "base", None) and not a.keep_data:
                 shutil.rmtree(self.base, ignore_errors=True)

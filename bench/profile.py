@@ -34,7 +34,8 @@ sys.path.insert(0, BENCH)
 import harness  # noqa: E402
 import cases as C  # noqa: E402
 
-PROFILE_CASES = ("download", "upload", "download_rtt20", "upload_rtt20", "small_files",
+PROFILE_CASES = ("download", "upload", "download_rtt20", "upload_rtt20", "download_rtt100",
+                 "upload_rtt100", "small_files",
                  "put_r", "get_r", "listdir_attr", "stat")
 
 
@@ -67,7 +68,7 @@ def main():
         raise SystemExit("valgrind not found: apt-get install valgrind")
 
     size = a.size or (16 if a.profiler == "callgrind" else
-                      (64 if a.case.endswith("rtt20") else 256))
+                      (64 if "_rtt" in a.case else 256))
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = os.path.join(BENCH, "results", "profile-%s-%s-%s" % (stamp, a.case, a.profiler))
     os.makedirs(outdir)
@@ -76,8 +77,8 @@ def main():
     b = harness.Bench(hargs)
     b.sizes = dict(C.SIZES["quick"], big=size * C.MiB, mid=size * C.MiB)
     b.srv = harness.SshdServer().start()
-    b.proxy = harness.FaultProxy("127.0.0.1", b.srv.port, latency=harness.RTT_ONE_WAY,
-                                 max_lifetime=3600).start()
+    b.proxies = {rtt: harness.FaultProxy("127.0.0.1", b.srv.port, latency=rtt / 2000.0,
+                                         max_lifetime=3600).start() for rtt in harness.RTTS_MS}
     try:
         b.prepare()
         b.write_known_hosts()
@@ -136,7 +137,8 @@ def main():
                  ("perf report -i %s" % data) if a.profiler == "perf"
                  else ("callgrind_annotate %s   (or kcachegrind)" % data)))
     finally:
-        b.proxy.stop()
+        for proxy in b.proxies.values():
+            proxy.stop()
         b.srv.stop()
         shutil.rmtree(getattr(b, "base", "") or "/nonexistent", ignore_errors=True)
     return 0

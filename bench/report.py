@@ -53,6 +53,7 @@ def summarize(data):
                 "vs_openssh": _median(vs_o), "vs_paramiko": _median(vs_p),
                 "cpu": _median([r["cpu_metric"] for r in ok.values()]),
                 "cpu_unit": "s/GiB" if kind == "bytes" else "ms/op",
+                "rss": _median([r["peak_rss_mib"] for r in ok.values() if r.get("peak_rss_mib")]),
                 "phase_wall_median": {k: _median(v) for k, v in phases.items()},
                 "errors": sorted({r.get("error", "?") for r in recs.values() if not r["ok"]}),
             }
@@ -78,6 +79,10 @@ def goal_checks(case, s):
         v = s["cpu"]
         checks.append({"goal": "CPU <= %.1f s/GiB" % C.GOAL_CPU_S_PER_GIB, "value": v,
                        "pass": v is not None and v <= C.GOAL_CPU_S_PER_GIB})
+    if case.endswith("_1g"):
+        v = s.get("rss")
+        checks.append({"goal": "peak RSS <= %d MiB" % C.GOAL_PEAK_RSS_MIB, "value": v,
+                       "pass": v is not None and v <= C.GOAL_PEAK_RSS_MIB})
     return checks
 
 
@@ -124,7 +129,7 @@ def markdown(data):
                 _f(la_d.get("min")), _f(la_d.get("median")), _f(la_d.get("max")),
                 meta.get("machine_busy_pct")))
     L.append("- server: %s on 127.0.0.1 (internal-sftp); data on tmpfs both sides; "
-             "RTT cases through FaultProxy at %.0f ms RTT; duration %ss"
+             "RTT cases through FaultProxy at %s ms RTT; duration %ss"
              % (meta.get("sshd", "sshd"), meta.get("rtt_ms", 20), meta.get("duration_s")))
     fi = meta.get("ferrosftp") or {}
     L.append("- ferrosftp: %s; extension sha256 %s…, built %s%s; client key: %s"
@@ -168,7 +173,8 @@ def markdown(data):
                 label, C.TOOL_LABELS.get(t, t), _rate(s["rate"]), spec["unit"], fails,
                 _rate(s["rate_min"]), _rate(s["rate_max"]),
                 _f(s["vs_openssh"], "%.2fx"), _f(s["vs_paramiko"], "%.2fx"),
-                _f(s["cpu"], "%.2f" if s["cpu_unit"] == "s/GiB" else "%.3f"), s["cpu_unit"],
+                _f(s["cpu"], "%.2f" if s["cpu_unit"] == "s/GiB" else "%.3f"),
+                s["cpu_unit"] + (", peak RSS %.0f MiB" % s["rss"] if case.endswith("_1g") and s["rss"] else ""),
                 _goal_cell(s.get("goals"))))
     L.append("")
     # goal overview

@@ -62,7 +62,14 @@ def emit(obj: dict) -> None:
     sys.stdout.flush()
 
 
-def main(run):
+def peak_rss_mib(client_is_child: bool) -> float:
+    """Peak resident memory of the client, MiB: this worker process (a
+    library), or the largest child it waited for (OpenSSH's sftp or ssh)."""
+    who = resource.RUSAGE_CHILDREN if client_is_child else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024.0
+
+
+def main(run, client_is_child=False):
     """Run ``run(job, phases) -> dict`` and emit the result (or the error)."""
     try:
         job = read_job()
@@ -76,7 +83,7 @@ def main(run):
         emit({"ok": False, "error": "%s: %s" % (type(e).__name__, e),
               "traceback": traceback.format_exc(), "phases": ph.phases})
         return 1
-    out = {"ok": True, "phases": ph.phases}
+    out = {"ok": True, "phases": ph.phases, "peak_rss_mib": peak_rss_mib(client_is_child)}
     out.update(extra)
     emit(out)
     return 0

@@ -208,4 +208,4 @@ def run(job, ph):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(run))
+    raise SystemExit(main(run, client_is_child=True))
