@@ -344,6 +344,10 @@ impl Shared {
         // SAFETY: shutdown on our own socket descriptor, which lives as long as `sess`.
         unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
         self.dead.store(true, Ordering::SeqCst);
+        // A packet another caller left half sent makes libssh2 answer EAGAIN
+        // to every later send, shut socket or not; in blocking mode that
+        // would spin for ever. libssh2's own timeout ends such a call.
+        self.sess.set_timeout(1000);
         self.sess.set_blocking(true);
         drop(_op);
         // Wake every waiter: their next try fails at once.

@@ -166,13 +166,18 @@ class Sftp:
     def realpath(self, path: bytes) -> bytes: ...
     def open(self, path: bytes, flags: int, mode: int) -> "File":
         """flags: SFTP_FLAG_READ 1, WRITE 2, APPEND 4, CREATE 8, TRUNC 0x10, EXCL 0x20."""
+    @property
+    def channels(self) -> int:
+        """SFTP channels open: the client's own and the helpers of parallel transfers."""
     def is_usable(self) -> bool: ...
     def set_idle_limit(self, limit: Optional[float]) -> None:
         """With no timeout set, how long an SFTP request may go unanswered."""
-    def get(self, remote: bytes, local: _LocalPath, callback: _Progress = None) -> int:
+    def get(
+        self, remote: bytes, local: _LocalPath, callback: _Progress = None, lanes: Optional[int] = None
+    ) -> int:
         """Download to a temp file beside ``local``, verify the size, rename into place.
         Returns the byte count. On any failure the temp file is removed and an existing
-        ``local`` is left untouched."""
+        ``local`` is left untouched. ``lanes``: SFTP channels a big file may use at once."""
     def getfo(self, remote: bytes, fl: _Writable, callback: _Progress = None) -> int: ...
     def put_many(
         self,
@@ -185,10 +190,17 @@ class Sftp:
     def get_many(self, jobs: list[tuple[bytes, _LocalPath]]) -> list[_Attrs]:
         """Download many files with many in flight at once; each file's attributes."""
     def put(
-        self, local: _LocalPath, remote: bytes, callback: _Progress = None, confirm: bool = True, atomic: bool = False
+        self,
+        local: _LocalPath,
+        remote: bytes,
+        callback: _Progress = None,
+        confirm: bool = True,
+        atomic: bool = False,
+        lanes: Optional[int] = None,
     ) -> Optional[_Attrs]:
         """Upload with a sliding write window. ``atomic``: write a temp name beside
-        ``remote`` and posix-rename it into place. ``confirm``: stat and compare sizes."""
+        ``remote`` and posix-rename it into place. ``confirm``: stat and compare sizes.
+        ``lanes``: SFTP channels a big file may use at once."""
     def putfo(
         self,
         fl: _Readable,

@@ -1,5 +1,6 @@
 """``SFTPAttributes``, shaped like ``paramiko.sftp_attr``."""
 
+import collections
 import stat
 import time
 
@@ -209,3 +210,24 @@ def _decode_name(name):
     if isinstance(name, (bytes, bytearray)):
         return bytes(name).decode("utf-8", "surrogateescape")
     return name
+
+
+class SFTPVFSAttrs(collections.namedtuple(
+        "SFTPVFSAttrs", "bsize frsize blocks bfree bavail files ffree favail fsid flags namemax")):
+    """``statvfs@openssh.com``'s answer, asyncssh's names; ``f_*`` aliases
+    as in ``os.statvfs_result``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        if name.startswith("f_") and name != "f_flag":
+            return getattr(self, name[2:])
+        if name == "f_flag":
+            return self.flags
+        raise AttributeError(name)
+
+
+SFTPLimits = collections.namedtuple(
+    "SFTPLimits", "max_packet_len max_read_len max_write_len max_open_handles")
+SFTPLimits.__doc__ = ("The server's limits (``limits@openssh.com``), asyncssh's names; "
+                      "0 means no limit")

@@ -17,7 +17,7 @@ from typing import Callable, Iterator, Optional
 
 from . import _native
 from .sftp import SFTPError
-from .sftp_attr import SFTPAttributes
+from .sftp_attr import SFTPAttributes, SFTPLimits, SFTPVFSAttrs
 from .sftp_file import SFTPFile
 from .ssh_exception import SSHException
 
@@ -125,6 +125,10 @@ class SFTPClient:
         return _to_str(self._cwd) if self._cwd is not None else None
 
     def normalize(self, path) -> str:
+        path = _to_bytes(path)
+        if path.startswith(b"~") and self._has("expand-path@openssh.com"):
+            # ~ and ~user, as the server resolves them (OpenSSH 8.7+)
+            return _to_str(self._sftp.expand_path(path))
         return _to_str(self._sftp.realpath(self._adjust_cwd(path)))
 
     # -- listings -------------------------------------------------------------
@@ -181,6 +185,88 @@ class SFTPClient:
     def posix_rename(self, oldpath, newpath) -> None:
         self._sftp.posix_rename(self._adjust_cwd(oldpath), self._adjust_cwd(newpath))
 
+    # -- OpenSSH extensions (ours; asyncssh's names) -----------------------------
+
+    @property
+    def extensions(self) -> dict:
+        """The SFTP extensions the server offered: ``{name: bytes}``."""
+        return dict(self._sftp.extensions())
+
+    def _has(self, name: str) -> bool:
+        return any(n == name for n, _ in self._sftp.extensions())
+
+    @property
+    def limits(self) -> SFTPLimits:
+        """The server's limits (``limits@openssh.com``), or SFTP's safe minimum."""
+        return SFTPLimits(*self._sftp.limits())
+
+    def statvfs(self, path=".") -> SFTPVFSAttrs:
+        """File system statistics (``statvfs@openssh.com``), as asyncssh's
+        ``statvfs``; ``f_*`` aliases as in ``os.statvfs``."""
+        return SFTPVFSAttrs(*self._sftp.statvfs(self._adjust_cwd(path)))
+
+    def link(self, oldpath, newpath) -> None:
+        """Hard link (``hardlink@openssh.com``): ``newpath`` becomes another
+        name of ``oldpath``."""
+        self._sftp.hardlink(self._adjust_cwd(oldpath), self._adjust_cwd(newpath))
+
+    def setstat(self, path, attrs: SFTPAttributes, *, follow_symlinks: bool = True) -> None:
+        """Set the attributes ``attrs`` holds (size, uid+gid, mode, atime+mtime);
+        ``follow_symlinks=False`` sets them on a link itself
+        (``lsetstat@openssh.com``), as asyncssh's ``setstat``."""
+        kw = {}
+        if attrs.st_size is not None:
+            kw["size"] = attrs.st_size
+        if attrs.st_uid is not None and attrs.st_gid is not None:
+            kw["uid"], kw["gid"] = attrs.st_uid, attrs.st_gid
+        if attrs.st_mode is not None:
+            kw["mode"] = attrs.st_mode & 0o7777
+        if attrs.st_atime is not None and attrs.st_mtime is not None:
+            kw["atime"], kw["mtime"] = int(attrs.st_atime), int(attrs.st_mtime)
+        target = self._adjust_cwd(path)
+        if follow_symlinks:
+            self._sftp.setstat(target, **kw)
+        else:
+            self._sftp.lsetstat(target, **kw)
+
+    def remote_copy(self, src, dst, src_offset: int = 0, src_length: int = 0,
+                    dst_offset: int = 0) -> None:
+        """Copy bytes from one remote file to another on the server
+        (``copy-data``), as asyncssh's ``remote_copy``: ``src``/``dst`` are
+        paths or open SFTPFiles; ``src_length=0`` copies to the end. Without
+        the extension the bytes are streamed through this client."""
+        own = []
+        try:
+            if not isinstance(src, SFTPFile):
+                src = self.open(src, "rb")
+                own.append(src)
+            if not isinstance(dst, SFTPFile):
+                dst = self.open(dst, "wb")
+                own.append(dst)
+            dst.flush()
+            if self._has("copy-data"):
+                self._sftp.copy_data(src.handle, dst.handle, src_offset, src_length, dst_offset)
+                return
+            src.seek(src_offset)
+            dst.seek(dst_offset)
+            left = src_length or None
+            while left is None or left > 0:
+                block = src.read(min(left or 4 << 20, 4 << 20))
+                if not block:
+                    break
+                dst.write(block)
+                if left is not None:
+                    left -= len(block)
+            dst.flush()
+        finally:
+            for f in own:
+                f.close()
+
+    def copy(self, srcpath, dstpath) -> None:
+        """Copy one remote file to another on the server (``copy-data``; the
+        bytes are streamed through this client when the server lacks it)."""
+        self.remote_copy(srcpath, dstpath)
+
     def symlink(self, source, dest) -> None:
         # The target is stored verbatim (not cwd-adjusted), like paramiko.
         self._sftp.symlink(_to_bytes(source), self._adjust_cwd(dest))
@@ -211,12 +297,15 @@ class SFTPClient:
     # -- transfers --------------------------------------------------------------
 
     def put(self, localpath, remotepath, callback: Optional[Callable] = None, confirm: bool = True,
-            *, atomic: bool = False) -> SFTPAttributes:
+            *, atomic: bool = False, max_concurrency: Optional[int] = None) -> SFTPAttributes:
         """Upload a local file. ``atomic=True`` (ours) uploads to a temp name and
-        posix-renames it into place, so readers never see a partial file."""
+        posix-renames it into place, so readers never see a partial file.
+        ``max_concurrency`` (ours): SFTP channels a file of 64 MiB or more may
+        use at once (default 4; 1 keeps it on this client's channel)."""
         localpath = os.fspath(localpath)
         os.stat(localpath)  # FileNotFoundError before any remote action, like paramiko
-        t = self._sftp.put(localpath, self._adjust_cwd(remotepath), callback, confirm, atomic)
+        t = self._sftp.put(localpath, self._adjust_cwd(remotepath), callback, confirm, atomic,
+                           _lanes(max_concurrency))
         return _attrs(t) if t is not None else SFTPAttributes()
 
     def putfo(self, fl, remotepath, file_size: int = 0, callback: Optional[Callable] = None,
@@ -225,9 +314,15 @@ class SFTPClient:
         return _attrs(t) if t is not None else SFTPAttributes()
 
     def get(self, remotepath, localpath, callback: Optional[Callable] = None, prefetch: bool = True,
-            max_concurrent_prefetch_requests: Optional[int] = None) -> None:
+            max_concurrent_prefetch_requests: Optional[int] = None, *,
+            max_concurrency: Optional[int] = None) -> None:
         """Download to a temp file beside localpath, renamed into place only when
-        complete and size-checked (paramiko writes in place)."""
+        complete and size-checked (paramiko writes in place).
+        ``max_concurrency`` (ours): SFTP channels a file of 64 MiB or more may
+        use at once (default 4; 1 keeps it on this client's channel). Setting
+        paramiko's ``max_concurrent_prefetch_requests`` also keeps one channel."""
+        if max_concurrency is None and max_concurrent_prefetch_requests is not None:
+            max_concurrency = 1
         localpath = os.fspath(localpath)
         if os.path.islink(localpath):
             # update the link's target, as writing in place would; keep the link
@@ -242,7 +337,7 @@ class SFTPClient:
             with open(localpath, "wb") as fl:
                 self.getfo(remotepath, fl, callback)
             return
-        self._sftp.get(self._adjust_cwd(remotepath), localpath, callback)
+        self._sftp.get(self._adjust_cwd(remotepath), localpath, callback, _lanes(max_concurrency))
 
     def getfo(self, remotepath, fl, callback: Optional[Callable] = None, prefetch: bool = True,
               max_concurrent_prefetch_requests: Optional[int] = None) -> int:
@@ -250,6 +345,15 @@ class SFTPClient:
 
 
 SFTP = SFTPClient
+
+
+def _lanes(max_concurrency: Optional[int]) -> Optional[int]:
+    if max_concurrency is None:
+        return None
+    n = int(max_concurrency)
+    if n < 1:
+        raise ValueError("max_concurrency must be at least 1")
+    return n
 
 
 class _SftpChannel:

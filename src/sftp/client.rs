@@ -53,6 +53,9 @@ const FLAG_CREATE: u32 = 0x08;
 
 pub struct Client {
     pub conn: SftpConn,
+    /// More SFTP channels of the same connection for parallel transfers
+    /// (parallel.rs), opened when first needed and kept until `close`.
+    helpers: Mutex<Vec<Arc<SftpConn>>>,
     pub session: Arc<Shared>,
     closed: AtomicBool,
     pub timeout: Mutex<Option<f64>>,
@@ -66,6 +69,7 @@ impl Client {
     pub fn init(session: &Arc<Shared>, until: Option<Instant>) -> Result<Client> {
         Ok(Client {
             conn: SftpConn::open(session, until)?,
+            helpers: Mutex::new(Vec::new()),
             session: session.clone(),
             closed: AtomicBool::new(false),
             timeout: Mutex::new(None),
@@ -273,6 +277,39 @@ impl Client {
         }
     }
 
+    /// `hardlink@openssh.com`: `new` becomes another name of `old`.
+    pub fn hardlink(&self, old: &[u8], new: &[u8]) -> Result<()> {
+        let mut w = Writer::default();
+        w.bytes(old).bytes(new);
+        expect_ok(self.extended("hardlink@openssh.com", &w.0)?)
+    }
+
+    /// `lsetstat@openssh.com`: set attributes without following a symlink.
+    pub fn lsetstat(&self, path: &[u8], attrs: &Attrs) -> Result<()> {
+        let mut w = Writer::default();
+        w.bytes(path).attrs(&attrs_from_tuple(attrs)?);
+        expect_ok(self.extended("lsetstat@openssh.com", &w.0)?)
+    }
+
+    /// `expand-path@openssh.com`: a path with `~` or `~user` made absolute.
+    pub fn expand_path(&self, path: &[u8]) -> Result<Vec<u8>> {
+        let mut w = Writer::default();
+        w.bytes(path);
+        match self.extended("expand-path@openssh.com", &w.0)? {
+            Reply::Name(mut entries) if !entries.is_empty() => Ok(entries.swap_remove(0).filename),
+            Reply::Status { code, .. } => Err(Error::Sftp(code)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// `copy-data`: the server copies `length` bytes (0: to the end) from
+    /// one open file to another, nothing passes through the client.
+    pub fn copy_data(&self, from: &Handle, from_offset: u64, length: u64, to: &Handle, to_offset: u64) -> Result<()> {
+        let mut w = Writer::default();
+        w.bytes(&from.0).u64(from_offset).u64(length).bytes(&to.0).u64(to_offset);
+        expect_ok(self.extended("copy-data", &w.0)?)
+    }
+
     /// Largest read the server serves in one request.
     pub fn max_read(&self) -> usize {
         limit(self.conn.limits.max_read)
@@ -283,10 +320,35 @@ impl Client {
         limit(self.conn.limits.max_write)
     }
 
+    /// Up to `n` helper channels, opening the missing ones now. Fewer if the
+    /// server refuses more channels (sshd's MaxSessions, 10 by default).
+    pub fn helpers(&self, n: usize) -> Vec<Arc<SftpConn>> {
+        let mut pool = self.helpers.lock().unwrap_or_else(|p| p.into_inner());
+        pool.retain(|c| c.failure().is_none());
+        while pool.len() < n && self.check_usable().is_ok() {
+            match SftpConn::open(&self.session, self.deadline()) {
+                Ok(conn) => pool.push(Arc::new(conn)),
+                Err(e) => {
+                    log::debug!("no extra SFTP channel for a parallel transfer: {e}");
+                    break;
+                }
+            }
+        }
+        pool.iter().take(n).cloned().collect()
+    }
+
+    /// SFTP channels open: this client's own and its helpers.
+    pub fn channel_count(&self) -> usize {
+        1 + self.helpers.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Shut the SFTP channel down (idempotent).
     pub fn close(&self) {
         if !self.closed.swap(true, Ordering::SeqCst) {
             self.conn.close();
+            for helper in self.helpers.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+                helper.close();
+            }
         }
     }
 }

@@ -167,6 +167,22 @@ impl SftpConn {
 
     /// The reply to request `id`, waiting for it until `until`.
     pub fn wait(&self, id: u32, until: Option<Instant>) -> Result<Reply> {
+        match self.wait_slice(id, until, None)? {
+            Some(reply) => Ok(reply),
+            None => Err(Error::Timeout), // not reached: no slice
+        }
+    }
+
+    /// As `wait`, but also gives up at `slice`, returning None with the
+    /// request still waiting (a caller that must look at something else now
+    /// and then, such as a cancel flag). At `until` the request is forgotten
+    /// and the error is `Timeout`.
+    pub fn wait_slice(&self, id: u32, until: Option<Instant>, slice: Option<Instant>) -> Result<Option<Reply>> {
+        let stop = match (until, slice) {
+            (Some(u), Some(s)) => Some(u.min(s)),
+            (u, s) => u.or(s),
+        };
+        let past = |t: Option<Instant>| t.is_some_and(|t| Instant::now() >= t);
         loop {
             {
                 let mut st = locked(&self.state);
@@ -175,7 +191,7 @@ impl SftpConn {
                         Some(slot) => {
                             if let Some(reply) = slot.take() {
                                 st.waiting.remove(&id);
-                                return Ok(reply);
+                                return Ok(Some(reply));
                             }
                         }
                         None => return Err(Error::Ssh(format!("no SFTP request {id} is waiting"))),
@@ -190,9 +206,12 @@ impl SftpConn {
                     }
                     let (guard, _) = self.arrived.wait_timeout(st, WAIT_SLICE).unwrap_or_else(|p| p.into_inner());
                     st = guard;
-                    if until.is_some_and(|t| Instant::now() >= t) {
+                    if past(until) {
                         st.waiting.remove(&id);
                         return Err(Error::Timeout);
+                    }
+                    if past(slice) {
+                        return Ok(None);
                     }
                     // Ctrl-C needs Python: look at it without holding the state.
                     drop(st);
@@ -203,16 +222,20 @@ impl SftpConn {
                     st = locked(&self.state);
                 }
             }
-            let read = self.session.run(until, || self.read_try());
+            let read = self.session.run(stop, || self.read_try());
             let mut st = locked(&self.state);
             st.reading = false;
             self.arrived.notify_all();
-            if let Err(e) = read {
-                st.waiting.remove(&id);
-                if !matches!(e, Error::Timeout | Error::Python(_)) {
-                    st.failed.get_or_insert(failure_of(&e));
+            match read {
+                Err(Error::Timeout) if !past(until) => return Ok(None), // the slice ended
+                Err(e) => {
+                    st.waiting.remove(&id);
+                    if !matches!(e, Error::Timeout | Error::Python(_)) {
+                        st.failed.get_or_insert(failure_of(&e));
+                    }
+                    return Err(e);
                 }
-                return Err(e);
+                Ok(_) => {}
             }
         }
     }
@@ -393,13 +416,18 @@ impl SftpConn {
 
 impl Drop for SftpConn {
     fn drop(&mut self) {
-        // Runs with the GIL held: send CHANNEL_CLOSE only if nobody is busy.
+        // May run with the GIL held: send CHANNEL_CLOSE only if nobody is busy.
         let taken = self.channel.get_mut().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut chan) = taken {
-            let _ = self.session.try_run(crate::session::deadline(Some(0.5)), || match chan.close().map_err(Error::from) {
+            let sent = self.session.try_run(crate::session::deadline(Some(0.5)), || match chan.close().map_err(Error::from) {
                 Err(Error::Again) if !self.session.sending() => Ok(()),
                 other => other,
             });
+            if !matches!(sent, Some(Ok(()))) && self.session.sending() {
+                // A packet left half sent: libssh2's free of this channel
+                // waits (up to the closed session's timeout). Not with the GIL.
+                std::thread::spawn(move || drop(chan));
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::client::{Attrs, Client, Handle};
-use super::pipeline::{ReadAhead, WriteBehind};
+use super::pipeline::{Lane, ReadAhead, WriteBehind};
 use crate::error::{Error, Result};
 
 #[pyclass(module = "ferrosftp._native", frozen)]
@@ -22,6 +22,12 @@ pub struct File {
 impl File {
     pub fn new(sftp: Arc<Client>, handle: Handle) -> File {
         File { sftp, state: Mutex::new(Some((handle, 0))) }
+    }
+
+    /// This file's handle (for requests that name two files).
+    pub fn handle(&self) -> Result<Handle> {
+        let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().map(|(h, _)| h.clone()).ok_or_else(|| Error::OsMessage("File is closed".into()))
     }
 
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Client, &Handle, &mut u64) -> Result<T> + Send) -> PyResult<T> {
@@ -41,7 +47,7 @@ impl File {
         let data = self.with(py, |s, h, pos| {
             // n is a limit, never an allocation: read(1 << 40) of a small
             // file returns the file.
-            let mut reads = ReadAhead::bounded(s, h, *pos, n as u64);
+            let mut reads = ReadAhead::bounded(Lane::main(s), h, *pos, n as u64);
             let mut out = Vec::new();
             loop {
                 let piece = reads.next_piece()?;
@@ -62,7 +68,7 @@ impl File {
 
     fn write(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<()> {
         self.with(py, |s, h, pos| {
-            let mut writes = WriteBehind::new(s, h, *pos);
+            let mut writes = WriteBehind::new(Lane::main(s), h, *pos);
             writes.write(&data)?;
             writes.finish()?;
             *pos += data.len() as u64;

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod client;
 pub mod conn;
 pub mod file;
+pub mod parallel;
 pub mod pipeline;
 pub mod proto;
 pub mod transfer;
@@ -133,9 +134,17 @@ impl Sftp {
         Ok(File::new(self.inner.clone(), handle))
     }
 
-    #[pyo3(signature = (remote, local, callback=None))]
-    fn get(&self, py: Python<'_>, remote: Vec<u8>, local: std::path::PathBuf, callback: Option<Py<PyAny>>) -> PyResult<u64> {
-        transfer::get(py, &self.inner, &remote, &local, callback)
+    /// `lanes`: SFTP channels a big file may use at once (see parallel.rs).
+    #[pyo3(signature = (remote, local, callback=None, lanes=None))]
+    fn get(
+        &self,
+        py: Python<'_>,
+        remote: Vec<u8>,
+        local: std::path::PathBuf,
+        callback: Option<Py<PyAny>>,
+        lanes: Option<usize>,
+    ) -> PyResult<u64> {
+        transfer::get(py, &self.inner, &remote, &local, callback, lanes.unwrap_or(parallel::DEFAULT_LANES))
     }
 
     #[pyo3(signature = (remote, fl, callback=None))]
@@ -143,7 +152,8 @@ impl Sftp {
         transfer::getfo(py, &self.inner, &remote, fl, callback)
     }
 
-    #[pyo3(signature = (local, remote, callback=None, confirm=true, atomic=false))]
+    #[pyo3(signature = (local, remote, callback=None, confirm=true, atomic=false, lanes=None))]
+    #[allow(clippy::too_many_arguments)]
     fn put(
         &self,
         py: Python<'_>,
@@ -152,8 +162,10 @@ impl Sftp {
         callback: Option<Py<PyAny>>,
         confirm: bool,
         atomic: bool,
+        lanes: Option<usize>,
     ) -> PyResult<Option<Attrs>> {
-        transfer::put(py, &self.inner, &local, &remote, callback, confirm, atomic)
+        let lanes = lanes.unwrap_or(parallel::DEFAULT_LANES);
+        transfer::put(py, &self.inner, &local, &remote, callback, confirm, atomic, lanes)
     }
 
     #[pyo3(signature = (fl, remote, file_size=0, callback=None, confirm=true, atomic=false))]
@@ -214,6 +226,63 @@ impl Sftp {
     #[getter]
     fn closed(&self) -> bool {
         self.inner.is_closed()
+    }
+
+    /// The extensions the server offered: {name: data}.
+    fn extensions<'py>(&self, py: Python<'py>) -> Vec<(String, Bound<'py, PyBytes>)> {
+        self.inner.conn.extensions.iter().map(|(n, d)| (n.clone(), PyBytes::new(py, d))).collect()
+    }
+
+    /// (max packet, max read, max write, max open handles) from
+    /// `limits@openssh.com`, or SFTP's safe defaults.
+    fn limits(&self) -> (u64, u64, u64, u64) {
+        let l = self.inner.conn.limits;
+        (l.max_packet, l.max_read, l.max_write, l.max_open_handles)
+    }
+
+    fn statvfs(&self, py: Python<'_>, path: Vec<u8>) -> PyResult<(u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64)> {
+        let v = self.call(py, |s| s.statvfs(&path))?;
+        Ok((v.bsize, v.frsize, v.blocks, v.bfree, v.bavail, v.files, v.ffree, v.favail, v.fsid, v.flag, v.namemax))
+    }
+
+    fn hardlink(&self, py: Python<'_>, old: Vec<u8>, new: Vec<u8>) -> PyResult<()> {
+        self.call(py, |s| s.hardlink(&old, &new))
+    }
+
+    #[pyo3(signature = (path, size=None, uid=None, gid=None, mode=None, atime=None, mtime=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn lsetstat(
+        &self,
+        py: Python<'_>,
+        path: Vec<u8>,
+        size: Option<u64>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+        mode: Option<u32>,
+        atime: Option<u64>,
+        mtime: Option<u64>,
+    ) -> PyResult<()> {
+        let attrs = (size, uid, gid, mode, atime, mtime);
+        self.call(py, |s| s.lsetstat(&path, &attrs))
+    }
+
+    fn expand_path<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.call(py, |s| s.expand_path(&path))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Server-side copy of `length` bytes (0: all) between two open files.
+    #[pyo3(signature = (src, dst, src_offset=0, length=0, dst_offset=0))]
+    fn copy_data(&self, py: Python<'_>, src: &File, dst: &File, src_offset: u64, length: u64, dst_offset: u64) -> PyResult<()> {
+        self.call(py, |s| s.copy_data(&src.handle()?, src_offset, length, &dst.handle()?, dst_offset))
+    }
+
+    /// SFTP channels this client has open (its own and the helpers of
+    /// parallel transfers).
+    #[getter]
+    fn channels(&self, py: Python<'_>) -> usize {
+        let s = &*self.inner;
+        crate::shutdown::detach(py, || s.channel_count())
     }
 
     fn is_usable(&self) -> bool {

@@ -3,10 +3,11 @@
 //! Everything here waits for the network: call it with the GIL released.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::client::{Client, Handle};
-use super::conn::{expect_ok, unexpected};
+use super::conn::{expect_ok, unexpected, SftpConn};
 use super::proto::{Reply, Request, FX_EOF};
 use crate::error::{Error, Result};
 
@@ -19,9 +20,49 @@ const READ_WINDOW_MAX: usize = 32 << 20;
 /// Unacknowledged bytes of writes in flight.
 const WRITE_WINDOW: usize = 8 << 20;
 
+/// How often a lane with a cancel flag looks at it while it waits.
+const CANCEL_SLICE: Duration = Duration::from_millis(100);
+
+/// Where a pipeline's requests go: an SFTP channel of a client (its own, or
+/// a helper channel of a parallel transfer), with the client's timeout, and
+/// a flag that stops it while it waits.
+#[derive(Clone, Copy)]
+pub struct Lane<'a> {
+    pub client: &'a Client,
+    pub conn: &'a SftpConn,
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl<'a> Lane<'a> {
+    /// The client's own channel.
+    pub fn main(client: &'a Client) -> Lane<'a> {
+        Lane { client, conn: &client.conn, cancel: None }
+    }
+
+    pub fn send(&self, req: &Request<'_>) -> Result<u32> {
+        self.client.check_usable()?;
+        self.client.settle(self.conn.send(req, self.client.deadline()))
+    }
+
+    pub fn wait(&self, id: u32) -> Result<Reply> {
+        let until = self.client.deadline();
+        let Some(cancel) = self.cancel else { return self.client.settle(self.conn.wait(id, until)) };
+        loop {
+            if cancel.load(Ordering::SeqCst) {
+                self.conn.forget(id);
+                return Err(Error::Ssh("the transfer was stopped".into()));
+            }
+            let slice = Instant::now() + CANCEL_SLICE;
+            if let Some(reply) = self.client.settle(self.conn.wait_slice(id, until, Some(slice)))? {
+                return Ok(reply);
+            }
+        }
+    }
+}
+
 /// Sequential reads of one handle, from `next` up to `end` (None: to EOF).
 pub struct ReadAhead<'a> {
-    s: &'a Client,
+    lane: Lane<'a>,
     handle: &'a Handle,
     next: u64,
     end: Option<u64>,
@@ -29,6 +70,7 @@ pub struct ReadAhead<'a> {
     queue: VecDeque<(u32, u64, u32, Instant)>,
     in_flight: usize,
     window: usize,
+    min_window: usize,
     request: usize,
     eof: bool,
     /// Shortest request-to-reply time seen: the round trip without queueing.
@@ -40,16 +82,17 @@ pub struct ReadAhead<'a> {
 }
 
 impl<'a> ReadAhead<'a> {
-    pub fn new(s: &'a Client, handle: &'a Handle, start: u64, end: Option<u64>) -> ReadAhead<'a> {
+    pub fn new(lane: Lane<'a>, handle: &'a Handle, start: u64, end: Option<u64>) -> ReadAhead<'a> {
         ReadAhead {
-            s,
+            lane,
             handle,
             next: start,
             end,
             queue: VecDeque::new(),
             in_flight: 0,
             window: READ_WINDOW_MIN,
-            request: s.max_read(),
+            min_window: READ_WINDOW_MIN,
+            request: lane.client.max_read(),
             eof: false,
             rtt: None,
             rate: 0.0,
@@ -78,12 +121,21 @@ impl<'a> ReadAhead<'a> {
         self.since_mark = 0;
         let want = 2.0 * self.rate * rtt.as_secs_f64();
         // at most double per round: a window-bound transfer grows each round
-        self.window = (want as usize).clamp(READ_WINDOW_MIN, READ_WINDOW_MAX).min(self.window * 2);
+        self.window = (want as usize).clamp(self.min_window, READ_WINDOW_MAX).min(self.window * 2);
+    }
+
+    /// One of `lanes` reading the same link at once: the smallest window is
+    /// shared, so what is in flight after an interrupt stays what one
+    /// transfer would have.
+    pub fn sharing(mut self, lanes: usize) -> ReadAhead<'a> {
+        self.min_window = (READ_WINDOW_MIN / lanes.max(1)).max(self.request);
+        self.window = self.min_window;
+        self
     }
 
     /// A read of at most `limit` bytes from `start`: no more is asked for.
-    pub fn bounded(s: &'a Client, handle: &'a Handle, start: u64, limit: u64) -> ReadAhead<'a> {
-        ReadAhead::new(s, handle, start, Some(start.saturating_add(limit)))
+    pub fn bounded(lane: Lane<'a>, handle: &'a Handle, start: u64, limit: u64) -> ReadAhead<'a> {
+        ReadAhead::new(lane, handle, start, Some(start.saturating_add(limit)))
     }
 
     fn fill(&mut self) -> Result<()> {
@@ -93,7 +145,7 @@ impl<'a> ReadAhead<'a> {
                 Some(end) => (end - self.next).min(self.request as u64) as u32,
                 None => self.request as u32,
             };
-            let id = self.s.send(&Request::Read { handle: &self.handle.0, offset: self.next, len })?;
+            let id = self.lane.send(&Request::Read { handle: &self.handle.0, offset: self.next, len })?;
             self.queue.push_back((id, self.next, len, Instant::now()));
             self.next += u64::from(len);
             self.in_flight += len as usize;
@@ -107,8 +159,8 @@ impl<'a> ReadAhead<'a> {
         let Some((id, offset, len, sent)) = self.queue.pop_front() else { return Ok(Vec::new()) };
         self.in_flight -= len as usize;
         // A reply already here says nothing about the round trip.
-        let waited = !self.s.conn.is_answered(id);
-        let reply = self.s.wait(id)?;
+        let waited = !self.lane.conn.is_answered(id);
+        let reply = self.lane.wait(id)?;
         if let Reply::Data(data) = &reply {
             self.learn(data.len(), waited.then(|| sent.elapsed()));
         }
@@ -124,7 +176,7 @@ impl<'a> ReadAhead<'a> {
                 if data.len() < len as usize {
                     // A short read: ask for the rest now, ahead of the others.
                     let rest = (offset + data.len() as u64, len - data.len() as u32);
-                    let id = self.s.send(&Request::Read { handle: &self.handle.0, offset: rest.0, len: rest.1 })?;
+                    let id = self.lane.send(&Request::Read { handle: &self.handle.0, offset: rest.0, len: rest.1 })?;
                     self.queue.push_front((id, rest.0, rest.1, Instant::now()));
                     self.in_flight += rest.1 as usize;
                 }
@@ -158,7 +210,7 @@ impl<'a> ReadAhead<'a> {
     fn stop(&mut self) {
         self.eof = true;
         for (id, ..) in self.queue.drain(..) {
-            self.s.conn.forget(id);
+            self.lane.conn.forget(id);
         }
         self.in_flight = 0;
     }
@@ -173,7 +225,7 @@ impl Drop for ReadAhead<'_> {
 /// Sequential writes of one handle from `next`; every reply is checked, the
 /// first error is returned by the next call.
 pub struct WriteBehind<'a> {
-    s: &'a Client,
+    lane: Lane<'a>,
     handle: &'a Handle,
     next: u64,
     /// (request id, length), oldest first.
@@ -185,8 +237,9 @@ pub struct WriteBehind<'a> {
 }
 
 impl<'a> WriteBehind<'a> {
-    pub fn new(s: &'a Client, handle: &'a Handle, start: u64) -> WriteBehind<'a> {
-        WriteBehind { s, handle, next: start, queue: VecDeque::new(), in_flight: 0, request: s.max_write(), acked: 0 }
+    pub fn new(lane: Lane<'a>, handle: &'a Handle, start: u64) -> WriteBehind<'a> {
+        let request = lane.client.max_write();
+        WriteBehind { lane, handle, next: start, queue: VecDeque::new(), in_flight: 0, request, acked: 0 }
     }
 
     pub fn write(&mut self, data: &[u8]) -> Result<()> {
@@ -194,7 +247,7 @@ impl<'a> WriteBehind<'a> {
             while self.in_flight + piece.len() > WRITE_WINDOW && !self.queue.is_empty() {
                 self.reap_one()?;
             }
-            let id = self.s.send(&Request::Write { handle: &self.handle.0, offset: self.next, data: piece })?;
+            let id = self.lane.send(&Request::Write { handle: &self.handle.0, offset: self.next, data: piece })?;
             self.queue.push_back((id, piece.len()));
             self.next += piece.len() as u64;
             self.in_flight += piece.len();
@@ -205,7 +258,7 @@ impl<'a> WriteBehind<'a> {
     fn reap_one(&mut self) -> Result<()> {
         if let Some((id, len)) = self.queue.pop_front() {
             self.in_flight -= len;
-            expect_ok(self.s.wait(id)?)?;
+            expect_ok(self.lane.wait(id)?)?;
             self.acked += len as u64;
         }
         Ok(())
@@ -223,7 +276,7 @@ impl<'a> WriteBehind<'a> {
 impl Drop for WriteBehind<'_> {
     fn drop(&mut self) {
         for (id, _) in self.queue.drain(..) {
-            self.s.conn.forget(id);
+            self.lane.conn.forget(id);
         }
     }
 }

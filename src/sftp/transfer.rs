@@ -11,7 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::client::{Attrs, Client, Handle};
-use super::pipeline::{ReadAhead, WriteBehind};
+use super::parallel;
+use super::pipeline::{Lane, ReadAhead, WriteBehind};
 use crate::error::{Error, Result};
 
 /// Bytes moved per trip out of Python (one progress check per chunk).
@@ -83,18 +84,33 @@ fn close_handle<T>(s: &Client, h: &Handle, result: Result<T>) -> Result<T> {
 }
 
 /// Pipelined download of `remote` into `sink`, chunk by chunk.
+/// With `parallel` (a local file and a number of channels), a big file is
+/// written into that file at offsets over several channels instead.
 fn download(
     py: Python<'_>,
     s: &Client,
     remote: &[u8],
     callback: Option<Py<PyAny>>,
+    parallel: Option<(&fs::File, usize)>,
     mut sink: impl FnMut(Python<'_>, &[Vec<u8>]) -> Result<()>,
 ) -> Result<u64> {
     let handle = crate::shutdown::detach(py, || s.open(remote, FLAG_READ, 0))?;
     let result = (|| -> Result<u64> {
         let size = crate::shutdown::detach(py, || s.fstat(&handle))?.0;
         let mut progress = Progress::new(callback, size.unwrap_or(0));
-        let mut reads = ReadAhead::new(s, &handle, 0, size);
+        if let (Some((out, lanes)), Some(total)) = (parallel, size) {
+            if total >= parallel::PARALLEL_MIN && lanes > 1 {
+                let helpers = crate::shutdown::detach(py, || s.helpers(lanes - 1));
+                if !helpers.is_empty() {
+                    let done = parallel::download(py, s, &helpers, remote, &handle, total, out, |py, d| {
+                        progress.tick(py, d)
+                    })?;
+                    progress.finish(py, done)?;
+                    return Ok(done);
+                }
+            }
+        }
+        let mut reads = ReadAhead::new(Lane::main(s), &handle, 0, size);
         let mut done: u64 = 0;
         loop {
             // Requests stay in flight while Python runs the sink and callback.
@@ -193,12 +209,12 @@ pub(crate) fn local_temp_beside(local: &Path) -> PathBuf {
 }
 
 /// Download to a temp file beside `local` and rename it into place when complete.
-pub fn get(py: Python<'_>, s: &Client, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+pub fn get(py: Python<'_>, s: &Client, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>, lanes: usize) -> PyResult<u64> {
     let temp = local_temp_beside(local);
     let result = (|| -> Result<u64> {
-        let mut out = create_temp(&temp)?;
-        let done = download(py, s, remote, callback, |py, pieces| {
-            crate::shutdown::detach(py, || pieces.iter().try_for_each(|p| out.write_all(p))).map_err(Error::from)
+        let out = create_temp(&temp)?;
+        let done = download(py, s, remote, callback, Some((&out, lanes)), |py, pieces| {
+            crate::shutdown::detach(py, || pieces.iter().try_for_each(|p| (&out).write_all(p))).map_err(Error::from)
         })?;
         publish_download(out, &temp, local, done)?;
         Ok(done)
@@ -212,7 +228,7 @@ pub fn get(py: Python<'_>, s: &Client, remote: &[u8], local: &Path, callback: Op
 /// Download into any object with `.write(bytes)`.
 pub fn getfo(py: Python<'_>, s: &Client, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     let write = fl.getattr(py, "write")?;
-    Ok(download(py, s, remote, callback, |py, pieces| {
+    Ok(download(py, s, remote, callback, None, |py, pieces| {
         let data = PyBytes::new_with(py, pieces.iter().map(Vec::len).sum(), |buf| {
             let mut at = 0;
             for p in pieces {
@@ -233,12 +249,25 @@ fn upload(
     remote: &[u8],
     total: u64,
     callback: Option<Py<PyAny>>,
+    parallel: Option<(&fs::File, usize)>,
     mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
 ) -> Result<u64> {
     let handle = crate::shutdown::detach(py, || s.open(remote, FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, 0o666))?;
     let result = (|| -> Result<u64> {
         let mut progress = Progress::new(callback, total);
-        let mut writes = WriteBehind::new(s, &handle, 0);
+        if let Some((local, lanes)) = parallel {
+            if total >= parallel::PARALLEL_MIN && lanes > 1 {
+                let helpers = crate::shutdown::detach(py, || s.helpers(lanes - 1));
+                if !helpers.is_empty() {
+                    let sent = parallel::upload(py, s, &helpers, remote, &handle, total, local, |py, d| {
+                        progress.tick(py, d)
+                    })?;
+                    progress.finish(py, sent)?;
+                    return Ok(sent);
+                }
+            }
+        }
+        let mut writes = WriteBehind::new(Lane::main(s), &handle, 0);
         let mut chunk = vec![0u8; CHUNK];
         let mut sent: u64 = 0;
         loop {
@@ -289,6 +318,7 @@ fn upload_to(
     result
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn put(
     py: Python<'_>,
     s: &Client,
@@ -297,13 +327,14 @@ pub fn put(
     callback: Option<Py<PyAny>>,
     confirm: bool,
     atomic: bool,
+    lanes: usize,
 ) -> PyResult<Option<Attrs>> {
     // A missing local file fails before anything happens remotely.
-    let mut file = fs::File::open(local).map_err(Error::from)?;
+    let file = fs::File::open(local).map_err(Error::from)?;
     let total = file.metadata().map_err(Error::from)?.len();
     Ok(upload_to(py, s, remote, confirm, atomic, |target| {
-        upload(py, s, target, total, callback, |py, buf| {
-            crate::shutdown::detach(py, || read_some(&mut file, buf)).map_err(Error::from)
+        upload(py, s, target, total, callback, Some((&file, lanes)), |py, buf| {
+            crate::shutdown::detach(py, || read_some(&mut &file, buf)).map_err(Error::from)
         })
     })?)
 }
@@ -321,7 +352,7 @@ pub fn putfo(
 ) -> PyResult<Option<Attrs>> {
     let read = fl.getattr(py, "read")?;
     Ok(upload_to(py, s, remote, confirm, atomic, |target| {
-        upload(py, s, target, file_size, callback, |py, buf| {
+        upload(py, s, target, file_size, callback, None, |py, buf| {
             let data = read.call1(py, (buf.len(),))?;
             let data = data.bind(py);
             let bytes: Vec<u8> = if let Ok(text) = data.extract::<String>() {
@@ -339,7 +370,7 @@ pub fn putfo(
 }
 
 /// Fill as much of `buf` as the file gives (0 only at EOF).
-fn read_some(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_some(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..])? {

@@ -566,14 +566,33 @@ def test_TF21_atomic_put_never_exposes_partial_file(private_sshd, big_local, fau
 
 def test_TF21_plain_put_can_leave_partial_file(sshd, fault_proxy, big_local, remote_dir):
     """The documented counterpart: without atomic=True a cut put leaves a
-    partial file at the destination, as paramiko's and OpenSSH's do."""
+    partial file at the destination, as paramiko's and OpenSSH's do (on one
+    channel: a prefix of the file)."""
     p = fault_proxy(cut_after=4 * MiB, cut_direction="up")
     c, s = _sftp_via(sshd, p)
     target = os.path.join(remote_dir, "plain.bin")
-    exc, res, took = timed(s.put, str(big_local), target)
+    exc, res, took = timed(s.put, str(big_local), target, max_concurrency=1)
     c.close()
     assert isinstance(exc, SSHException)
-    assert 0 < os.path.getsize(target) < os.path.getsize(big_local)
+    size = os.path.getsize(target)
+    assert 0 < size < os.path.getsize(big_local)
+    with open(big_local, "rb") as a, open(target, "rb") as b:
+        assert a.read(size) == b.read()
+
+
+def test_TF21_parallel_plain_put_never_leaves_a_full_size_file(sshd, fault_proxy, big_local,
+                                                               remote_dir):
+    """Over several channels a cut non-atomic put may leave gaps, but the last
+    piece is written only after every other byte: never a full-size file."""
+    for cut in (4 * MiB, 40 * MiB):
+        p = fault_proxy(cut_after=cut, cut_direction="up")
+        c, s = _sftp_via(sshd, p)
+        target = os.path.join(remote_dir, "plain.bin")
+        exc, res, took = timed(s.put, str(big_local), target)
+        c.close()
+        p.stop()
+        assert isinstance(exc, SSHException)
+        assert os.path.getsize(target) < os.path.getsize(big_local)
 
 
 # -------------------------------------------------------------- TF22 Ctrl-C

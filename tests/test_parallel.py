@@ -1,0 +1,130 @@
+"""One big file over several SFTP channels of one connection
+(src/sftp/parallel.rs): files of 64 MiB or more by default, ``max_concurrency``
+as the knob; the bytes, progress, errors and Ctrl-C behave as on one channel."""
+
+import hashlib
+import os
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.timeout(180)
+
+MiB = 1024 * 1024
+BIG = 80 * MiB + 12345  # above the threshold, not a multiple of anything
+
+
+@pytest.fixture(scope="module")
+def big_local(tmp_path_factory):
+    p = tmp_path_factory.mktemp("parallel") / "big.bin"
+    with open(p, "wb") as f:
+        for _ in range(BIG // MiB):
+            f.write(os.urandom(MiB))
+        f.write(os.urandom(BIG % MiB))
+    return p
+
+
+def _sha(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(MiB), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def test_put_and_get_over_four_channels(client, remote_dir, big_local, tmp_path):
+    sftp = client.open_sftp()
+    remote = remote_dir + "/big.bin"
+    calls = []
+    attrs = sftp.put(str(big_local), remote, callback=lambda d, t: calls.append((d, t)), atomic=True)
+    assert attrs.st_size == BIG
+    assert sftp._sftp.channels == 4
+    assert _sha(remote) == _sha(big_local)  # the server's own copy
+    assert os.listdir(remote_dir) == ["big.bin"]  # no temp name left
+    assert calls[-1] == (BIG, BIG)
+    assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))  # never backwards
+    calls.clear()
+    dest = tmp_path / "back.bin"
+    sftp.get(remote, str(dest), callback=lambda d, t: calls.append((d, t)))
+    assert _sha(dest) == _sha(big_local)
+    assert calls[-1] == (BIG, BIG)
+    assert sftp._sftp.channels == 4  # the helpers are kept for the next transfer
+    sftp.close()
+
+
+def test_max_concurrency_one_keeps_one_channel(client, remote_dir, big_local, tmp_path):
+    sftp = client.open_sftp()
+    sftp.put(str(big_local), remote_dir + "/one.bin", max_concurrency=1)
+    sftp.get(remote_dir + "/one.bin", str(tmp_path / "one.bin"), max_concurrency=1)
+    # paramiko's knob means "fewer requests": one channel too
+    sftp.get(remote_dir + "/one.bin", str(tmp_path / "two.bin"), max_concurrent_prefetch_requests=8)
+    assert sftp._sftp.channels == 1
+    assert _sha(tmp_path / "two.bin") == _sha(big_local)
+    with pytest.raises(ValueError):
+        sftp.get(remote_dir + "/one.bin", str(tmp_path / "x"), max_concurrency=0)
+    sftp.close()
+
+
+def test_a_callback_error_stops_every_lane_and_leaves_nothing(client, remote_dir, big_local,
+                                                           tmp_path):
+    sftp = client.open_sftp()
+    remote = remote_dir + "/big.bin"
+    sftp.put(str(big_local), remote)
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        if done > 10 * MiB:
+            raise Stop()
+
+    dest = tmp_path / "dest.bin"
+    dest.write_bytes(b"old")
+    t0 = time.monotonic()
+    with pytest.raises(Stop):
+        sftp.get(remote, str(dest), callback=stop)
+    assert time.monotonic() - t0 < 30
+    assert dest.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["dest.bin"]  # no temp file
+    with pytest.raises(Stop):
+        sftp.put(str(big_local), remote_dir + "/up.bin", callback=stop, atomic=True)
+    assert sorted(os.listdir(remote_dir)) == ["big.bin"]  # the atomic temp name is gone
+    # the client goes on working, helpers included
+    sftp.get(remote, str(dest))
+    assert _sha(dest) == _sha(big_local)
+    sftp.close()
+
+
+def test_a_full_disk_fails_on_every_lane_without_a_hang(client, big_local):
+    sftp = client.open_sftp()
+    t0 = time.monotonic()
+    with pytest.raises(OSError):
+        sftp.put(str(big_local), "/dev/full", confirm=False)
+    assert time.monotonic() - t0 < 30
+    assert sftp.stat("/").st_mode
+    sftp.close()
+
+
+def test_another_thread_uses_the_client_during_a_parallel_get(client, remote_dir, big_local,
+                                                             tmp_path):
+    sftp = client.open_sftp()
+    remote = remote_dir + "/big.bin"
+    sftp.put(str(big_local), remote)
+    stats = []
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            stats.append(sftp.stat(remote).st_size)
+
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    try:
+        sftp.get(remote, str(tmp_path / "dest.bin"))
+    finally:
+        stop.set()
+        t.join(30)
+    assert stats and set(stats) == {BIG}
+    assert _sha(tmp_path / "dest.bin") == _sha(big_local)
+    sftp.close()
