@@ -166,6 +166,28 @@ class Sftp:
     def realpath(self, path: bytes) -> bytes: ...
     def open(self, path: bytes, flags: int, mode: int) -> "File":
         """flags: SFTP_FLAG_READ 1, WRITE 2, APPEND 4, CREATE 8, TRUNC 0x10, EXCL 0x20."""
+    def extensions(self) -> list[tuple[str, bytes]]:
+        """The SFTP extensions the server offered: (name, data)."""
+    def limits(self) -> tuple[int, int, int, int]:
+        """(max packet, max read, max write, max open handles) from limits@openssh.com."""
+    def statvfs(self, path: bytes) -> tuple[int, int, int, int, int, int, int, int, int, int, int]:
+        """statvfs@openssh.com: bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax."""
+    def hardlink(self, old: bytes, new: bytes) -> None: ...
+    def lsetstat(
+        self,
+        path: bytes,
+        size: Optional[int] = None,
+        uid: Optional[int] = None,
+        gid: Optional[int] = None,
+        mode: Optional[int] = None,
+        atime: Optional[int] = None,
+        mtime: Optional[int] = None,
+    ) -> None:
+        """setstat without following a symlink (lsetstat@openssh.com)."""
+    def expand_path(self, path: bytes) -> bytes:
+        """``~`` and ``~user`` made absolute by the server (expand-path@openssh.com)."""
+    def copy_data(self, src: File, dst: File, src_offset: int = 0, length: int = 0, dst_offset: int = 0) -> None:
+        """Server-side copy between two open files (copy-data); length 0: to the end."""
     @property
     def channels(self) -> int:
         """SFTP channels open: the client's own and the helpers of parallel transfers."""

@@ -240,6 +240,7 @@ impl Sftp {
         (l.max_packet, l.max_read, l.max_write, l.max_open_handles)
     }
 
+    #[allow(clippy::type_complexity)]
     fn statvfs(&self, py: Python<'_>, path: Vec<u8>) -> PyResult<(u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64)> {
         let v = self.call(py, |s| s.statvfs(&path))?;
         Ok((v.bsize, v.frsize, v.blocks, v.bfree, v.bavail, v.files, v.ffree, v.favail, v.fsid, v.flag, v.namemax))
