@@ -576,3 +576,22 @@ def test_negative_seek_rejected_position_kept(sftp, remote_dir):
             f.seek(-11, f.SEEK_END)
         assert f.tell() == 4
         assert f.read(2) == b"45"
+
+
+def test_readv_many_neighbouring_and_overlapping_chunks(sftp, remote_dir):
+    data = os.urandom(3 * 1024 * 1024 + 11)
+    path = remote_dir + "/v.bin"
+    with sftp.open(path, "wb") as f:
+        f.write(data)
+    chunks = [(i * 1000, 1000) for i in range(200)]          # touching: one request
+    chunks += [(500, 3000), (2 * 1024 * 1024, 1024 * 1024)]  # overlapping; a multi-request span
+    chunks += [(len(data) - 5, 100), (len(data) + 10, 10)]   # across and past EOF
+    chunks += [(7, 0)]
+    with sftp.open(path, "rb") as f:
+        f.seek(123)
+        got = list(f.readv(chunks))
+        assert f.tell() == 123  # the position is left alone
+    assert got == [data[o:o + n] for o, n in chunks]
+    with sftp.open(path, "rb") as f:
+        with pytest.raises(ValueError):
+            list(f.readv([(-1, 5)]))

@@ -242,6 +242,8 @@ class Sftp:
 class File:
     def read(self, n: int) -> bytes:
         """Up to n bytes at the current position; b'' at EOF."""
+    def readv(self, chunks: list[tuple[int, int]]) -> list[bytes]:
+        """The data of each (offset, length), in order; shorter at EOF."""
     def write(self, data: bytes) -> None:
         """Write all of data at the current position (pipelined)."""
     def seek(self, offset: int) -> None: ...

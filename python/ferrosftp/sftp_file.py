@@ -115,10 +115,15 @@ class SFTPFile(BufferedFile):
         """Accepted for compatibility: libssh2 reads ahead on every large read."""
 
     def readv(self, chunks, max_concurrent_prefetch_requests: Optional[int] = None) -> Iterator[bytes]:
-        """Yield the data of each (offset, length) chunk, in order (short at EOF)."""
+        """Yield the data of each (offset, length) chunk, in order (short at EOF).
+        Every chunk is requested at once, neighbouring chunks merged into one
+        request; the file position is left alone."""
+        self.flush()
+        chunks = [(int(offset), int(length)) for offset, length in chunks]
         for offset, length in chunks:
-            self.seek(offset)
-            yield self.read(length)
+            if offset < 0 or length < 0:
+                raise ValueError("readv offsets and lengths must not be negative")
+        yield from self.handle.readv(chunks)
 
     def check(self, hash_algorithm, offset: int = 0, length: int = 0, block_size: int = 0) -> bytes:
         """The check-file extension: not implemented by OpenSSH, nor by ferrosftp."""

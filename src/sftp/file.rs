@@ -66,6 +66,13 @@ impl File {
         Ok(PyBytes::new(py, &data))
     }
 
+    /// The data of each (offset, length), in order; shorter at EOF. All
+    /// ranges are requested at once, neighbouring ones merged (readv.rs).
+    fn readv<'py>(&self, py: Python<'py>, chunks: Vec<(u64, u64)>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let parts = self.with(py, |s, h, _| super::readv::readv(Lane::main(s), h, &chunks))?;
+        Ok(parts.iter().map(|p| PyBytes::new(py, p)).collect())
+    }
+
     fn write(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<()> {
         self.with(py, |s, h, pos| {
             let mut writes = WriteBehind::new(Lane::main(s), h, *pos);

@@ -11,6 +11,7 @@ pub mod file;
 pub mod parallel;
 pub mod pipeline;
 pub mod proto;
+pub mod readv;
 pub mod transfer;
 
 use std::sync::Arc;
