@@ -36,20 +36,27 @@ def _sha(path):
 def test_put_and_get_over_four_channels(client, remote_dir, big_local, tmp_path):
     sftp = client.open_sftp()
     remote = remote_dir + "/big.bin"
-    calls = []
-    attrs = sftp.put(str(big_local), remote, callback=lambda d, t: calls.append((d, t)), atomic=True)
+    calls, channels = [], []
+
+    def progress(done, total):
+        calls.append((done, total))
+        channels.append(sftp._sftp.channels)
+
+    attrs = sftp.put(str(big_local), remote, callback=progress, atomic=True)
     assert attrs.st_size == BIG
-    assert sftp._sftp.channels == 4
+    assert 2 <= max(channels) <= 4  # lanes of their own while it ran
+    assert sftp._sftp.channels == 1  # and closed after: they count against MaxSessions
     assert _sha(remote) == _sha(big_local)  # the server's own copy
     assert os.listdir(remote_dir) == ["big.bin"]  # no temp name left
     assert calls[-1] == (BIG, BIG)
     assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:]))  # never backwards
     calls.clear()
+    channels.clear()
     dest = tmp_path / "back.bin"
-    sftp.get(remote, str(dest), callback=lambda d, t: calls.append((d, t)))
+    sftp.get(remote, str(dest), callback=progress, max_concurrency=4)
     assert _sha(dest) == _sha(big_local)
     assert calls[-1] == (BIG, BIG)
-    assert sftp._sftp.channels == 4  # the helpers are kept for the next transfer
+    assert 2 <= max(channels) <= 4 and sftp._sftp.channels == 1
     sftp.close()
 
 
@@ -58,8 +65,10 @@ def test_max_concurrency_one_keeps_one_channel(client, remote_dir, big_local, tm
     sftp.put(str(big_local), remote_dir + "/one.bin", max_concurrency=1)
     sftp.get(remote_dir + "/one.bin", str(tmp_path / "one.bin"), max_concurrency=1)
     # paramiko's knob means "fewer requests": one channel too
-    sftp.get(remote_dir + "/one.bin", str(tmp_path / "two.bin"), max_concurrent_prefetch_requests=8)
-    assert sftp._sftp.channels == 1
+    seen = []
+    sftp.get(remote_dir + "/one.bin", str(tmp_path / "two.bin"), max_concurrent_prefetch_requests=8,
+             callback=lambda d, t: seen.append(sftp._sftp.channels))
+    assert set(seen) == {1}
     assert _sha(tmp_path / "two.bin") == _sha(big_local)
     with pytest.raises(ValueError):
         sftp.get(remote_dir + "/one.bin", str(tmp_path / "x"), max_concurrency=0)
@@ -83,7 +92,7 @@ def test_a_callback_error_stops_every_lane_and_leaves_nothing(client, remote_dir
     dest.write_bytes(b"old")
     t0 = time.monotonic()
     with pytest.raises(Stop):
-        sftp.get(remote, str(dest), callback=stop)
+        sftp.get(remote, str(dest), callback=stop, max_concurrency=4)
     assert time.monotonic() - t0 < 30
     assert dest.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["dest.bin"]  # no temp file
@@ -91,7 +100,7 @@ def test_a_callback_error_stops_every_lane_and_leaves_nothing(client, remote_dir
         sftp.put(str(big_local), remote_dir + "/up.bin", callback=stop, atomic=True)
     assert sorted(os.listdir(remote_dir)) == ["big.bin"]  # the atomic temp name is gone
     # the client goes on working, helpers included
-    sftp.get(remote, str(dest))
+    sftp.get(remote, str(dest), max_concurrency=4)
     assert _sha(dest) == _sha(big_local)
     sftp.close()
 
@@ -121,7 +130,7 @@ def test_another_thread_uses_the_client_during_a_parallel_get(client, remote_dir
     t = threading.Thread(target=poll, daemon=True)
     t.start()
     try:
-        sftp.get(remote, str(tmp_path / "dest.bin"))
+        sftp.get(remote, str(tmp_path / "dest.bin"), max_concurrency=4)
     finally:
         stop.set()
         t.join(30)

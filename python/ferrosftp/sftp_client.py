@@ -319,8 +319,9 @@ class SFTPClient:
         """Download to a temp file beside localpath, renamed into place only when
         complete and size-checked (paramiko writes in place).
         ``max_concurrency`` (ours): SFTP channels a file of 64 MiB or more may
-        use at once (default 4; 1 keeps it on this client's channel). Setting
-        paramiko's ``max_concurrent_prefetch_requests`` also keeps one channel."""
+        use at once (default 1: one channel with a 16 MiB window already keeps
+        up at 100 ms; more help when that window is the limit). Setting
+        paramiko's ``max_concurrent_prefetch_requests`` keeps one channel."""
         if max_concurrency is None and max_concurrent_prefetch_requests is not None:
             max_concurrency = 1
         localpath = os.fspath(localpath)

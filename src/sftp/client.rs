@@ -53,8 +53,10 @@ const FLAG_CREATE: u32 = 0x08;
 
 pub struct Client {
     pub conn: SftpConn,
-    /// More SFTP channels of the same connection for parallel transfers
-    /// (parallel.rs), opened when first needed and kept until `close`.
+    /// More SFTP channels of the same connection, open for the parallel
+    /// transfers under way (parallel.rs). Each transfer closes its own when
+    /// it ends: idle channels would count against the server's limit
+    /// (sshd's MaxSessions, 10) that exec channels share.
     helpers: Mutex<Vec<Arc<SftpConn>>>,
     pub session: Arc<Shared>,
     closed: AtomicBool,
@@ -320,21 +322,27 @@ impl Client {
         limit(self.conn.limits.max_write)
     }
 
-    /// Up to `n` helper channels, opening the missing ones now. Fewer if the
-    /// server refuses more channels (sshd's MaxSessions, 10 by default).
-    pub fn helpers(&self, n: usize) -> Vec<Arc<SftpConn>> {
-        let mut pool = self.helpers.lock().unwrap_or_else(|p| p.into_inner());
-        pool.retain(|c| c.failure().is_none());
-        while pool.len() < n && self.check_usable().is_ok() {
-            match SftpConn::open(&self.session, self.deadline()) {
-                Ok(conn) => pool.push(Arc::new(conn)),
-                Err(e) => {
-                    log::debug!("no extra SFTP channel for a parallel transfer: {e}");
-                    break;
-                }
+    /// A new helper channel for a lane of a parallel transfer; None if the
+    /// server refuses one more channel. Give it back with `release_helper`.
+    pub fn open_helper(&self) -> Option<Arc<SftpConn>> {
+        self.check_usable().ok()?;
+        match SftpConn::open_with(&self.session, self.deadline(), Some(self.conn.limits)) {
+            Ok(conn) => {
+                let conn = Arc::new(conn);
+                self.helpers.lock().unwrap_or_else(|p| p.into_inner()).push(conn.clone());
+                Some(conn)
+            }
+            Err(e) => {
+                log::debug!("no extra SFTP channel for a parallel transfer: {e}");
+                None
             }
         }
-        pool.iter().take(n).cloned().collect()
+    }
+
+    /// Close a parallel transfer's helper channel.
+    pub fn release_helper(&self, helper: &Arc<SftpConn>) {
+        self.helpers.lock().unwrap_or_else(|p| p.into_inner()).retain(|c| !Arc::ptr_eq(c, helper));
+        helper.close();
     }
 
     /// SFTP channels open: this client's own and its helpers.

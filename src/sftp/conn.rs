@@ -108,6 +108,12 @@ thread_local! {
 impl SftpConn {
     /// Open a channel, start the "sftp" subsystem, and agree on version 3.
     pub fn open(session: &Arc<Shared>, until: Option<Instant>) -> Result<SftpConn> {
+        Self::open_with(session, until, None)
+    }
+
+    /// As `open`; with `limits` known (a second channel to the same
+    /// server), the round trip that asks for them is saved.
+    pub fn open_with(session: &Arc<Shared>, until: Option<Instant>, limits: Option<Limits>) -> Result<SftpConn> {
         let channel = {
             // channel open and subsystem requests take turns across the connection
             let _setup = session.setup_lock();
@@ -133,7 +139,9 @@ impl SftpConn {
         }
         conn.version = version;
         conn.extensions = extensions;
-        if conn.has_extension("limits@openssh.com") {
+        if let Some(known) = limits {
+            conn.limits = known;
+        } else if conn.has_extension("limits@openssh.com") {
             if let Reply::Extended(data) = conn.call(&Request::Extended { name: "limits@openssh.com", body: &[] }, until)? {
                 conn.limits = Limits::decode(&data).map_err(|e| Error::Ssh(e.to_string()))?;
             }

@@ -145,7 +145,7 @@ impl Sftp {
         callback: Option<Py<PyAny>>,
         lanes: Option<usize>,
     ) -> PyResult<u64> {
-        transfer::get(py, &self.inner, &remote, &local, callback, lanes.unwrap_or(parallel::DEFAULT_LANES))
+        transfer::get(py, &self.inner, &remote, &local, callback, lanes.unwrap_or(parallel::DEFAULT_DOWNLOAD_LANES))
     }
 
     #[pyo3(signature = (remote, fl, callback=None))]
@@ -165,7 +165,7 @@ impl Sftp {
         atomic: bool,
         lanes: Option<usize>,
     ) -> PyResult<Option<Attrs>> {
-        let lanes = lanes.unwrap_or(parallel::DEFAULT_LANES);
+        let lanes = lanes.unwrap_or(parallel::DEFAULT_UPLOAD_LANES);
         transfer::put(py, &self.inner, &local, &remote, callback, confirm, atomic, lanes)
     }
 

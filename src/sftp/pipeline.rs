@@ -133,6 +133,17 @@ impl<'a> ReadAhead<'a> {
         self
     }
 
+    /// Start from the window an earlier read of the same lane reached.
+    pub fn resuming(mut self, window: usize) -> ReadAhead<'a> {
+        self.window = window.clamp(self.min_window, READ_WINDOW_MAX);
+        self
+    }
+
+    /// The bytes it keeps in flight now.
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
     /// A read of at most `limit` bytes from `start`: no more is asked for.
     pub fn bounded(lane: Lane<'a>, handle: &'a Handle, start: u64, limit: u64) -> ReadAhead<'a> {
         ReadAhead::new(lane, handle, start, Some(start.saturating_add(limit)))
@@ -240,6 +251,11 @@ impl<'a> WriteBehind<'a> {
     pub fn new(lane: Lane<'a>, handle: &'a Handle, start: u64) -> WriteBehind<'a> {
         let request = lane.client.max_write();
         WriteBehind { lane, handle, next: start, queue: VecDeque::new(), in_flight: 0, request, acked: 0 }
+    }
+
+    /// Go on writing at `offset`; the writes in flight stay in flight.
+    pub fn jump(&mut self, offset: u64) {
+        self.next = offset;
     }
 
     pub fn write(&mut self, data: &[u8]) -> Result<()> {

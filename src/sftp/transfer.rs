@@ -100,14 +100,9 @@ fn download(
         let mut progress = Progress::new(callback, size.unwrap_or(0));
         if let (Some((out, lanes)), Some(total)) = (parallel, size) {
             if total >= parallel::PARALLEL_MIN && lanes > 1 {
-                let helpers = crate::shutdown::detach(py, || s.helpers(lanes - 1));
-                if !helpers.is_empty() {
-                    let done = parallel::download(py, s, &helpers, remote, &handle, total, out, |py, d| {
-                        progress.tick(py, d)
-                    })?;
-                    progress.finish(py, done)?;
-                    return Ok(done);
-                }
+                let done = parallel::download(py, s, lanes, remote, &handle, total, out, |py, d| progress.tick(py, d))?;
+                progress.finish(py, done)?;
+                return Ok(done);
             }
         }
         let mut reads = ReadAhead::new(Lane::main(s), &handle, 0, size);
@@ -257,14 +252,9 @@ fn upload(
         let mut progress = Progress::new(callback, total);
         if let Some((local, lanes)) = parallel {
             if total >= parallel::PARALLEL_MIN && lanes > 1 {
-                let helpers = crate::shutdown::detach(py, || s.helpers(lanes - 1));
-                if !helpers.is_empty() {
-                    let sent = parallel::upload(py, s, &helpers, remote, &handle, total, local, |py, d| {
-                        progress.tick(py, d)
-                    })?;
-                    progress.finish(py, sent)?;
-                    return Ok(sent);
-                }
+                let sent = parallel::upload(py, s, lanes, remote, &handle, total, local, |py, d| progress.tick(py, d))?;
+                progress.finish(py, sent)?;
+                return Ok(sent);
             }
         }
         let mut writes = WriteBehind::new(Lane::main(s), &handle, 0);
