@@ -64,9 +64,17 @@ def emit(obj: dict) -> None:
 
 def peak_rss_mib(client_is_child: bool) -> float:
     """Peak resident memory of the client, MiB: this worker process (a
-    library), or the largest child it waited for (OpenSSH's sftp or ssh)."""
-    who = resource.RUSAGE_CHILDREN if client_is_child else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024.0
+    library: VmHWM, Python itself included), or the largest child it waited
+    for (OpenSSH's sftp or ssh). getrusage's ru_maxrss is not used for the
+    worker itself: on Linux it keeps the high-water mark of the process that
+    forked it (the harness), exec or not."""
+    if client_is_child:
+        return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def main(run, client_is_child=False):
