@@ -119,7 +119,8 @@ class SFTPFile(BufferedFile):
         Every chunk is requested at once, neighbouring chunks merged into one
         request; the file position is left alone."""
         self.flush()
-        chunks = [(int(offset), int(length)) for offset, length in chunks]
+        # a length is a limit (read(1 << 80) returns the file), never an allocation
+        chunks = [(int(offset), min(int(length), sys.maxsize)) for offset, length in chunks]
         for offset, length in chunks:
             if offset < 0 or length < 0:
                 raise ValueError("readv offsets and lengths must not be negative")

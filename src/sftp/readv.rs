@@ -39,22 +39,32 @@ pub fn readv(lane: Lane<'_>, h: &Handle, chunks: &[(u64, u64)]) -> Result<Vec<Ve
     // Each span's bytes, and where its data ended (EOF or the span's end).
     let mut data: Vec<Vec<u8>> = spans.iter().map(|_| Vec::new()).collect();
     let mut ends: Vec<u64> = spans.iter().map(|s| s.1).collect();
-    // (span, offset, len) still to ask for, then (id, span, offset, len) asked.
-    let mut todo: VecDeque<(usize, u64, u64)> = VecDeque::new();
-    for (i, &(start, end)) in spans.iter().enumerate() {
-        let mut at = start;
-        while at < end {
-            let len = (end - at).min(request);
-            todo.push_back((i, at, len));
-            at += len;
-        }
-    }
+    // Where each span's next request starts; requests are made as the window
+    // allows, so a span of 2^62 bytes costs what the file really holds.
+    let mut next: Vec<u64> = spans.iter().map(|s| s.0).collect();
+    let mut span = 0;
+    // Rests of short reads, asked for first; then (id, span, offset, len) asked.
+    let mut retry: VecDeque<(usize, u64, u64)> = VecDeque::new();
     let mut asked: VecDeque<(u32, usize, u64, u64)> = VecDeque::new();
     let mut in_flight = 0u64;
     let result = (|| -> Result<()> {
         loop {
             while in_flight < WINDOW {
-                let Some((i, offset, len)) = todo.pop_front() else { break };
+                let (i, offset, len) = match retry.pop_front() {
+                    Some(r) => r,
+                    None => {
+                        while span < spans.len() && next[span] >= ends[span] {
+                            span += 1;
+                        }
+                        if span == spans.len() {
+                            break;
+                        }
+                        let len = (ends[span] - next[span]).min(request);
+                        let at = next[span];
+                        next[span] += len;
+                        (span, at, len)
+                    }
+                };
                 if offset >= ends[i] {
                     continue; // past this span's EOF
                 }
@@ -74,7 +84,7 @@ pub fn readv(lane: Lane<'_>, h: &Handle, chunks: &[(u64, u64)]) -> Result<Vec<Ve
                     buf[at..at + d.len()].copy_from_slice(&d);
                     if (d.len() as u64) < len {
                         // a short read: ask for the rest next
-                        todo.push_front((i, offset + d.len() as u64, len - d.len() as u64));
+                        retry.push_back((i, offset + d.len() as u64, len - d.len() as u64));
                     }
                 }
                 Reply::Data(d) if d.is_empty() => ends[i] = ends[i].min(offset),
