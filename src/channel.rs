@@ -68,6 +68,14 @@ pub struct ChannelInner {
     has_pipe: AtomicBool,
 }
 
+impl Drop for ChannelInner {
+    fn drop(&mut self) {
+        if let Some(chan) = self.chan.get_mut().unwrap_or_else(|p| p.into_inner()).take() {
+            self.shared.free_channel(chan);
+        }
+    }
+}
+
 /// How much a readiness check takes from libssh2 at most.
 const PEEK: usize = 32 << 10;
 
@@ -360,18 +368,20 @@ impl Channel {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let taken = self.chan.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut chan) = taken {
-            if self.shared.is_active() {
-                let until = deadline(Some(5.0));
-                // Send CHANNEL_CLOSE and go, as paramiko does: the server's own
-                // close may wait for the command to end. Best effort: the peer
-                // may already be gone.
-                let _ = crate::shutdown::detach(py, || {
-                    self.shared.run(until, || match chan.close().map_err(Error::from) {
+            // Send CHANNEL_CLOSE and go, as paramiko does: the server's own
+            // close may wait for the command to end. Best effort: the peer
+            // may already be gone.
+            let active = self.shared.is_active();
+            crate::shutdown::detach(py, || {
+                if active {
+                    let until = deadline(Some(5.0));
+                    let _ = self.shared.run(until, || match chan.close().map_err(Error::from) {
                         Err(Error::Again) if !self.shared.sending() => Ok(()),
                         other => other,
-                    })
-                });
-            }
+                    });
+                }
+                self.shared.free_channel(chan);
+            });
         }
         self.refresh_event_if_polled(py);
         Ok(())

@@ -251,8 +251,19 @@ impl Shared {
         let _ = self.progress.wait(self.fd, seen, || self.sess.block_directions(), None);
     }
 
+    /// Free a channel. The `ssh2` crate's `Drop` for a channel calls
+    /// `libssh2_channel_free` without its session lock, racing every other
+    /// thread's libssh2 call on the session (a segfault, seen in the
+    /// many-threads test): every channel is dropped here, under that lock.
+    pub fn free_channel(&self, chan: ssh2::Channel) {
+        let _libssh2 = self.sess.raw();
+        drop(chan);
+    }
+
     /// Mark the session dead if libssh2 says the transport failed; true if so.
     fn note_failure(&self) -> bool {
+        // libssh2 frees and replaces its error message on other threads' calls
+        let _libssh2 = self.sess.raw();
         if let Some(err) = ssh2::Error::last_session_error_raw(self.raw) {
             if let ssh2::ErrorCode::Session(code) = err.code() {
                 if is_fatal_transport_code(code) {
@@ -266,6 +277,7 @@ impl Shared {
 
     /// The error libssh2 recorded for the last failed raw call.
     pub fn last_error(&self) -> Error {
+        let _libssh2 = self.sess.raw();
         match ssh2::Error::last_session_error_raw(self.raw) {
             Some(e) => e.into(),
             None => Error::Ssh("unknown libssh2 error".into()),

@@ -329,6 +329,7 @@ impl SftpConn {
                     other => other,
                 });
             }
+            self.session.free_channel(chan);
         }
     }
 
@@ -434,7 +435,10 @@ impl Drop for SftpConn {
             if !matches!(sent, Some(Ok(()))) && self.session.sending() {
                 // A packet left half sent: libssh2's free of this channel
                 // waits (up to the closed session's timeout). Not with the GIL.
-                std::thread::spawn(move || drop(chan));
+                let session = self.session.clone();
+                std::thread::spawn(move || session.free_channel(chan));
+            } else {
+                self.session.free_channel(chan);
             }
         }
     }
