@@ -15,7 +15,7 @@ use crate::session::{check_timeout, deadline, Shared};
 /// The most one read hands back (paramiko's recv returns at most what it has).
 const MAX_READ: usize = 1 << 20;
 
-fn io_to_error(e: std::io::Error) -> Error {
+pub(crate) fn io_to_error(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::WouldBlock {
         return Error::Again;
     }
@@ -375,10 +375,7 @@ impl Channel {
             crate::shutdown::detach(py, || {
                 if active {
                     let until = deadline(Some(5.0));
-                    let _ = self.shared.run(until, || match chan.close().map_err(Error::from) {
-                        Err(Error::Again) if !self.shared.sending() => Ok(()),
-                        other => other,
-                    });
+                    let _ = self.shared.run(until, || self.shared.send_close(&mut chan));
                 }
                 self.shared.free_channel(chan);
             });

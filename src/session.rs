@@ -251,6 +251,16 @@ impl Shared {
         let _ = self.progress.wait(self.fd, seen, || self.sess.block_directions(), None);
     }
 
+    /// One try at closing a channel, for `run`: done once CHANNEL_CLOSE is
+    /// sent. The server's own close may wait (for a command to end), so it
+    /// is not waited for, as paramiko does not.
+    pub fn send_close(&self, chan: &mut ssh2::Channel) -> Result<()> {
+        match chan.close().map_err(Error::from) {
+            Err(Error::Again) if !self.sending() => Ok(()),
+            other => other,
+        }
+    }
+
     /// Free a channel. The `ssh2` crate's `Drop` for a channel calls
     /// `libssh2_channel_free` without its session lock, racing every other
     /// thread's libssh2 call on the session (a segfault, seen in the

@@ -153,7 +153,9 @@ class Sftp:
         mode: Optional[int] = None,
         atime: Optional[int] = None,
         mtime: Optional[int] = None,
-    ) -> None: ...
+        follow_symlinks: bool = True,
+    ) -> None:
+        """``follow_symlinks=False``: on a link itself (lsetstat@openssh.com)."""
     def listdir(self, path: bytes) -> list[tuple[bytes, bytes, _Attrs]]:
         """(name, longname, attrs) for every entry but '.' and '..', in server order."""
     def mkdir(self, path: bytes, mode: int) -> None: ...
@@ -173,17 +175,6 @@ class Sftp:
     def statvfs(self, path: bytes) -> tuple[int, int, int, int, int, int, int, int, int, int, int]:
         """statvfs@openssh.com: bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax."""
     def hardlink(self, old: bytes, new: bytes) -> None: ...
-    def lsetstat(
-        self,
-        path: bytes,
-        size: Optional[int] = None,
-        uid: Optional[int] = None,
-        gid: Optional[int] = None,
-        mode: Optional[int] = None,
-        atime: Optional[int] = None,
-        mtime: Optional[int] = None,
-    ) -> None:
-        """setstat without following a symlink (lsetstat@openssh.com)."""
     def expand_path(self, path: bytes) -> bytes:
         """``~`` and ``~user`` made absolute by the server (expand-path@openssh.com)."""
     def copy_data(self, src: File, dst: File, src_offset: int = 0, length: int = 0, dst_offset: int = 0) -> None:

@@ -223,11 +223,7 @@ class SFTPClient:
             kw["mode"] = attrs.st_mode & 0o7777
         if attrs.st_atime is not None and attrs.st_mtime is not None:
             kw["atime"], kw["mtime"] = int(attrs.st_atime), int(attrs.st_mtime)
-        target = self._adjust_cwd(path)
-        if follow_symlinks:
-            self._sftp.setstat(target, **kw)
-        else:
-            self._sftp.lsetstat(target, **kw)
+        self._sftp.setstat(self._adjust_cwd(path), follow_symlinks=follow_symlinks, **kw)
 
     def remote_copy(self, src, dst, src_offset: int = 0, src_length: int = 0,
                     dst_offset: int = 0) -> None:

@@ -12,14 +12,13 @@
 
 use std::collections::VecDeque;
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use super::client::{attrs_to_tuple, Attrs, Client};
-use super::conn::{expect_ok, unexpected};
-use super::proto::{FileAttrs, Reply, Request, Writer};
-use super::transfer::{create_temp, local_temp_beside, publish_download, temp_name_beside};
+use super::conn::{expect_attrs, expect_handle, expect_ok, unexpected};
+use super::proto::{FileAttrs, Reply, Request, Writer, FXF_CREAT, FXF_READ, FXF_TRUNC, FXF_WRITE};
+use super::transfer::{create_temp, local_temp_beside, publish_download, read_some, temp_name_beside};
 use crate::error::{Error, Result};
 
 /// Files under way at once.
@@ -27,10 +26,6 @@ const MAX_FILES: usize = 64;
 /// Bytes of reads or writes in flight, all files together.
 const WINDOW: usize = 8 << 20;
 
-const FLAG_READ: u32 = 0x01;
-const FLAG_WRITE: u32 = 0x02;
-const FLAG_CREATE: u32 = 0x08;
-const FLAG_TRUNC: u32 = 0x10;
 
 /// What a request in flight was for.
 #[derive(Clone, Copy)]
@@ -88,26 +83,49 @@ impl Drop for Flight<'_> {
     }
 }
 
-fn handle_of(reply: Reply) -> Result<Vec<u8>> {
-    match reply {
-        Reply::Handle(h) => Ok(h),
-        Reply::Status { code, .. } => Err(Error::Sftp(code)),
-        other => Err(unexpected(&other)),
-    }
-}
-
-fn attrs_of(reply: Reply) -> Result<FileAttrs> {
-    match reply {
-        Reply::Attrs(a) => Ok(a),
-        Reply::Status { code, .. } => Err(Error::Sftp(code)),
-        other => Err(unexpected(&other)),
-    }
-}
-
 /// Keeps the first error; a file's own error ends that file.
 fn first(slot: &mut Option<Error>, e: Error) {
     if slot.is_none() {
         *slot = Some(e);
+    }
+}
+
+/// Where one file of a batch stands, put or get alike.
+#[derive(Default)]
+struct Walk {
+    handle: Option<Vec<u8>>,
+    /// Close sent, close answered.
+    closing: bool,
+    closed: bool,
+    /// Every step succeeded.
+    done: bool,
+    /// Nothing more will be sent or received for this file.
+    finished: bool,
+    error: Option<Error>,
+}
+
+impl Walk {
+    /// Keep a step's error as this file's; one that ends the connection or
+    /// the caller's wait (dropped, timeout, Ctrl-C) ends the whole batch.
+    fn record(&mut self, outcome: Result<()>) -> Result<()> {
+        if let Err(e) = outcome {
+            if matches!(e, Error::Dropped(_) | Error::Timeout | Error::Python(_)) {
+                return Err(e);
+            }
+            first(&mut self.error, e);
+        }
+        Ok(())
+    }
+
+    /// True once: when nothing of this file is in flight and nothing more is
+    /// due (every step done, or failed with its handle closed or never open).
+    fn finishes(&mut self, in_flight: usize) -> bool {
+        let over = in_flight == 0 && (self.done || (self.error.is_some() && (self.handle.is_none() || self.closed)));
+        if over && !self.finished {
+            self.finished = true;
+            return true;
+        }
+        false
     }
 }
 
@@ -119,24 +137,10 @@ struct Put {
     target: Vec<u8>,
     file: Option<fs::File>,
     times: Option<(u32, u32)>,
-    handle: Option<Vec<u8>>,
     sent: u64,
     all_read: bool,
     writes_out: usize,
-    /// Close sent, close answered.
-    closing: bool,
-    closed: bool,
-    /// Every step succeeded.
-    done: bool,
-    finished: bool,
-    error: Option<Error>,
-}
-
-impl Put {
-    /// Nothing more will be sent or received for this file.
-    fn over(&self, in_flight: usize) -> bool {
-        in_flight == 0 && (self.done || (self.error.is_some() && (self.handle.is_none() || self.closed)))
-    }
+    w: Walk,
 }
 
 /// Upload every (local, remote) pair; remote directories must exist.
@@ -171,35 +175,30 @@ pub fn put_many(s: &Client, jobs: Vec<(PathBuf, Vec<u8>)>, confirm: bool, atomic
             let target = if atomic { temp_name_beside(&remote) } else { remote.clone() };
             let i = files.len();
             let attrs = FileAttrs { permissions: Some(0o666), ..FileAttrs::default() };
-            flight.send(i, Step::Open, &Request::Open { path: &target, pflags: FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, attrs: &attrs })?;
+            flight.send(i, Step::Open, &Request::Open { path: &target, pflags: FXF_WRITE | FXF_CREAT | FXF_TRUNC, attrs: &attrs })?;
             files.push(Put {
                 remote,
                 target,
                 file: Some(file),
                 times,
-                handle: None,
                 sent: 0,
                 all_read: false,
                 writes_out: 0,
-                closing: false,
-                closed: false,
-                done: false,
-                finished: false,
-                error: None,
+                w: Walk::default(),
             });
             active += 1;
         }
         // Feed writes to the open files, within the window.
         for (i, f) in files.iter_mut().enumerate() {
-            if f.finished {
+            if f.w.finished {
                 continue;
             }
-            let Some(handle) = f.handle.clone() else { continue };
-            while f.error.is_none() && !f.all_read && flight.bytes + request <= WINDOW {
-                let n = match f.file.as_mut().map(|file| read_full(file, &mut chunk)) {
+            let Some(handle) = f.w.handle.clone() else { continue };
+            while f.w.error.is_none() && !f.all_read && flight.bytes + request <= WINDOW {
+                let n = match f.file.as_mut().map(|file| read_some(file, &mut chunk)) {
                     Some(Ok(n)) => n,
                     Some(Err(e)) => {
-                        f.error = Some(e.into());
+                        f.w.error = Some(e.into());
                         break;
                     }
                     None => 0,
@@ -213,8 +212,8 @@ pub fn put_many(s: &Client, jobs: Vec<(PathBuf, Vec<u8>)>, confirm: bool, atomic
                 f.sent += n as u64;
                 f.writes_out += 1;
             }
-            if (f.all_read || f.error.is_some()) && f.writes_out == 0 && !f.closing {
-                f.closing = true;
+            if (f.all_read || f.w.error.is_some()) && f.writes_out == 0 && !f.w.closing {
+                f.w.closing = true;
                 flight.send(i, Step::Close, &Request::Close { handle: &handle })?;
             }
         }
@@ -223,15 +222,15 @@ pub fn put_many(s: &Client, jobs: Vec<(PathBuf, Vec<u8>)>, confirm: bool, atomic
         let f = &mut files[i];
         let outcome = (|| -> Result<()> {
             match step {
-                Step::Open => f.handle = Some(handle_of(reply)?),
+                Step::Open => f.w.handle = Some(expect_handle(reply)?),
                 Step::Write { .. } => {
                     f.writes_out -= 1;
                     expect_ok(reply)?;
                 }
                 Step::Close => {
-                    f.closed = true;
+                    f.w.closed = true;
                     expect_ok(reply)?;
-                    if f.error.is_some() {
+                    if f.w.error.is_some() {
                         return Ok(());
                     }
                     if f.target != f.remote {
@@ -251,31 +250,25 @@ pub fn put_many(s: &Client, jobs: Vec<(PathBuf, Vec<u8>)>, confirm: bool, atomic
                     if confirm {
                         flight.send(i, Step::Stat, &Request::Stat { path: &f.remote })?;
                     } else {
-                        f.done = true;
+                        f.w.done = true;
                     }
                 }
                 Step::Stat => {
-                    let size = attrs_of(reply)?.size.unwrap_or(0);
+                    let size = expect_attrs(reply)?.size.unwrap_or(0);
                     if size != f.sent {
                         return Err(Error::OsMessage(format!("size mismatch in put!  {size} != {}", f.sent)));
                     }
-                    f.done = true;
+                    f.w.done = true;
                 }
                 Step::Fstat | Step::Read { .. } => return Err(Error::Ssh("a read step in a put".into())),
             }
             Ok(())
         })();
-        if let Err(e) = outcome {
-            if matches!(e, Error::Dropped(_) | Error::Timeout | Error::Python(_)) {
-                return Err(e);
-            }
-            first(&mut f.error, e);
-        }
-        if !f.finished && f.over(flight.pending(i)) {
-            f.finished = true;
+        f.w.record(outcome)?;
+        if f.w.finishes(flight.pending(i)) {
             active -= 1;
             f.file = None;
-            if let Some(e) = f.error.take() {
+            if let Some(e) = f.w.error.take() {
                 if f.target != f.remote {
                     // the temp name of a failed atomic put: best effort
                     if let Ok(id) = s.send(&Request::Remove { path: &f.target }) {
@@ -288,7 +281,7 @@ pub fn put_many(s: &Client, jobs: Vec<(PathBuf, Vec<u8>)>, confirm: bool, atomic
     }
     match failed {
         Some(e) => Err(e),
-        None => Ok(files.iter().filter(|f| f.done).count()),
+        None => Ok(files.iter().filter(|f| f.w.done).count()),
     }
 }
 
@@ -300,20 +293,9 @@ fn after_rename(flight: &mut Flight<'_>, i: usize, f: &mut Put, confirm: bool) -
     } else if confirm {
         flight.send(i, Step::Stat, &Request::Stat { path: &f.remote })
     } else {
-        f.done = true;
+        f.w.done = true;
         Ok(())
     }
-}
-
-fn read_full(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    Ok(filled)
 }
 
 // ------------------------------------------------------------------ get
@@ -322,24 +304,13 @@ struct Get {
     local: PathBuf,
     temp: PathBuf,
     out: Option<fs::File>,
-    handle: Option<Vec<u8>>,
     attrs: Option<FileAttrs>,
     size: u64,
     /// Next offset to ask for, and bytes received.
     asked: u64,
     got: u64,
     reads_out: usize,
-    closing: bool,
-    closed: bool,
-    done: bool,
-    finished: bool,
-    error: Option<Error>,
-}
-
-impl Get {
-    fn over(&self, in_flight: usize) -> bool {
-        in_flight == 0 && (self.done || (self.error.is_some() && (self.handle.is_none() || self.closed)))
-    }
+    w: Walk,
 }
 
 /// Download every (remote, local) pair; local directories must exist. Each
@@ -358,41 +329,36 @@ pub fn get_many(s: &Client, jobs: Vec<(Vec<u8>, PathBuf)>) -> Result<Vec<Attrs>>
                 let Some((remote, local)) = jobs.next() else { break };
                 let i = files.len();
                 let attrs = FileAttrs::default();
-                flight.send(i, Step::Open, &Request::Open { path: &remote, pflags: FLAG_READ, attrs: &attrs })?;
+                flight.send(i, Step::Open, &Request::Open { path: &remote, pflags: FXF_READ, attrs: &attrs })?;
                 let temp = local_temp_beside(&local);
                 files.push(Get {
                     local,
                     temp,
                     out: None,
-                    handle: None,
                     attrs: None,
                     size: 0,
                     asked: 0,
                     got: 0,
                     reads_out: 0,
-                    closing: false,
-                    closed: false,
-                    done: false,
-                    finished: false,
-                    error: None,
+                    w: Walk::default(),
                 });
                 active += 1;
             }
             for (i, f) in files.iter_mut().enumerate() {
-                if f.finished {
+                if f.w.finished {
                     continue;
                 }
-                let Some(handle) = f.handle.clone() else { continue };
+                let Some(handle) = f.w.handle.clone() else { continue };
                 let sized = f.attrs.is_some(); // its fstat has been answered
-                while sized && f.error.is_none() && f.asked < f.size && flight.bytes + request <= WINDOW {
+                while sized && f.w.error.is_none() && f.asked < f.size && flight.bytes + request <= WINDOW {
                     let len = (f.size - f.asked).min(request as u64) as u32;
                     flight.send(i, Step::Read { offset: f.asked, len }, &Request::Read { handle: &handle, offset: f.asked, len })?;
                     f.asked += u64::from(len);
                     f.reads_out += 1;
                 }
                 let complete = sized && f.got >= f.size;
-                if (complete || f.error.is_some()) && f.reads_out == 0 && !f.closing {
-                    f.closing = true;
+                if (complete || f.w.error.is_some()) && f.reads_out == 0 && !f.w.closing {
+                    f.w.closing = true;
                     flight.send(i, Step::Close, &Request::Close { handle: &handle })?;
                 }
             }
@@ -402,13 +368,13 @@ pub fn get_many(s: &Client, jobs: Vec<(Vec<u8>, PathBuf)>) -> Result<Vec<Attrs>>
             let outcome = (|| -> Result<()> {
                 match step {
                     Step::Open => {
-                        let handle = handle_of(reply)?;
-                        f.handle = Some(handle.clone());
+                        let handle = expect_handle(reply)?;
+                        f.w.handle = Some(handle.clone());
                         f.out = Some(create_temp(&f.temp)?);
                         flight.send(i, Step::Fstat, &Request::Fstat { handle: &handle })?;
                     }
                     Step::Fstat => {
-                        let a = attrs_of(reply)?;
+                        let a = expect_attrs(reply)?;
                         f.size = a.size.unwrap_or(0);
                         f.attrs = Some(a);
                     }
@@ -423,7 +389,7 @@ pub fn get_many(s: &Client, jobs: Vec<(Vec<u8>, PathBuf)>) -> Result<Vec<Attrs>>
                                 if data.len() < len as usize {
                                     // a short read: ask for the rest
                                     let rest = (offset + data.len() as u64, len - data.len() as u32);
-                                    let handle = f.handle.clone().unwrap_or_default();
+                                    let handle = f.w.handle.clone().unwrap_or_default();
                                     flight.send(i, Step::Read { offset: rest.0, len: rest.1 }, &Request::Read { handle: &handle, offset: rest.0, len: rest.1 })?;
                                     f.reads_out += 1;
                                 }
@@ -439,28 +405,22 @@ pub fn get_many(s: &Client, jobs: Vec<(Vec<u8>, PathBuf)>) -> Result<Vec<Attrs>>
                         }
                     }
                     Step::Close => {
-                        f.closed = true;
+                        f.w.closed = true;
                         expect_ok(reply)?;
-                        if f.error.is_none() {
+                        if f.w.error.is_none() {
                             let out = f.out.take().ok_or_else(|| Error::OsMessage("download file lost".into()))?;
                             publish_download(out, &f.temp, &f.local, f.got)?;
                         }
-                        f.done = true;
+                        f.w.done = true;
                     }
                     _ => return Err(Error::Ssh("a write step in a get".into())),
                 }
                 Ok(())
             })();
-            if let Err(e) = outcome {
-                if matches!(e, Error::Dropped(_) | Error::Timeout | Error::Python(_)) {
-                    return Err(e);
-                }
-                first(&mut f.error, e);
-            }
-            if !f.finished && f.over(flight.pending(i)) {
-                f.finished = true;
+            f.w.record(outcome)?;
+            if f.w.finishes(flight.pending(i)) {
                 active -= 1;
-                if let Some(e) = f.error.take() {
+                if let Some(e) = f.w.error.take() {
                     f.out = None;
                     let _ = fs::remove_file(&f.temp);
                     first(&mut failed, e);
@@ -471,7 +431,7 @@ pub fn get_many(s: &Client, jobs: Vec<(Vec<u8>, PathBuf)>) -> Result<Vec<Attrs>>
     })();
     // Whatever did not finish leaves no temp file behind.
     for f in &files {
-        if !f.done {
+        if !f.w.done {
             let _ = fs::remove_file(&f.temp);
         }
     }

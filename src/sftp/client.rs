@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::conn::{expect_ok, unexpected, SftpConn};
-use super::proto::{FileAttrs, Reply, Request, StatVfs, Writer, FX_EOF, FX_OP_UNSUPPORTED};
+use super::conn::{expect_attrs, expect_handle, expect_ok, unexpected, SftpConn};
+use super::pipeline::Lane;
+use super::proto::{FileAttrs, Reply, Request, StatVfs, Writer, FXF_CREAT, FX_EOF, FX_OP_UNSUPPORTED};
 use crate::error::{Error, Result};
 use crate::session::{deadline, Shared};
 
@@ -49,7 +50,6 @@ pub type Entry = (Vec<u8>, Vec<u8>, Attrs);
 #[derive(Clone, Debug)]
 pub struct Handle(pub Vec<u8>);
 
-const FLAG_CREATE: u32 = 0x08;
 
 pub struct Client {
     pub conn: SftpConn,
@@ -113,15 +113,13 @@ impl Client {
         result
     }
 
+    /// A request on this client's own channel (see `Lane`).
     pub fn send(&self, req: &Request<'_>) -> Result<u32> {
-        self.check_usable()?;
-        let r = self.conn.send(req, self.deadline());
-        self.settle(r)
+        Lane::main(self).send(req)
     }
 
     pub fn wait(&self, id: u32) -> Result<Reply> {
-        let r = self.conn.wait(id, self.deadline());
-        self.settle(r)
+        Lane::main(self).wait(id)
     }
 
     pub fn call(&self, req: &Request<'_>) -> Result<Reply> {
@@ -134,11 +132,7 @@ impl Client {
     }
 
     fn call_attrs(&self, req: &Request<'_>) -> Result<Attrs> {
-        match self.call(req)? {
-            Reply::Attrs(a) => Ok(attrs_to_tuple(&a)),
-            Reply::Status { code, .. } => Err(Error::Sftp(code)),
-            other => Err(unexpected(&other)),
-        }
+        Ok(attrs_to_tuple(&expect_attrs(self.call(req)?)?))
     }
 
     fn call_name(&self, req: &Request<'_>) -> Result<Vec<u8>> {
@@ -150,11 +144,7 @@ impl Client {
     }
 
     fn call_handle(&self, req: &Request<'_>) -> Result<Handle> {
-        match self.call(req)? {
-            Reply::Handle(h) => Ok(Handle(h)),
-            Reply::Status { code, .. } => Err(Error::Sftp(code)),
-            other => Err(unexpected(&other)),
-        }
+        Ok(Handle(expect_handle(self.call(req)?)?))
     }
 
     /// An OpenSSH extension request, if the server offers it.
@@ -224,7 +214,7 @@ impl Client {
     }
 
     pub fn open(&self, path: &[u8], pflags: u32, mode: u32) -> Result<Handle> {
-        let attrs = FileAttrs { permissions: (pflags & FLAG_CREATE != 0).then_some(mode), ..FileAttrs::default() };
+        let attrs = FileAttrs { permissions: (pflags & FXF_CREAT != 0).then_some(mode), ..FileAttrs::default() };
         self.call_handle(&Request::Open { path, pflags, attrs: &attrs })
     }
 

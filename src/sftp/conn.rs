@@ -20,6 +20,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::proto::{self, Framer, Limits, Reply, Request};
+use crate::channel::io_to_error;
 use crate::error::{Error, Result};
 use crate::session::Shared;
 
@@ -89,16 +90,6 @@ pub struct SftpConn {
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn io_error(e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::WouldBlock {
-        return Error::Again;
-    }
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<ssh2::Error>()) {
-        Some(ssh) => Error::from(ssh),
-        None => Error::Ssh(e.to_string()),
-    }
 }
 
 thread_local! {
@@ -273,7 +264,7 @@ impl SftpConn {
             let tried = self.session.try_run(crate::session::deadline(Some(0.5)), || {
                 let Ok(mut chan) = self.channel.try_lock() else { return Err(Error::Again) };
                 let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
-                match chan.write(&packet[sent..]).map_err(io_error) {
+                match chan.write(&packet[sent..]).map_err(io_to_error) {
                     Ok(0) => Err(Error::Again),
                     other => other,
                 }
@@ -324,10 +315,7 @@ impl SftpConn {
         if let Some(mut chan) = taken {
             if self.session.is_active() {
                 let until = crate::session::deadline(Some(2.0));
-                let _ = self.session.run(until, || match chan.close().map_err(Error::from) {
-                    Err(Error::Again) if !self.session.sending() => Ok(()),
-                    other => other,
-                });
+                let _ = self.session.run(until, || self.session.send_close(&mut chan));
             }
             self.session.free_channel(chan);
         }
@@ -361,7 +349,7 @@ impl SftpConn {
             let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
             chan.write(data)
         };
-        match written.map_err(io_error) {
+        match written.map_err(io_to_error) {
             Ok(n) if n > 0 => Ok(n),
             Ok(_) | Err(Error::Again) => {
                 let _ = self.read_try();
@@ -380,7 +368,7 @@ impl SftpConn {
             }
             let mut chan = locked(&self.channel);
             let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
-            let n = chan.read(&mut buf[..]).map_err(io_error)?;
+            let n = chan.read(&mut buf[..]).map_err(io_to_error)?;
             if n == 0 {
                 return Err(Error::Dropped("the server closed the SFTP channel".into()));
             }
@@ -428,10 +416,7 @@ impl Drop for SftpConn {
         // May run with the GIL held: send CHANNEL_CLOSE only if nobody is busy.
         let taken = self.channel.get_mut().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut chan) = taken {
-            let sent = self.session.try_run(crate::session::deadline(Some(0.5)), || match chan.close().map_err(Error::from) {
-                Err(Error::Again) if !self.session.sending() => Ok(()),
-                other => other,
-            });
+            let sent = self.session.try_run(crate::session::deadline(Some(0.5)), || self.session.send_close(&mut chan));
             if !matches!(sent, Some(Ok(()))) && self.session.sending() {
                 // A packet left half sent: libssh2's free of this channel
                 // waits (up to the closed session's timeout). Not with the GIL.
@@ -449,6 +434,24 @@ impl Drop for SftpConn {
 pub fn expect_ok(reply: Reply) -> Result<()> {
     match reply {
         Reply::Status { code: proto::FX_OK, .. } => Ok(()),
+        Reply::Status { code, .. } => Err(Error::Sftp(code)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// A reply that should be a HANDLE.
+pub fn expect_handle(reply: Reply) -> Result<Vec<u8>> {
+    match reply {
+        Reply::Handle(h) => Ok(h),
+        Reply::Status { code, .. } => Err(Error::Sftp(code)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// A reply that should be an ATTRS.
+pub fn expect_attrs(reply: Reply) -> Result<proto::FileAttrs> {
+    match reply {
+        Reply::Attrs(a) => Ok(a),
         Reply::Status { code, .. } => Err(Error::Sftp(code)),
         other => Err(unexpected(&other)),
     }

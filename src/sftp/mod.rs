@@ -70,7 +70,8 @@ impl Sftp {
         self.call(py, |s| s.stat(&path, false))
     }
 
-    #[pyo3(signature = (path, size=None, uid=None, gid=None, mode=None, atime=None, mtime=None))]
+    /// `follow_symlinks=False`: on a link itself (`lsetstat@openssh.com`).
+    #[pyo3(signature = (path, size=None, uid=None, gid=None, mode=None, atime=None, mtime=None, follow_symlinks=true))]
     #[allow(clippy::too_many_arguments)]
     fn setstat(
         &self,
@@ -82,9 +83,14 @@ impl Sftp {
         mode: Option<u32>,
         atime: Option<u64>,
         mtime: Option<u64>,
+        follow_symlinks: bool,
     ) -> PyResult<()> {
         let attrs = (size, uid, gid, mode, atime, mtime);
-        self.call(py, |s| s.setstat(&path, &attrs))
+        if follow_symlinks {
+            self.call(py, |s| s.setstat(&path, &attrs))
+        } else {
+            self.call(py, |s| s.lsetstat(&path, &attrs))
+        }
     }
 
     #[allow(clippy::type_complexity)]
@@ -249,23 +255,6 @@ impl Sftp {
 
     fn hardlink(&self, py: Python<'_>, old: Vec<u8>, new: Vec<u8>) -> PyResult<()> {
         self.call(py, |s| s.hardlink(&old, &new))
-    }
-
-    #[pyo3(signature = (path, size=None, uid=None, gid=None, mode=None, atime=None, mtime=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn lsetstat(
-        &self,
-        py: Python<'_>,
-        path: Vec<u8>,
-        size: Option<u64>,
-        uid: Option<u32>,
-        gid: Option<u32>,
-        mode: Option<u32>,
-        atime: Option<u64>,
-        mtime: Option<u64>,
-    ) -> PyResult<()> {
-        let attrs = (size, uid, gid, mode, atime, mtime);
-        self.call(py, |s| s.lsetstat(&path, &attrs))
     }
 
     fn expand_path<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {

@@ -18,9 +18,9 @@ use std::time::Duration;
 use pyo3::prelude::*;
 
 use super::client::{Client, Handle};
-use super::conn::expect_ok;
+use super::conn::{expect_handle, expect_ok};
 use super::pipeline::{Lane, ReadAhead, WriteBehind};
-use super::proto::{FileAttrs, Reply, Request};
+use super::proto::{FileAttrs, Request, FXF_READ, FXF_WRITE};
 use crate::error::{Error, Result};
 
 /// Smallest file moved over several channels.
@@ -42,8 +42,6 @@ const UPLOAD_STEP: usize = 1 << 20;
 const STEP_MIN: u64 = 8 << 20;
 const STEP_MAX: u64 = 64 << 20;
 
-const FLAG_READ: u32 = 0x01;
-const FLAG_WRITE: u32 = 0x02;
 
 /// Pieces of [0, end) handed to whichever lane asks next: a lane that
 /// starts late (its channel still opening) or runs slow simply takes fewer.
@@ -163,11 +161,7 @@ fn run_lanes(
 /// Open `path` on a helper lane, run `f` with the handle, close it.
 fn on_own_handle(lane: Lane<'_>, path: &[u8], pflags: u32, f: impl FnOnce(&Handle) -> Result<()>) -> Result<()> {
     let attrs = FileAttrs::default();
-    let handle = match lane.wait(lane.send(&Request::Open { path, pflags, attrs: &attrs })?)? {
-        Reply::Handle(h) => Handle(h),
-        Reply::Status { code, .. } => return Err(Error::Sftp(code)),
-        other => return Err(super::conn::unexpected(&other)),
-    };
+    let handle = Handle(expect_handle(lane.wait(lane.send(&Request::Open { path, pflags, attrs: &attrs })?)?)?);
     let result = f(&handle);
     if result.is_ok() {
         expect_ok(lane.wait(lane.send(&Request::Close { handle: &handle.0 })?)?)?;
@@ -216,7 +210,7 @@ pub fn download(
         }
         Ok(())
     };
-    run_lanes(py, s, lanes, handle, remote, FLAG_READ, &claims, &work, tick)
+    run_lanes(py, s, lanes, handle, remote, FXF_READ, &claims, &work, tick)
 }
 
 /// Upload [0, size) of `local` into the open `handle` of `target`. The last
@@ -262,7 +256,7 @@ pub fn upload(
         Ok(())
     };
     let mut tick = tick;
-    let sent = run_lanes(py, s, lanes, handle, target, FLAG_WRITE, &claims, &work, &mut tick)?;
+    let sent = run_lanes(py, s, lanes, handle, target, FXF_WRITE, &claims, &work, &mut tick)?;
     let mut last = vec![0u8; tail as usize];
     local.read_exact_at(&mut last, size - tail)?;
     crate::shutdown::detach(py, || {

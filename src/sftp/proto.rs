@@ -42,6 +42,12 @@ pub const FXP_ATTRS: u8 = 105;
 pub const FXP_EXTENDED: u8 = 200;
 pub const FXP_EXTENDED_REPLY: u8 = 201;
 
+// Open flags (pflags).
+pub const FXF_READ: u32 = 0x01;
+pub const FXF_WRITE: u32 = 0x02;
+pub const FXF_CREAT: u32 = 0x08;
+pub const FXF_TRUNC: u32 = 0x10;
+
 // Status codes.
 pub const FX_OK: u32 = 0;
 pub const FX_EOF: u32 = 1;

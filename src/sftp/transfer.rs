@@ -13,6 +13,7 @@ use pyo3::types::PyBytes;
 use super::client::{Attrs, Client, Handle};
 use super::parallel;
 use super::pipeline::{Lane, ReadAhead, WriteBehind};
+use super::proto::{FXF_CREAT, FXF_READ, FXF_TRUNC, FXF_WRITE};
 use crate::error::{Error, Result};
 
 /// Bytes moved per trip out of Python (one progress check per chunk).
@@ -20,10 +21,6 @@ const CHUNK: usize = 4 << 20;
 /// Minimum spacing of progress callbacks (the final call always happens).
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
-const FLAG_READ: u32 = 0x01;
-const FLAG_WRITE: u32 = 0x02;
-const FLAG_CREATE: u32 = 0x08;
-const FLAG_TRUNC: u32 = 0x10;
 
 /// Throttled `callback(bytes_so_far, total)`, paramiko's progress protocol.
 struct Progress {
@@ -94,7 +91,7 @@ fn download(
     parallel: Option<(&fs::File, usize)>,
     mut sink: impl FnMut(Python<'_>, &[Vec<u8>]) -> Result<()>,
 ) -> Result<u64> {
-    let handle = crate::shutdown::detach(py, || s.open(remote, FLAG_READ, 0))?;
+    let handle = crate::shutdown::detach(py, || s.open(remote, FXF_READ, 0))?;
     let result = (|| -> Result<u64> {
         let size = crate::shutdown::detach(py, || s.fstat(&handle))?.0;
         let mut progress = Progress::new(callback, size.unwrap_or(0));
@@ -247,7 +244,7 @@ fn upload(
     parallel: Option<(&fs::File, usize)>,
     mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
 ) -> Result<u64> {
-    let handle = crate::shutdown::detach(py, || s.open(remote, FLAG_WRITE | FLAG_CREATE | FLAG_TRUNC, 0o666))?;
+    let handle = crate::shutdown::detach(py, || s.open(remote, FXF_WRITE | FXF_CREAT | FXF_TRUNC, 0o666))?;
     let result = (|| -> Result<u64> {
         let mut progress = Progress::new(callback, total);
         if let Some((local, lanes)) = parallel {
@@ -360,7 +357,7 @@ pub fn putfo(
 }
 
 /// Fill as much of `buf` as the file gives (0 only at EOF).
-fn read_some(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_some(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..])? {
