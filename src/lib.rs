@@ -24,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     session::remember_main_thread(m.py())?;
     fork::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // SAFETY: libssh2_version(0) returns a pointer to a static NUL-terminated string.
     m.add("LIBSSH2_VERSION", unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }.to_string_lossy().into_owned())?;
     m.add_class::<session::Session>()?;
     m.add_class::<channel::Channel>()?;

@@ -86,6 +86,7 @@ pub fn remember_main_thread(py: Python<'_>) -> PyResult<()> {
 }
 
 pub fn on_main_thread() -> bool {
+    // SAFETY: pthread_self has no preconditions and cannot fail.
     MAIN_THREAD.get().is_some_and(|&main| unsafe { libc::pthread_self() } as u64 == main)
 }
 
@@ -106,6 +107,7 @@ pub(crate) fn check_signals_now_and_then() -> Result<()> {
             true
         }
     });
+    // SAFETY: Py_IsInitialized may be called at any time, GIL or not.
     if due && unsafe { pyo3::ffi::Py_IsInitialized() } != 0 {
         Python::attach(|py| py.check_signals())?;
     }
@@ -605,6 +607,8 @@ impl Session {
         prefs: std::collections::HashMap<String, String>,
     ) -> PyResult<Session> {
         let handshake_timeout = check_timeout(handshake_timeout)?;
+        // SAFETY: the caller (Transport.start_client) hands over a connected
+        // socket it has detached, so this stream is the descriptor's only owner.
         let stream = unsafe { TcpStream::from_raw_fd(fd) };
         let shared = crate::shutdown::detach(py, || handshake(stream, compress, &prefs, deadline(handshake_timeout)))?;
         Ok(Session { shared: Arc::new(shared) })
