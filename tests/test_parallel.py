@@ -1,6 +1,7 @@
 """One big file over several SFTP channels of one connection
-(src/sftp/parallel.rs): files of 64 MiB or more by default, ``max_concurrency``
-as the knob; the bytes, progress, errors and Ctrl-C behave as on one channel."""
+(src/sftp/parallel.rs): uploads of 64 MiB or more when the link's round trip
+is 5 ms or more, ``max_concurrency`` as the knob; the bytes, progress, errors
+and Ctrl-C behave as on one channel."""
 
 import hashlib
 import os
@@ -42,7 +43,7 @@ def test_put_and_get_over_four_channels(client, remote_dir, big_local, tmp_path)
         calls.append((done, total))
         channels.append(sftp._sftp.channels)
 
-    attrs = sftp.put(str(big_local), remote, callback=progress, atomic=True)
+    attrs = sftp.put(str(big_local), remote, callback=progress, atomic=True, max_concurrency=4)
     assert attrs.st_size == BIG
     assert 2 <= max(channels) <= 4  # lanes of their own while it ran
     assert sftp._sftp.channels == 1  # and closed after: they count against MaxSessions
@@ -97,7 +98,8 @@ def test_a_callback_error_stops_every_lane_and_leaves_nothing(client, remote_dir
     assert dest.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["dest.bin"]  # no temp file
     with pytest.raises(Stop):
-        sftp.put(str(big_local), remote_dir + "/up.bin", callback=stop, atomic=True)
+        sftp.put(str(big_local), remote_dir + "/up.bin", callback=stop, atomic=True,
+                 max_concurrency=4)
     assert sorted(os.listdir(remote_dir)) == ["big.bin"]  # the atomic temp name is gone
     # the client goes on working, helpers included
     sftp.get(remote, str(dest), max_concurrency=4)
@@ -109,7 +111,7 @@ def test_a_full_disk_fails_on_every_lane_without_a_hang(client, big_local):
     sftp = client.open_sftp()
     t0 = time.monotonic()
     with pytest.raises(OSError):
-        sftp.put(str(big_local), "/dev/full", confirm=False)
+        sftp.put(str(big_local), "/dev/full", confirm=False, max_concurrency=4)
     assert time.monotonic() - t0 < 30
     assert sftp.stat("/").st_mode
     sftp.close()
@@ -137,3 +139,32 @@ def test_another_thread_uses_the_client_during_a_parallel_get(client, remote_dir
     assert stats and set(stats) == {BIG}
     assert _sha(tmp_path / "dest.bin") == _sha(big_local)
     sftp.close()
+
+
+def test_a_loopback_upload_stays_on_one_channel_by_default(client, remote_dir, big_local):
+    """On a link of under 5 ms round trip one channel's window is not the
+    limit and extra lanes only cost CPU (docs/performance.md)."""
+    sftp = client.open_sftp()
+    seen = []
+    sftp.put(str(big_local), remote_dir + "/near.bin",
+             callback=lambda d, t: seen.append(sftp._sftp.channels))
+    assert set(seen) == {1}
+    assert _sha(remote_dir + "/near.bin") == _sha(big_local)
+    sftp.close()
+
+
+def test_a_far_upload_uses_several_channels_by_default(sshd, fault_proxy, remote_dir, big_local):
+    """At 10 ms round trip one channel's 2 MiB window caps an upload: lanes."""
+    from client_helpers import connect_client
+
+    p = fault_proxy(latency=0.005)
+    c = connect_client(sshd, port=p.port)
+    try:
+        sftp = c.open_sftp()
+        seen = []
+        sftp.put(str(big_local), remote_dir + "/far.bin",
+                 callback=lambda d, t: seen.append(sftp._sftp.channels))
+        assert max(seen) >= 2
+        assert _sha(remote_dir + "/far.bin") == _sha(big_local)
+    finally:
+        c.close()

@@ -171,7 +171,6 @@ impl Sftp {
         atomic: bool,
         lanes: Option<usize>,
     ) -> PyResult<Option<Attrs>> {
-        let lanes = lanes.unwrap_or(parallel::DEFAULT_UPLOAD_LANES);
         transfer::put(py, &self.inner, &local, &remote, callback, confirm, atomic, lanes)
     }
 

@@ -241,13 +241,16 @@ fn upload(
     remote: &[u8],
     total: u64,
     callback: Option<Py<PyAny>>,
-    parallel: Option<(&fs::File, usize)>,
+    parallel: Option<(&fs::File, Option<usize>)>,
     mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
 ) -> Result<u64> {
+    let opened = Instant::now();
     let handle = crate::shutdown::detach(py, || s.open(remote, FXF_WRITE | FXF_CREAT | FXF_TRUNC, 0o666))?;
+    let open_rtt = opened.elapsed();
     let result = (|| -> Result<u64> {
         let mut progress = Progress::new(callback, total);
-        if let Some((local, lanes)) = parallel {
+        if let Some((local, asked)) = parallel {
+            let lanes = parallel::upload_lanes(asked, open_rtt);
             if total >= parallel::PARALLEL_MIN && lanes > 1 {
                 let sent = parallel::upload(py, s, lanes, remote, &handle, total, local, |py, d| progress.tick(py, d))?;
                 progress.finish(py, sent)?;
@@ -314,7 +317,7 @@ pub fn put(
     callback: Option<Py<PyAny>>,
     confirm: bool,
     atomic: bool,
-    lanes: usize,
+    lanes: Option<usize>,
 ) -> PyResult<Option<Attrs>> {
     // A missing local file fails before anything happens remotely.
     let file = fs::File::open(local).map_err(Error::from)?;
