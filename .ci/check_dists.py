@@ -27,9 +27,11 @@ SDIST_NEEDS = [
     "src/lib.rs",
     "python/ferrosftp/__init__.py",
     "python/ferrosftp/_native.pyi",
-    # the patched libssh2 that [patch.crates-io] points at
+    # the patched crates that [patch.crates-io] points at
     "vendor/libssh2-sys/Cargo.toml",
     "vendor/libssh2-sys/libssh2/src/transport.c",
+    "vendor/ssh2/Cargo.toml",
+    "vendor/ssh2/src/channel.rs",
     "python/ferrosftp/py.typed",
 ]
 

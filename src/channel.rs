@@ -244,9 +244,9 @@ impl Channel {
 
 #[pymethods]
 impl Channel {
+    /// The command goes out as the bytes given (paramiko sends bytes as is).
     fn exec(&self, py: Python<'_>, command: Vec<u8>) -> PyResult<()> {
-        let cmd = String::from_utf8_lossy(&command).into_owned();
-        self.on_open(py, Kind::Request, |c| Ok(c.exec(&cmd)?))
+        self.on_open(py, Kind::Request, |c| Ok(c.process_startup_bytes("exec", &command)?))
     }
 
     fn subsystem(&self, py: Python<'_>, name: String) -> PyResult<()> {

@@ -435,3 +435,10 @@ def test_recv_zero_bytes_consumes_nothing(client):
     assert _drain(chan) == b"abc\n"
     assert _drain(chan, "stderr") == b"def\n"
     chan.close()
+
+
+def test_exec_sends_command_bytes_unchanged(client):
+    """paramiko sends a bytes command as is: not valid UTF-8 included."""
+    stdin, stdout, stderr = client.exec_command(b"printf '\\xe9'; echo -n caf\xe9", timeout=30)
+    assert stdout.read() == b"\xe9caf\xe9"
+    assert stdout.channel.recv_exit_status() == 0
