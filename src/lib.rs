@@ -2,13 +2,16 @@
 
 mod channel;
 mod error;
+#[cfg(unix)]
 mod event_pipe;
+#[cfg(unix)]
 mod fork;
 mod keys;
 mod progress;
 mod session;
 mod shutdown;
 mod sftp;
+mod socket;
 mod watch;
 
 use pyo3::prelude::*;

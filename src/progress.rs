@@ -57,16 +57,11 @@ unsafe extern "C" fn counting_recv(
     _abstract: *mut *mut c_void,
 ) -> isize {
     // SAFETY: libssh2 hands us its socket and a buffer of `length` writable bytes.
-    let rc = unsafe { libc::recv(sock, buffer, length, flags) };
-    if rc < 0 {
-        let err = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
-        if err == libc::EAGAIN || err == libc::EWOULDBLOCK {
-            return -(libc::EAGAIN as isize);
-        }
+    let rc = unsafe { crate::socket::recv_for_libssh2(sock, buffer, length, flags) };
+    if rc != -(rustix::io::Errno::AGAIN.raw_os_error() as isize) {
+        // bytes, EOF or an error: the connection moved
         SOCKET_ACTIVITY[sock as usize % SLOTS].fetch_add(1, Ordering::SeqCst);
-        return -(err as isize);
     }
-    SOCKET_ACTIVITY[sock as usize % SLOTS].fetch_add(1, Ordering::SeqCst);
     rc
 }
 
@@ -137,7 +132,7 @@ impl Progress {
         }
         *polling = true;
         drop(polling);
-        let ready = poll_socket(fd, dirs(), slice);
+        let ready = crate::socket::wait_ready(fd, dirs(), slice);
         *self.lock() = false;
         if ready {
             self.generation.fetch_add(1, Ordering::SeqCst);
@@ -170,17 +165,4 @@ fn slice_until(until: Option<Instant>) -> Result<Duration> {
             Ok((t - now).clamp(Duration::from_millis(1), slice))
         }
     }
-}
-
-/// Poll `fd` for what libssh2 waits on: always input (replies, data), output
-/// too while a packet is half sent. True if it is ready.
-pub fn poll_socket(fd: i32, dirs: BlockDirections, wait: Duration) -> bool {
-    let events = match dirs {
-        BlockDirections::Outbound | BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
-        BlockDirections::Inbound | BlockDirections::None => libc::POLLIN,
-    };
-    let mut pfd = libc::pollfd { fd, events, revents: 0 };
-    // SAFETY: one valid pollfd for the duration of the call.
-    let n = unsafe { libc::poll(&mut pfd, 1, wait.as_millis().max(1) as c_int) };
-    n > 0
 }

@@ -301,8 +301,7 @@ impl Shared {
     pub fn abort(&self) {
         self.dead.store(true, Ordering::SeqCst);
         if self.in_owner_process() {
-            // SAFETY: shutdown on our own socket descriptor, which lives as long as `sess`.
-            unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
+            crate::socket::shut_down(self.fd);
         }
         self.progress.bump();
     }
@@ -365,8 +364,7 @@ impl Shared {
         let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
         // After this every libssh2 call fails at once instead of blocking, so the
         // final free (in Drop, maybe with the GIL held) cannot hang.
-        // SAFETY: shutdown on our own socket descriptor, which lives as long as `sess`.
-        unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
+        crate::socket::shut_down(self.fd);
         self.dead.store(true, Ordering::SeqCst);
         // A packet another caller left half sent makes libssh2 answer EAGAIN
         // to every later send, shut socket or not; in blocking mode that
