@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use pyo3::prelude::*;
@@ -10,6 +10,7 @@ use pyo3::types::PyBytes;
 
 use crate::error::{Error, Result};
 use crate::event_pipe::EventPipe;
+use crate::locks::{Brief, WaitLock};
 use crate::session::{check_timeout, deadline, Shared};
 
 /// The most one read hands back (paramiko's recv returns at most what it has).
@@ -54,15 +55,15 @@ enum Kind {
 pub struct ChannelInner {
     shared: Arc<Shared>,
     /// Locked for one libssh2 call at a time (after the session's operation lock).
-    chan: Mutex<Option<ssh2::Channel>>,
-    writing: Mutex<()>,
-    timeout: Mutex<Option<f64>>,
+    chan: WaitLock<Option<ssh2::Channel>>,
+    writing: WaitLock<()>,
+    timeout: Brief<Option<f64>>,
     /// Bytes taken from libssh2 to answer "is there data on this stream?"
     /// (stdout, stderr), handed out first by the next read. At most one
     /// readiness read (PEEK bytes) per stream: bounded. Locked after `chan`.
-    stash: Mutex<[Vec<u8>; 2]>,
+    stash: Brief<[Vec<u8>; 2]>,
     /// paramiko's pipe, made on the first `fileno()`.
-    event: Mutex<Option<EventPipe>>,
+    event: Brief<Option<EventPipe>>,
     /// True once `event` holds a pipe: reads of a channel nobody polls skip
     /// the pipe's upkeep without taking a lock.
     has_pipe: AtomicBool,
@@ -70,7 +71,7 @@ pub struct ChannelInner {
 
 impl Drop for ChannelInner {
     fn drop(&mut self) {
-        if let Some(chan) = self.chan.get_mut().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(chan) = self.chan.get_mut().take() {
             self.shared.free_channel(chan);
         }
     }
@@ -89,26 +90,31 @@ impl ChannelInner {
     /// stream, EOF, or the channel is closed. Call with the session's operation
     /// lock held (this pumps libssh2), never with the channel lock.
     pub fn refresh_event(&self) {
-        let mut event = self.event.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(pipe) = event.as_mut() else { return };
-        pipe.show(self.ready_locked(0) || self.ready_locked(1));
+        if !self.has_pipe.load(Ordering::SeqCst) {
+            return;
+        }
+        let ready = self.ready_locked(0) || self.ready_locked(1);
+        self.event.with(|event| {
+            if let Some(pipe) = event.as_mut() {
+                pipe.show(ready);
+            }
+        });
     }
 
     /// Would a read of `stream` return at once (data, EOF, closed)? Call with
     /// the session's operation lock held: this may pull data from libssh2 into
     /// the stash.
     fn ready_locked(&self, stream: i32) -> bool {
-        let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(chan) = guard.as_mut() else { return true };
-        let mut stash = self.stash.lock().unwrap_or_else(|p| p.into_inner());
-        let kept = &mut stash[slot(stream)];
-        if !kept.is_empty() {
+        if self.stash.with(|stash| !stash[slot(stream)].is_empty()) {
             return true;
         }
+        // Only under the operation lock (so detached): a refusal means "look again".
+        let Ok(mut guard) = self.chan.lock() else { return true };
+        let Some(chan) = guard.as_mut() else { return true };
         let mut buf = vec![0u8; PEEK];
         match chan.stream(stream).read(&mut buf) {
             Ok(n) => {
-                kept.extend_from_slice(&buf[..n]);
+                self.stash.with(|stash| stash[slot(stream)].extend_from_slice(&buf[..n]));
                 true // data, or 0 at EOF
             }
             Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
@@ -118,28 +124,31 @@ impl ChannelInner {
     /// One try of a read: stashed bytes first, then libssh2.
     fn read_some(&self, chan: Option<&mut ssh2::Channel>, stream: i32, buf: &mut [u8]) -> Result<usize> {
         let Some(chan) = chan else { return Ok(0) };
-        {
-            let mut stash = self.stash.lock().unwrap_or_else(|p| p.into_inner());
+        let stashed = self.stash.with(|stash| {
             let kept = &mut stash[slot(stream)];
-            if !kept.is_empty() {
-                let n = buf.len().min(kept.len());
-                buf[..n].copy_from_slice(&kept[..n]);
-                kept.drain(..n);
-                return Ok(n);
-            }
+            let n = buf.len().min(kept.len());
+            buf[..n].copy_from_slice(&kept[..n]);
+            kept.drain(..n);
+            n
+        });
+        if stashed > 0 || buf.is_empty() {
+            return Ok(stashed);
         }
         chan.stream(stream).read(buf).map_err(io_to_error)
     }
 
     /// Make the pipe readable (the connection is gone: reads return at once).
     pub fn show_ready(&self) {
-        if let Some(pipe) = self.event.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            pipe.show(true);
-        }
+        self.event.with(|event| {
+            if let Some(pipe) = event.as_mut() {
+                pipe.show(true);
+            }
+        });
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.chan.lock().unwrap_or_else(|p| p.into_inner()).is_none()
+    /// Call detached.
+    pub fn is_closed(&self) -> Result<bool> {
+        Ok(self.chan.lock()?.is_none())
     }
 }
 
@@ -161,11 +170,11 @@ impl Channel {
         Channel {
             inner: Arc::new(ChannelInner {
                 shared: shared.clone(),
-                chan: Mutex::new(Some(chan)),
-                writing: Mutex::new(()),
-                timeout: Mutex::new(None),
-                stash: Mutex::new([Vec::new(), Vec::new()]),
-                event: Mutex::new(None),
+                chan: WaitLock::new(Some(chan)),
+                writing: WaitLock::new(()),
+                timeout: Brief::new(None),
+                stash: Brief::new([Vec::new(), Vec::new()]),
+                event: Brief::new(None),
                 has_pipe: AtomicBool::new(false),
             }),
         }
@@ -223,10 +232,10 @@ impl Channel {
         crate::shutdown::detach(py, || {
             let _serial = match kind {
                 Kind::Read => None,
-                Kind::Write => Some(self.writing.lock().unwrap_or_else(|p| p.into_inner())),
-                Kind::Request => Some(self.shared.setup_lock()),
+                Kind::Write => Some(self.writing.lock()?),
+                Kind::Request => Some(self.shared.setup_lock()?),
             };
-            self.shared.run(until, || f(self.chan.lock().unwrap_or_else(|p| p.into_inner()).as_mut()))
+            self.shared.run(until, || f(self.chan.lock()?.as_mut()))
         })
         .map_err(PyErr::from)
     }
@@ -238,7 +247,7 @@ impl Channel {
 
     /// The deadline of a call starting now, from the channel's timeout.
     fn until(&self) -> Option<Instant> {
-        deadline(*self.timeout.lock().unwrap_or_else(|p| p.into_inner()))
+        deadline(self.timeout.get())
     }
 }
 
@@ -319,17 +328,20 @@ impl Channel {
         self.on_open(py, Kind::Write, |c| Ok(c.send_eof()?))
     }
 
-    fn eof(&self, py: Python<'_>) -> bool {
-        crate::shutdown::detach(py, || {
-            let guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
-            guard.as_ref().map(|c| c.eof()).unwrap_or(true)
+    fn eof(&self, py: Python<'_>) -> PyResult<bool> {
+        crate::shutdown::detach(py, || -> Result<bool> {
+            // libssh2 looks through the session's packet queue: under the operation lock
+            let _op = self.shared.lock();
+            let guard = self.chan.lock()?;
+            Ok(guard.as_ref().map(|c| c.eof()).unwrap_or(true))
         })
+        .map_err(PyErr::from)
     }
 
     fn exit_status_ready(&self, py: Python<'_>) -> PyResult<bool> {
         crate::shutdown::detach(py, || -> Result<bool> {
             let _op = self.shared.lock()?;
-            let mut guard = self.chan.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = self.chan.lock()?;
             let Some(chan) = guard.as_mut() else { return Ok(true) };
             let _ = chan.stream(0).read(&mut []);
             if !chan.eof() {
@@ -357,55 +369,56 @@ impl Channel {
     }
 
     fn settimeout(&self, timeout: Option<f64>) -> PyResult<()> {
-        *self.timeout.lock().unwrap_or_else(|p| p.into_inner()) = check_timeout(timeout)?;
+        self.timeout.set(check_timeout(timeout)?);
         Ok(())
     }
 
     fn gettimeout(&self) -> Option<f64> {
-        *self.timeout.lock().unwrap_or_else(|p| p.into_inner())
+        self.timeout.get()
     }
 
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        let taken = self.chan.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(mut chan) = taken {
-            // Send CHANNEL_CLOSE and go, as paramiko does: the server's own
-            // close may wait for the command to end. Best effort: the peer
-            // may already be gone.
-            let active = self.shared.is_active();
-            crate::shutdown::detach(py, || {
+        let active = self.shared.is_active();
+        crate::shutdown::detach(py, || -> Result<()> {
+            let taken = self.chan.lock()?.take();
+            if let Some(mut chan) = taken {
+                // Send CHANNEL_CLOSE and go, as paramiko does: the server's own
+                // close may wait for the command to end. Best effort: the peer
+                // may already be gone.
                 if active {
                     let until = deadline(Some(5.0));
                     let _ = self.shared.run(until, || self.shared.send_close(&mut chan));
                 }
                 self.shared.free_channel(chan);
-            });
-        }
+            }
+            Ok(())
+        })?;
         self.refresh_event_if_polled(py);
         Ok(())
     }
 
     #[getter]
     fn closed(&self, py: Python<'_>) -> bool {
-        crate::shutdown::detach(py, || self.is_closed())
+        crate::shutdown::detach(py, || self.is_closed()).unwrap_or(false)
     }
 
     /// paramiko's `Channel.fileno()`: a descriptor readable exactly while a
     /// read would return at once. The connection's watcher keeps it current
     /// while nobody else reads (watch.rs).
     fn fileno(&self, py: Python<'_>) -> PyResult<i32> {
-        let fd = {
-            let mut event = self.event.lock().unwrap_or_else(|p| p.into_inner());
-            match event.as_ref() {
-                Some(pipe) => return Ok(pipe.fileno()),
-                None => {
-                    let pipe = EventPipe::new().map_err(Error::from)?;
-                    let fd = pipe.fileno();
-                    *event = Some(pipe);
-                    self.has_pipe.store(true, Ordering::SeqCst);
-                    fd
-                }
+        let (fd, made) = self.event.with(|event| -> Result<(i32, bool)> {
+            if let Some(pipe) = event.as_ref() {
+                return Ok((pipe.fileno(), false));
             }
-        };
+            let pipe = EventPipe::new()?;
+            let fd = pipe.fileno();
+            *event = Some(pipe);
+            self.has_pipe.store(true, Ordering::SeqCst);
+            Ok((fd, true))
+        })?;
+        if !made {
+            return Ok(fd);
+        }
         crate::shutdown::detach(py, || {
             self.refresh_event_now();
             crate::watch::watch(&self.shared, Arc::downgrade(&self.inner));

@@ -176,7 +176,7 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
-        Python::attach(|py| to_pyerr(py, err).unwrap_or_else(|e| e))
+        crate::locks::attach(|py| to_pyerr(py, err).unwrap_or_else(|e| e))
     }
 }
 

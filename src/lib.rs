@@ -7,6 +7,7 @@ mod event_pipe;
 #[cfg(unix)]
 mod fork;
 mod keys;
+mod locks;
 mod progress;
 mod session;
 mod shutdown;

@@ -16,12 +16,13 @@
 
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::Condvar;
 use std::time::{Duration, Instant};
 
 use ssh2::BlockDirections;
 
 use crate::error::{Error, Result};
+use crate::locks::Brief;
 
 /// How often a quiet wait lets Ctrl-C through, and the longest any waiter
 /// sleeps before retrying on its own.
@@ -81,7 +82,7 @@ pub struct Progress {
     /// Callers inside `wait`: a bump with nobody waiting costs one atomic add.
     waiting: AtomicUsize,
     /// True while one waiter polls the socket; guards the condition variable.
-    poller: Mutex<bool>,
+    poller: Brief<bool>,
     moved: Condvar,
 }
 
@@ -90,13 +91,9 @@ impl Progress {
         Progress {
             generation: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
-            poller: Mutex::new(false),
+            poller: Brief::new(false),
             moved: Condvar::new(),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
-        self.poller.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The generation to pass to `wait` after a call that would block.
@@ -110,7 +107,7 @@ impl Progress {
         // A waiter counts itself before it checks the generation (both SeqCst),
         // so either it sees this bump or this sees it waiting.
         if self.waiting.load(Ordering::SeqCst) > 0 {
-            drop(self.lock());
+            self.poller.with(|_| ()); // a waiter between its check and its sleep is asleep now
             self.moved.notify_all();
         }
     }
@@ -122,7 +119,7 @@ impl Progress {
         let slice = slice_until(until)?;
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let _counted = Uncount(&self.waiting);
-        let mut polling = self.lock();
+        let mut polling = self.poller.lock_detached()?;
         if self.generation.load(Ordering::SeqCst) != seen {
             return Ok(());
         }
@@ -133,7 +130,7 @@ impl Progress {
         *polling = true;
         drop(polling);
         let ready = crate::socket::wait_ready(fd, dirs(), slice);
-        *self.lock() = false;
+        self.poller.set(false);
         if ready {
             self.generation.fetch_add(1, Ordering::SeqCst);
         }

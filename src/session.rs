@@ -9,7 +9,7 @@
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -18,6 +18,7 @@ use ssh2::{BlockDirections, MethodType};
 use crate::channel::{Channel, ChannelInner};
 use crate::error::{is_fatal_transport_code, Error, Result};
 use crate::shutdown::InsideLibssh2;
+use crate::locks::{Brief, WaitLock};
 use crate::progress::{install_counting_recv, socket_activity, Progress, POLL_SLICE_MS};
 use crate::sftp::Sftp;
 
@@ -50,16 +51,16 @@ pub struct Shared {
     fd: i32,
     peer: SocketAddr,
     /// Held for one non-blocking libssh2 call at a time, never while waiting.
-    op: Mutex<()>,
+    op: WaitLock<()>,
     /// Held across a whole multi-step call whose state libssh2 keeps per
     /// session (channel open, SFTP start, authentication) or that waits for a
     /// reply libssh2 cannot tell from another channel's (channel requests, see
     /// channel.rs), so two of them never run at once. Other calls go on
     /// meanwhile: only the operation lock serialises libssh2 itself.
-    setup: Mutex<()>,
+    setup: WaitLock<()>,
     progress: Progress,
     /// Channels whose `fileno()` pipe the watcher keeps current (watch.rs).
-    pub watched: Mutex<Vec<Weak<ChannelInner>>>,
+    pub watched: Brief<Vec<Weak<ChannelInner>>>,
     pub watcher_running: AtomicBool,
     dead: AtomicBool,
     closed: AtomicBool,
@@ -109,7 +110,7 @@ pub(crate) fn check_signals_now_and_then() -> Result<()> {
     });
     // SAFETY: Py_IsInitialized may be called at any time, GIL or not.
     if due && unsafe { pyo3::ffi::Py_IsInitialized() } != 0 {
-        Python::attach(|py| py.check_signals())?;
+        crate::locks::attach(|py| py.check_signals())?;
     }
     Ok(())
 }
@@ -121,13 +122,13 @@ impl Shared {
         if self.closed.load(Ordering::SeqCst) {
             return Err(Error::Ssh("SSH session not active".into()));
         }
-        Ok(self.op.lock().unwrap_or_else(|p| p.into_inner()))
+        self.op.lock()
     }
 
     /// Hold the setup lock across a multi-step call with per-session state in
     /// libssh2 (call with the GIL released).
-    pub fn setup_lock(&self) -> MutexGuard<'_, ()> {
-        self.setup.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn setup_lock(&self) -> Result<MutexGuard<'_, ()>> {
+        self.setup.lock()
     }
 
     /// Run one libssh2 call to completion: each try holds the operation lock
@@ -141,7 +142,7 @@ impl Shared {
         loop {
             let seen = self.progress.generation();
             let result = {
-                let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+                let _op = self.op.lock()?;
                 self.attempt(&mut f, &mut owns_half_sent)
             };
             crate::shutdown::park_if_exiting();
@@ -173,7 +174,7 @@ impl Shared {
         loop {
             let seen = self.progress.generation();
             let result = {
-                let _op = self.op.try_lock().ok()?;
+                let _op = self.op.try_lock()?;
                 self.attempt(&mut f, &mut owns_half_sent)
             };
             match result {
@@ -234,7 +235,7 @@ impl Shared {
     /// One round of the watcher: `f` runs under the operation lock, and the
     /// waiters are woken if it read anything. False once the session is gone.
     pub fn pump_once(&self, f: impl FnOnce()) -> bool {
-        let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+        let Ok(_op) = self.op.lock() else { return false };
         if !self.is_active() {
             return false;
         }
@@ -312,7 +313,7 @@ impl Shared {
 
     /// Stop using the connection without sending anything (atfork).
     fn abandon(&self) {
-        let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+        let _op = self.op.lock();
         self.dead.store(true, Ordering::SeqCst);
         self.closed.store(true, Ordering::SeqCst);
         if self.in_owner_process() {
@@ -333,6 +334,13 @@ impl Shared {
         crate::fork::generation() == self.fork_generation
     }
 
+    /// The operation lock for `close`: waited for when detached (Python's
+    /// `close()`); in `Drop`, which may hold the GIL, nobody else can hold it
+    /// (the last reference is going), so trying is enough.
+    fn op_for_close(&self) -> Option<MutexGuard<'_, ()>> {
+        self.op.lock().ok().or_else(|| self.op.try_lock())
+    }
+
     fn close(&self) {
         if self.closed.swap(true, Ordering::SeqCst) {
             return;
@@ -351,7 +359,7 @@ impl Shared {
             loop {
                 let seen = self.progress.generation();
                 let sent = {
-                    let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+                    let Some(_op) = self.op_for_close() else { break };
                     self.attempt(&mut || Ok(self.sess.disconnect(None, "closed by client", None)?), &mut owns_half_sent)
                 };
                 if !matches!(sent, Err(Error::Again))
@@ -361,7 +369,7 @@ impl Shared {
                 }
             }
         }
-        let _op = self.op.lock().unwrap_or_else(|p| p.into_inner());
+        let _op = self.op_for_close();
         // After this every libssh2 call fails at once instead of blocking, so the
         // final free (in Drop, maybe with the GIL held) cannot hang.
         crate::socket::shut_down(self.fd);
@@ -498,10 +506,10 @@ fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMa
         raw,
         fd,
         peer,
-        op: Mutex::new(()),
-        setup: Mutex::new(()),
+        op: WaitLock::new(()),
+        setup: WaitLock::new(()),
         progress,
-        watched: Mutex::new(Vec::new()),
+        watched: Brief::new(Vec::new()),
         watcher_running: AtomicBool::new(false),
         dead: AtomicBool::new(false),
         closed: AtomicBool::new(false),
@@ -527,7 +535,7 @@ fn keepalive_loop(shared: Weak<Shared>) {
         let guard = shared.op.try_lock();
         let Some(_inside) = InsideLibssh2::enter() else { return };
         // libssh2 answers `interval` only when it really sent one just now.
-        if guard.is_ok() && shared.sess.keepalive_send().ok() == Some(interval) {
+        if guard.is_some() && shared.sess.keepalive_send().ok() == Some(interval) {
             last_sent = Instant::now();
             shared.keepalives_sent.fetch_add(1, Ordering::SeqCst);
         }
@@ -723,10 +731,7 @@ impl Session {
         let previous = self.shared.keepalive_interval.swap(interval, Ordering::SeqCst);
         if interval > 0 && previous == 0 {
             let weak = Arc::downgrade(&self.shared);
-            std::thread::Builder::new()
-                .name("ferrosftp-keepalive".into())
-                .spawn(move || keepalive_loop(weak))
-                .ok();
+            crate::locks::spawn("ferrosftp-keepalive", move || keepalive_loop(weak)).ok();
         }
         Ok(())
     }

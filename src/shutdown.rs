@@ -68,7 +68,7 @@ where
     let _leave = Leave;
     py.detach(move || {
         park_if_exiting();
-        let result = f();
+        let result = crate::locks::detached(f);
         park_if_exiting();
         result
     })

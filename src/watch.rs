@@ -14,32 +14,30 @@ use crate::session::Shared;
 
 /// Watch `chan`'s pipe until it or the connection is dropped.
 pub fn watch(shared: &Arc<Shared>, chan: Weak<ChannelInner>) {
-    let mut list = shared.watched.lock().unwrap_or_else(|p| p.into_inner());
-    list.push(chan);
-    if !shared.watcher_running.swap(true, Ordering::SeqCst) {
-        let weak = Arc::downgrade(shared);
-        let started = std::thread::Builder::new()
-            .name("ferrosftp-watcher".into())
-            .spawn(move || run(weak));
-        if started.is_err() {
-            shared.watcher_running.store(false, Ordering::SeqCst);
+    shared.watched.with(|list| {
+        list.push(chan);
+        if !shared.watcher_running.swap(true, Ordering::SeqCst) {
+            let weak = Arc::downgrade(shared);
+            if crate::locks::spawn("ferrosftp-watcher", move || run(weak)).is_err() {
+                shared.watcher_running.store(false, Ordering::SeqCst);
+            }
         }
-    }
+    });
 }
 
 fn run(weak: Weak<Shared>) {
     loop {
         let Some(shared) = weak.upgrade() else { return };
-        let chans: Vec<Arc<ChannelInner>> = {
-            let mut list = shared.watched.lock().unwrap_or_else(|p| p.into_inner());
+        let chans: Option<Vec<Arc<ChannelInner>>> = shared.watched.with(|list| {
             list.retain(|w| w.strong_count() > 0);
             if list.is_empty() {
                 // Under the list lock: a watch() now sees the flag down and starts another.
                 shared.watcher_running.store(false, Ordering::SeqCst);
-                return;
+                return None;
             }
-            list.iter().filter_map(Weak::upgrade).collect()
-        };
+            Some(list.iter().filter_map(Weak::upgrade).collect())
+        });
+        let Some(chans) = chans else { return };
         let seen = shared.generation();
         let alive = shared.pump_once(|| {
             for chan in &chans {

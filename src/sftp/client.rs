@@ -3,13 +3,14 @@
 //! timeout. Transfers and open files pipeline on the same `SftpConn`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::conn::{expect_attrs, expect_handle, expect_ok, unexpected, SftpConn};
 use super::pipeline::Lane;
 use super::proto::{FileAttrs, Reply, Request, StatVfs, Writer, FXF_CREAT, FX_EOF, FX_OP_UNSUPPORTED};
 use crate::error::{Error, Result};
+use crate::locks::Brief;
 use crate::session::{deadline, Shared};
 
 /// (size, uid, gid, mode, atime, mtime); None where the server sent nothing.
@@ -57,33 +58,32 @@ pub struct Client {
     /// transfers under way (parallel.rs). Each transfer closes its own when
     /// it ends: idle channels would count against the server's limit
     /// (sshd's MaxSessions, 10) that exec channels share.
-    helpers: Mutex<Vec<Arc<SftpConn>>>,
+    helpers: Brief<Vec<Arc<SftpConn>>>,
     pub session: Arc<Shared>,
     closed: AtomicBool,
-    pub timeout: Mutex<Option<f64>>,
+    pub timeout: Brief<Option<f64>>,
     /// With no timeout set, the longest an SFTP request may go unanswered
     /// (`ferrosftp.DEFAULT_TIMEOUT`): SFTP replies always come, so silence
     /// means a dead or stalled peer. None: wait forever.
-    pub idle_limit: Mutex<Option<f64>>,
+    pub idle_limit: Brief<Option<f64>>,
 }
 
 impl Client {
     pub fn init(session: &Arc<Shared>, until: Option<Instant>) -> Result<Client> {
         Ok(Client {
             conn: SftpConn::open(session, until)?,
-            helpers: Mutex::new(Vec::new()),
+            helpers: Brief::new(Vec::new()),
             session: session.clone(),
             closed: AtomicBool::new(false),
-            timeout: Mutex::new(None),
-            idle_limit: Mutex::new(None),
+            timeout: Brief::new(None),
+            idle_limit: Brief::new(None),
         })
     }
 
     /// Deadline of one wait for the server: the timeout bounds each wait
     /// (like paramiko's per-read socket timeout), not a whole transfer.
     pub fn deadline(&self) -> Option<Instant> {
-        let timeout = *self.timeout.lock().unwrap_or_else(|p| p.into_inner());
-        deadline(timeout.or(*self.idle_limit.lock().unwrap_or_else(|p| p.into_inner())))
+        deadline(self.timeout.get().or(self.idle_limit.get()))
     }
 
     pub fn check_usable(&self) -> Result<()> {
@@ -319,7 +319,7 @@ impl Client {
         match SftpConn::open_with(&self.session, self.deadline(), Some(self.conn.limits)) {
             Ok(conn) => {
                 let conn = Arc::new(conn);
-                self.helpers.lock().unwrap_or_else(|p| p.into_inner()).push(conn.clone());
+                self.helpers.with(|h| h.push(conn.clone()));
                 Some(conn)
             }
             Err(e) => {
@@ -331,20 +331,21 @@ impl Client {
 
     /// Close a parallel transfer's helper channel.
     pub fn release_helper(&self, helper: &Arc<SftpConn>) {
-        self.helpers.lock().unwrap_or_else(|p| p.into_inner()).retain(|c| !Arc::ptr_eq(c, helper));
+        self.helpers.with(|h| h.retain(|c| !Arc::ptr_eq(c, helper)));
         helper.close();
     }
 
     /// SFTP channels open: this client's own and its helpers.
     pub fn channel_count(&self) -> usize {
-        1 + self.helpers.lock().unwrap_or_else(|p| p.into_inner()).len()
+        1 + self.helpers.with(|h| h.len())
     }
 
     /// Shut the SFTP channel down (idempotent).
     pub fn close(&self) {
         if !self.closed.swap(true, Ordering::SeqCst) {
             self.conn.close();
-            for helper in self.helpers.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            // closed outside the list's lock: closing sends
+            for helper in self.helpers.with(std::mem::take) {
                 helper.close();
             }
         }

@@ -16,12 +16,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar};
 use std::time::{Duration, Instant};
 
 use super::proto::{self, Framer, Limits, Reply, Request};
 use crate::channel::io_to_error;
 use crate::error::{Error, Result};
+use crate::locks::{Brief, WaitLock};
 use crate::session::Shared;
 
 /// The channel's receive window: what the server may send before we read.
@@ -78,18 +79,14 @@ struct State {
 pub struct SftpConn {
     session: Arc<Shared>,
     /// Locked for one libssh2 call at a time; None once closed.
-    channel: Mutex<Option<ssh2::Channel>>,
+    channel: WaitLock<Option<ssh2::Channel>>,
     /// A request packet goes out whole: one sender at a time.
-    sending: Mutex<()>,
-    state: Mutex<State>,
+    sending: WaitLock<()>,
+    state: Brief<State>,
     arrived: Condvar,
     pub version: u32,
     pub extensions: proto::Extensions,
     pub limits: Limits,
-}
-
-fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 thread_local! {
@@ -107,16 +104,16 @@ impl SftpConn {
     pub fn open_with(session: &Arc<Shared>, until: Option<Instant>, limits: Option<Limits>) -> Result<SftpConn> {
         let channel = {
             // channel open and subsystem requests take turns across the connection
-            let _setup = session.setup_lock();
+            let _setup = session.setup_lock()?;
             let mut chan = session.run(until, || Ok(session.sess.channel_open("session", WINDOW, PACKET, None)?))?;
             session.run(until, || Ok(chan.subsystem("sftp")?))?;
             chan
         };
         let mut conn = SftpConn {
             session: session.clone(),
-            channel: Mutex::new(Some(channel)),
-            sending: Mutex::new(()),
-            state: Mutex::new(State::default()),
+            channel: WaitLock::new(Some(channel)),
+            sending: WaitLock::new(()),
+            state: Brief::new(State::default()),
             arrived: Condvar::new(),
             version: 0,
             extensions: Vec::new(),
@@ -146,16 +143,15 @@ impl SftpConn {
 
     /// Send a request; its reply is collected with `wait`.
     pub fn send(&self, req: &Request<'_>, until: Option<Instant>) -> Result<u32> {
-        let id = {
-            let mut st = locked(&self.state);
+        let id = self.state.with(|st| {
             if let Some(f) = &st.failed {
                 return Err(f.to_error());
             }
             let id = st.next_id;
             st.next_id = st.next_id.wrapping_add(1);
             st.waiting.insert(id, None);
-            id
-        };
+            Ok(id)
+        })?;
         let packet = req.encode(id);
         if let Err(e) = self.send_packet(&packet, until) {
             self.forget(id);
@@ -184,7 +180,7 @@ impl SftpConn {
         let past = |t: Option<Instant>| t.is_some_and(|t| Instant::now() >= t);
         loop {
             {
-                let mut st = locked(&self.state);
+                let mut st = self.state.lock_detached()?;
                 loop {
                     match st.waiting.get_mut(&id) {
                         Some(slot) => {
@@ -218,23 +214,27 @@ impl SftpConn {
                         self.forget(id);
                         return Err(e);
                     }
-                    st = locked(&self.state);
+                    st = self.state.lock_detached()?;
                 }
             }
             let read = self.session.run(stop, || self.read_try());
-            let mut st = locked(&self.state);
-            st.reading = false;
-            self.arrived.notify_all();
-            match read {
-                Err(Error::Timeout) if !past(until) => return Ok(None), // the slice ended
-                Err(e) => {
-                    st.waiting.remove(&id);
-                    if !matches!(e, Error::Timeout | Error::Python(_)) {
-                        st.failed.get_or_insert(failure_of(&e));
+            let ended = self.state.with(|st| {
+                st.reading = false;
+                self.arrived.notify_all();
+                match read {
+                    Err(Error::Timeout) if !past(until) => Some(Ok(None)), // the slice ended
+                    Err(e) => {
+                        st.waiting.remove(&id);
+                        if !matches!(e, Error::Timeout | Error::Python(_)) {
+                            st.failed.get_or_insert(failure_of(&e));
+                        }
+                        Some(Err(e))
                     }
-                    return Err(e);
+                    Ok(_) => None,
                 }
-                Ok(_) => {}
+            });
+            if let Some(ended) = ended {
+                return ended;
             }
         }
     }
@@ -248,21 +248,21 @@ impl SftpConn {
     /// Send a request nobody will wait for, from Drop (the GIL may be held):
     /// only if no lock is busy right now, and within half a second.
     pub fn send_nowait(&self, req: &Request<'_>) {
-        let Ok(_one) = self.sending.try_lock() else { return };
-        let id = {
-            let Ok(mut st) = self.state.try_lock() else { return };
+        let Some(_one) = self.sending.try_lock() else { return };
+        let id = self.state.with(|st| {
             if st.failed.is_some() {
-                return;
+                return None;
             }
             let id = st.next_id;
             st.next_id = st.next_id.wrapping_add(1);
-            id
-        };
+            Some(id)
+        });
+        let Some(id) = id else { return };
         let packet = req.encode(id);
         let mut sent = 0;
         while sent < packet.len() {
             let tried = self.session.try_run(crate::session::deadline(Some(0.5)), || {
-                let Ok(mut chan) = self.channel.try_lock() else { return Err(Error::Again) };
+                let Some(mut chan) = self.channel.try_lock() else { return Err(Error::Again) };
                 let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
                 match chan.write(&packet[sent..]).map_err(io_to_error) {
                     Ok(0) => Err(Error::Again),
@@ -283,35 +283,37 @@ impl SftpConn {
 
     /// Stop waiting for a request: its reply is dropped when it comes.
     pub fn forget(&self, id: u32) {
-        locked(&self.state).waiting.remove(&id);
+        self.state.with(|st| st.waiting.remove(&id));
     }
 
     /// True if the reply to `id` is here (or nobody waits for it).
     pub fn is_answered(&self, id: u32) -> bool {
-        !matches!(locked(&self.state).waiting.get(&id), Some(None))
+        self.state.with(|st| !matches!(st.waiting.get(&id), Some(None)))
     }
 
     /// Replies not yet collected (requests in flight or answered).
     pub fn in_flight(&self) -> usize {
-        locked(&self.state).waiting.len()
+        self.state.with(|st| st.waiting.len())
     }
 
     pub fn failure(&self) -> Option<Error> {
-        locked(&self.state).failed.as_ref().map(Failure::to_error)
+        self.state.with(|st| st.failed.as_ref().map(Failure::to_error))
     }
 
     /// Give up on the channel (a request was cut short, a timeout): every
     /// waiter gets `why`.
     pub fn fail(&self, why: Error) {
-        let mut st = locked(&self.state);
-        st.failed.get_or_insert(failure_of(&why));
-        self.arrived.notify_all();
+        self.state.with(|st| {
+            st.failed.get_or_insert(failure_of(&why));
+            self.arrived.notify_all();
+        });
     }
 
     /// Close the channel: CHANNEL_CLOSE is sent and not waited for.
     pub fn close(&self) {
         self.fail(Error::OsMessage("Socket is closed".into()));
-        let taken = locked(&self.channel).take();
+        // refused only with the GIL held, where closing is Drop's job
+        let taken = self.channel.lock().ok().and_then(|mut c| c.take());
         if let Some(mut chan) = taken {
             if self.session.is_active() {
                 let until = crate::session::deadline(Some(2.0));
@@ -324,7 +326,7 @@ impl SftpConn {
     /// Write one whole packet. A packet cut short would make the server read
     /// the next request as its rest: the channel is given up then.
     fn send_packet(&self, packet: &[u8], until: Option<Instant>) -> Result<()> {
-        let _one = locked(&self.sending);
+        let _one = self.sending.lock()?;
         let mut sent = 0;
         while sent < packet.len() {
             match self.session.run(until, || self.write_try(&packet[sent..])) {
@@ -345,7 +347,7 @@ impl SftpConn {
     /// replies stops reading our requests.
     fn write_try(&self, data: &[u8]) -> Result<usize> {
         let written = {
-            let mut chan = locked(&self.channel);
+            let mut chan = self.channel.lock()?;
             let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
             chan.write(data)
         };
@@ -366,23 +368,25 @@ impl SftpConn {
             if buf.len() < READ_CHUNK {
                 buf.resize(READ_CHUNK, 0);
             }
-            let mut chan = locked(&self.channel);
+            let mut chan = self.channel.lock()?;
             let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
             let n = chan.read(&mut buf[..]).map_err(io_to_error)?;
             if n == 0 {
                 return Err(Error::Dropped("the server closed the SFTP channel".into()));
             }
             // Routed under the channel lock, so bytes keep their order.
-            let mut st = locked(&self.state);
-            st.framer.push(&buf[..n]);
-            let routed = Self::route(&mut st);
-            self.arrived.notify_all();
-            if let Err(e) = routed {
-                let msg = e.to_string();
-                st.failed.get_or_insert(Failure::Protocol(msg.clone()));
-                return Err(Error::Ssh(msg));
-            }
-            Ok(n)
+            let data = &buf[..n];
+            self.state.with(|st| {
+                st.framer.push(data);
+                let routed = Self::route(st);
+                self.arrived.notify_all();
+                if let Err(e) = routed {
+                    let msg = e.to_string();
+                    st.failed.get_or_insert(Failure::Protocol(msg.clone()));
+                    return Err(Error::Ssh(msg));
+                }
+                Ok(n)
+            })
         })
     }
 
@@ -403,7 +407,7 @@ impl SftpConn {
 
     fn wait_version(&self, until: Option<Instant>) -> Result<Vec<u8>> {
         loop {
-            if let Some(body) = locked(&self.state).version.take() {
+            if let Some(body) = self.state.with(|st| st.version.take()) {
                 return Ok(body);
             }
             self.session.run(until, || self.read_try())?;
@@ -414,14 +418,14 @@ impl SftpConn {
 impl Drop for SftpConn {
     fn drop(&mut self) {
         // May run with the GIL held: send CHANNEL_CLOSE only if nobody is busy.
-        let taken = self.channel.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        let taken = self.channel.get_mut().take();
         if let Some(mut chan) = taken {
             let sent = self.session.try_run(crate::session::deadline(Some(0.5)), || self.session.send_close(&mut chan));
             if !matches!(sent, Some(Ok(()))) && self.session.sending() {
                 // A packet left half sent: libssh2's free of this channel
                 // waits (up to the closed session's timeout). Not with the GIL.
                 let session = self.session.clone();
-                std::thread::spawn(move || session.free_channel(chan));
+                let _ = crate::locks::spawn("ferrosftp-free", move || session.free_channel(chan));
             } else {
                 self.session.free_channel(chan);
             }

@@ -2,13 +2,14 @@
 //! released. paramiko's buffering and line semantics are Python glue
 //! (sftp_file.py), which seeks before every read or write.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::client::{Attrs, Client, Handle};
 use super::pipeline::{Lane, ReadAhead, WriteBehind};
+use crate::locks::WaitLock;
 use crate::error::{Error, Result};
 
 #[pyclass(module = "ferrosftp._native", frozen)]
@@ -16,23 +17,23 @@ pub struct File {
     sftp: Arc<Client>,
     /// The handle and the position of the next read or write; locked for a
     /// whole call (never while Python runs).
-    state: Mutex<Option<(Handle, u64)>>,
+    state: WaitLock<Option<(Handle, u64)>>,
 }
 
 impl File {
     pub fn new(sftp: Arc<Client>, handle: Handle) -> File {
-        File { sftp, state: Mutex::new(Some((handle, 0))) }
+        File { sftp, state: WaitLock::new(Some((handle, 0))) }
     }
 
-    /// This file's handle (for requests that name two files).
+    /// This file's handle (for requests that name two files). Call detached.
     pub fn handle(&self) -> Result<Handle> {
-        let guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let guard = self.state.lock()?;
         guard.as_ref().map(|(h, _)| h.clone()).ok_or_else(|| Error::OsMessage("File is closed".into()))
     }
 
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Client, &Handle, &mut u64) -> Result<T> + Send) -> PyResult<T> {
         crate::shutdown::detach(py, || {
-            let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = self.state.lock()?;
             let (handle, pos) = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
             f(&self.sftp, handle, pos)
         })
@@ -121,7 +122,7 @@ impl File {
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let s = &*self.sftp;
         crate::shutdown::detach(py, || {
-            let taken = self.state.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let taken = self.state.lock()?.take();
             match taken {
                 Some((handle, _)) if s.check_usable().is_ok() => s.close_handle(&handle),
                 _ => Ok(()),
@@ -133,8 +134,8 @@ impl File {
     #[getter]
     fn closed(&self) -> bool {
         match self.state.try_lock() {
-            Ok(state) => state.is_none(),
-            Err(_) => false, // busy in a call: open
+            Some(state) => state.is_none(),
+            None => false, // busy in a call: open
         }
     }
 }
@@ -143,7 +144,7 @@ impl Drop for File {
     fn drop(&mut self) {
         // A file dropped without close(): release the server-side handle,
         // without waiting (Drop may hold the GIL).
-        let taken = self.state.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        let taken = self.state.get_mut().take();
         if let Some((handle, _)) = taken {
             self.sftp.close_handle_nowait(&handle);
         }

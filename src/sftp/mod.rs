@@ -210,18 +210,18 @@ impl Sftp {
     }
 
     fn settimeout(&self, timeout: Option<f64>) -> PyResult<()> {
-        *self.inner.timeout.lock().unwrap_or_else(|p| p.into_inner()) = check_timeout(timeout)?;
+        self.inner.timeout.set(check_timeout(timeout)?);
         Ok(())
     }
 
     /// The inactivity limit used when no timeout is set (None: wait forever).
     fn set_idle_limit(&self, limit: Option<f64>) -> PyResult<()> {
-        *self.inner.idle_limit.lock().unwrap_or_else(|p| p.into_inner()) = check_timeout(limit)?;
+        self.inner.idle_limit.set(check_timeout(limit)?);
         Ok(())
     }
 
     fn gettimeout(&self) -> Option<f64> {
-        *self.inner.timeout.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.timeout.get()
     }
 
     fn close(&self, py: Python<'_>) {

@@ -12,7 +12,6 @@
 use std::fs;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -22,6 +21,7 @@ use super::conn::{expect_handle, expect_ok};
 use super::pipeline::{Lane, ReadAhead, WriteBehind};
 use super::proto::{FileAttrs, Request, FXF_READ, FXF_WRITE};
 use crate::error::{Error, Result};
+use crate::locks::Brief;
 
 /// Smallest file moved over several channels.
 pub const PARALLEL_MIN: u64 = 64 << 20;
@@ -84,7 +84,7 @@ struct Run {
     cancel: AtomicBool,
     done: AtomicU64,
     finished: AtomicUsize,
-    error: Mutex<Option<Error>>,
+    error: Brief<Option<Error>>,
 }
 
 impl Run {
@@ -92,10 +92,11 @@ impl Run {
     /// the connection, so the others then fail with `Dropped`.
     fn fail(&self, e: Error) {
         self.cancel.store(true, Ordering::SeqCst);
-        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() || (matches!(*slot, Some(Error::Dropped(_))) && !matches!(e, Error::Dropped(_))) {
-            *slot = Some(e);
-        }
+        self.error.with(|slot| {
+            if slot.is_none() || (matches!(*slot, Some(Error::Dropped(_))) && !matches!(e, Error::Dropped(_))) {
+                *slot = Some(e);
+            }
+        });
     }
 }
 
@@ -119,13 +120,13 @@ fn run_lanes(
     lane_work: &Work<'_>,
     mut tick: impl FnMut(Python<'_>, u64) -> Result<()> + Send,
 ) -> Result<u64> {
-    let run = Run { cancel: AtomicBool::new(false), done: AtomicU64::new(0), finished: AtomicUsize::new(0), error: Mutex::new(None) };
+    let run = Run { cancel: AtomicBool::new(false), done: AtomicU64::new(0), finished: AtomicUsize::new(0), error: Brief::new(None) };
     let work = |lane: Lane<'_>, h: &Handle| lane_work(lane, h, claims, &run.done);
     crate::shutdown::detach(py, || {
         std::thread::scope(|scope| {
             for i in 0..lanes {
                 let (run, work) = (&run, &work);
-                scope.spawn(move || {
+                crate::locks::spawn_scoped(scope, move || {
                     let result = if i == 0 {
                         work(Lane { client: s, conn: &s.conn, cancel: Some(&run.cancel) }, handle)
                     } else if claims.exhausted() {
@@ -153,16 +154,15 @@ fn run_lanes(
                     continue; // wait for the lanes to stop
                 }
                 let done = run.done.load(Ordering::SeqCst);
-                if let Err(e) = Python::attach(|py| tick(py, done)) {
+                if let Err(e) = crate::locks::attach(|py| tick(py, done)) {
                     // the caller's error (Ctrl-C, a callback's exception) wins
-                    let mut slot = run.error.lock().unwrap_or_else(|p| p.into_inner());
-                    *slot = Some(e);
+                    run.error.set_value(e);
                     run.cancel.store(true, Ordering::SeqCst);
                 }
             }
         })
     });
-    match run.error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    match run.error.into_inner() {
         Some(e) => Err(e),
         None => Ok(run.done.into_inner()),
     }
