@@ -61,6 +61,10 @@ pub enum Error {
     /// A bad argument from Python (ValueError), e.g. a NaN timeout.
     #[error("{0}")]
     Value(String),
+    /// A file was not as the caller expected (changed since it was
+    /// listed, or while it was read): `ferrosftp.SyncConflict`.
+    #[error("{0}")]
+    Changed(String),
     /// A Python exception raised by a callback or a file-like object.
     #[error("python exception")]
     Python(#[from] PyErr),
@@ -170,6 +174,10 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
         },
         Error::OsMessage(msg) => PyOSError::new_err(msg),
         Error::Value(msg) => PyValueError::new_err(msg),
+        Error::Changed(msg) => {
+            let cls = py.import("ferrosftp.exceptions")?.getattr("SyncConflict")?;
+            PyErr::from_value(cls.call1((pyo3::types::PyList::empty(py), msg))?)
+        }
         Error::Python(e) => e,
     })
 }

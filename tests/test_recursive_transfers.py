@@ -80,15 +80,18 @@ def rconn(sshd, remote_dir):
 
 
 def count_workers(monkeypatch, conn):
-    opened = []
-    original = conn._open_worker
+    """The extra SFTP channels transfers open (ferrosftp._batch)."""
+    from ferrosftp import SFTPClient
 
-    def counting(settings):
-        result = original(settings)
+    opened = []
+    original = SFTPClient._open_sibling
+
+    def counting(self):
+        result = original(self)
         opened.append(result)
         return result
 
-    monkeypatch.setattr(conn, "_open_worker", counting)
+    monkeypatch.setattr(SFTPClient, "_open_sibling", counting)
     return opened
 
 
@@ -201,13 +204,15 @@ def test_worker_channels_that_fail_to_open_are_skipped(sshd, remote_dir, tmp_pat
         with open(os.path.join(remote_dir, "f%02d" % i), "wb") as f:
             f.write(os.urandom(5_000))
     with connect(sshd, default_path=remote_dir) as c:
-        def refuse(settings):
+        from ferrosftp import SFTPClient
+
+        def refuse(self):
             raise SSHException("no more channels")
 
-        monkeypatch.setattr(c, "_open_worker", refuse)
+        monkeypatch.setattr(SFTPClient, "_open_sibling", refuse)
         dest = tmp_path / "dest"
         dest.mkdir()
-        with caplog.at_level("WARNING", logger="ferrosftp.connection"):
+        with caplog.at_level("WARNING", logger="ferrosftp.transfer"):
             c.get_d(".", str(dest), workers=4)
     assert snapshot(dest) == snapshot(remote_dir)  # the connection's own channel did it all
     assert any("Could not open an extra SFTP channel" in r.getMessage() for r in caplog.records)

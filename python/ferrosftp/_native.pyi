@@ -192,16 +192,27 @@ class Sftp:
         Returns the byte count. On any failure the temp file is removed and an existing
         ``local`` is left untouched. ``lanes``: SFTP channels a big file may use at once."""
     def getfo(self, remote: bytes, fl: _Writable, callback: _Progress = None) -> int: ...
-    def put_many(
+    def put_each(
         self,
         jobs: list[tuple[_LocalPath, bytes]],
+        expect: Optional[list[Optional[tuple[int, int]]]] = None,
         confirm: bool = True,
-        atomic: bool = False,
-        preserve_mtime: bool = False,
-    ) -> int:
-        """Upload many files with many in flight at once; returns how many were sent."""
-    def get_many(self, jobs: list[tuple[bytes, _LocalPath]]) -> list[_Attrs]:
-        """Download many files with many in flight at once; each file's attributes."""
+        atomic: bool = True,
+        times: bool = False,
+        mode: bool = False,
+        callback: Optional[Callable[[int, int, int, bool], object]] = None,
+        stop_at_first: bool = False,
+    ) -> tuple[list[Union[_Attrs, BaseException, None]], Optional[BaseException]]:
+        """Upload many files with many in flight, each to its own outcome (attributes,
+        an exception, None if never finished) and the exception that ended the batch early."""
+    def get_each(
+        self,
+        jobs: list[tuple[bytes, _LocalPath]],
+        recheck: bool = False,
+        callback: Optional[Callable[[int, int, int, bool], object]] = None,
+        stop_at_first: bool = False,
+    ) -> tuple[list[Union[_Attrs, BaseException, None]], Optional[BaseException]]:
+        """Download many files with many in flight, each to its own outcome (as put_each)."""
     def put(
         self,
         local: _LocalPath,

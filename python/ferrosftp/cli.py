@@ -443,9 +443,12 @@ def _remote_walk(sftp, top: str) -> Tuple[List[Tuple[str, int, object]], List[st
     return files, dirs
 
 
-def _run_jobs(conn: Connector, main_sftp, jobs, do_one, args, label):
-    """jobs: list of (src, dst, size, extra); do_one(sftp, job, callback)."""
-    from .sync import run_pool
+def _run_jobs(main_sftp, jobs, do_one, move_many, args, label):
+    """jobs: list of (src, dst, size, extra). One file: ``do_one(sftp, job,
+    callback)`` (its own window, several channels if big). Many:
+    ``move_many(sftp, jobs, report)`` keeps many in flight over up to
+    ``--workers`` SFTP channels of the connection (ferrosftp._batch)."""
+    from . import _batch
 
     prog = _progress(args)
     failures: Dict = {}
@@ -459,25 +462,25 @@ def _run_jobs(conn: Connector, main_sftp, jobs, do_one, args, label):
             if isinstance(e, KeyboardInterrupt):
                 raise
             failures[0] = e
-        idx = {0: job}
     else:
         agg = prog.aggregate(label, sum(j[2] for j in jobs), len(jobs))
-        idx = dict(enumerate(jobs))
 
-        def work(sftp, i):
-            job = idx[i]
-            do_one(sftp, job, lambda done, total: agg(job[0], done, total))
-            agg.file_done(job[0], job[2])
+        def progress(i, done, total, finished):
+            if finished:
+                agg.file_done(jobs[i][0], jobs[i][2])
+            else:
+                agg(jobs[i][0], done, total)
 
-        failures = run_pool(list(idx), work, conn.session, args.workers, first_session=main_sftp)
+        results = _batch.spread(main_sftp, jobs, args.workers, move_many, progress)
         agg.finish()
+        failures = {i: r for i, r in enumerate(results) if isinstance(r, BaseException)}
     if failures:
         codes = set()
         for i in sorted(failures):
             e = failures[i]
             code, msg = explain(e)
             codes.add(code)
-            src, dst = idx[i][0], idx[i][1]
+            src, dst = jobs[i][0], jobs[i][1]
             if isinstance(e, OSError) and e.strerror and e.filename in (None, src, dst):
                 # name both ends: a missing destination directory is not the source's fault
                 where = "on the server" if e.filename is None else "local"
@@ -487,6 +490,38 @@ def _run_jobs(conn: Connector, main_sftp, jobs, do_one, args, label):
         if code == EXIT_OTHER:
             code = EXIT_TRANSFER
         raise _Failures(code, "{} of {} file(s) failed".format(len(failures), len(jobs)))
+
+
+def _keep_attrs(local, attrs) -> None:
+    """A downloaded file gets the remote file's times and mode (-p)."""
+    if attrs.st_mtime is not None:
+        os.utime(local, (attrs.st_atime or attrs.st_mtime, attrs.st_mtime))
+    if attrs.st_mode is not None:
+        os.chmod(local, stat.S_IMODE(attrs.st_mode))
+
+
+def _get_many(preserve: bool):
+    """``move_many`` for downloads (jobs: (remote, local, size, attrs))."""
+    def move(s, share, report):
+        results = s._get_each([(j[0], j[1]) for j in share], report)
+        if preserve:
+            for k, (job, r) in enumerate(zip(share, results)):
+                if not isinstance(r, BaseException):
+                    try:
+                        _keep_attrs(job[1], r)
+                    except OSError as e:
+                        results[k] = e
+        return results
+    return move
+
+
+def _put_many(preserve: bool):
+    """``move_many`` for uploads (jobs: (local, remote, size, _)): temp name,
+    posix-rename, size check; -p: the local times and mode."""
+    def move(s, share, report):
+        return s._put_each([(j[0], j[1]) for j in share], report, confirm=True, atomic=True,
+                           times=preserve, mode=preserve)
+    return move
 
 
 def cmd_get(args) -> int:
@@ -538,13 +573,10 @@ def cmd_get(args) -> int:
             remote, local, _size, attrs = job
             s.get(remote, local, callback=cb)
             if args.preserve:
-                if attrs.st_mtime is not None:
-                    os.utime(local, (attrs.st_atime or attrs.st_mtime, attrs.st_mtime))
-                if attrs.st_mode is not None:
-                    os.chmod(local, stat.S_IMODE(attrs.st_mode))
+                _keep_attrs(local, attrs)
 
         if jobs:
-            _run_jobs(conn, sftp, jobs, do_one, args, "{} files".format(len(jobs)))
+            _run_jobs(sftp, jobs, do_one, _get_many(args.preserve), args, "{} files".format(len(jobs)))
     finally:
         sftp.close()
         client.close()
@@ -609,7 +641,7 @@ def cmd_put(args) -> int:
                 sf.chmod(remote, stat.S_IMODE(st.st_mode))
 
         if jobs:
-            _run_jobs(conn, sftp, jobs, do_one, args, "{} files".format(len(jobs)))
+            _run_jobs(sftp, jobs, do_one, _put_many(args.preserve), args, "{} files".format(len(jobs)))
     finally:
         sftp.close()
         client.close()
@@ -949,9 +981,9 @@ def cmd_demo(args) -> int:
 
         # upload: the tree over a pool of sessions, then the large file
         t0 = time.monotonic()
-        _demo_put(conn, sftp, os.path.join(src, "tree"), posixpath.join(remote_top, "tree"), args)
+        _demo_put(sftp, os.path.join(src, "tree"), posixpath.join(remote_top, "tree"), args)
         t1 = time.monotonic()
-        _demo_put(conn, sftp, os.path.join(src, "large.bin"), posixpath.join(remote_top, "large.bin"), args)
+        _demo_put(sftp, os.path.join(src, "large.bin"), posixpath.join(remote_top, "large.bin"), args)
         t2 = time.monotonic()
         out.write("upload: tree {} in {:.2f}s ({}), large file {} in {:.2f}s ({})\n".format(
             format_size(tree_bytes), t1 - t0, format_rate(tree_bytes / max(t1 - t0, 1e-6)),
@@ -979,9 +1011,9 @@ def cmd_demo(args) -> int:
         def do_get(s, job, cb):
             s.get(job[0], job[1], callback=cb)
 
-        _run_jobs(conn, sftp, small, do_get, args, "download tree")
+        _run_jobs(sftp, small, do_get, _get_many(False), args, "download tree")
         t4 = time.monotonic()
-        _run_jobs(conn, sftp, large, do_get, args, "large.bin")
+        _run_jobs(sftp, large, do_get, _get_many(False), args, "large.bin")
         t5 = time.monotonic()
         out.write("download: tree in {:.2f}s ({}), large file in {:.2f}s ({})\n".format(
             t4 - t3, format_rate(tree_bytes / max(t4 - t3, 1e-6)), t5 - t4,
@@ -1027,7 +1059,7 @@ def _stop_on_sigterm():
     signal.signal(signal.SIGTERM, raise_exit)
 
 
-def _demo_put(conn, sftp, local, remote, args):
+def _demo_put(sftp, local, remote, args):
     from .sync import SyncAgent
 
     jobs, dirs = [], []
@@ -1048,7 +1080,7 @@ def _demo_put(conn, sftp, local, remote, args):
     def do_put(s, job, cb):
         s.put(job[0], job[1], callback=cb, confirm=True, atomic=True)
 
-    _run_jobs(conn, sftp, jobs, do_put, args, "upload tree" if len(jobs) > 1 else os.path.basename(local))
+    _run_jobs(sftp, jobs, do_put, _put_many(False), args, "upload tree" if len(jobs) > 1 else os.path.basename(local))
 
 
 # ---------------------------------------------------------------------------
@@ -1207,7 +1239,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accept and record the key of a host not yet in known_hosts (a changed key is "
                         "still refused)")
     g.add_argument("--workers", type=_positive_int, default=4, metavar="N",
-                   help="parallel SSH sessions for multi-file transfers (default 4)")
+                   help="SFTP channels of the connection for multi-file transfers, each with many "
+                        "files in flight (default 4)")
     g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="connect / network timeout (default: ssh ConnectTimeout, else 30)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

@@ -37,7 +37,6 @@ import os
 import posixpath
 import socket
 import tempfile
-import threading
 import warnings
 from contextlib import contextmanager
 from stat import S_ISDIR, S_ISLNK, S_ISREG
@@ -47,6 +46,7 @@ from .exceptions import ConnectionException, CredentialException, HostKeysExcept
 from .helpers import WTCallbacks, known_hosts, path_advance, reparent
 from .hostkeys import HostKeys, InvalidHostKey
 from .pkey import PKey, UnknownKeyType
+from . import _batch
 from .sftp_client import SFTPClient
 from .ssh_exception import SSHException
 from .transport import Transport
@@ -57,9 +57,15 @@ log = logging.getLogger("ferrosftp.connection")
 
 #: SFTP channels used by get_r/put_r/get_d/put_d (the connection's own plus
 #: up to ``DEFAULT_WORKERS - 1`` more on the same connection, one per
-#: ``_FILES_PER_CHANNEL`` files).
+#: ``_batch.FILES_PER_CHANNEL`` files).
 DEFAULT_WORKERS = 4
-_FILES_PER_CHANNEL = 32
+
+
+def _workers(workers) -> int:
+    workers = DEFAULT_WORKERS if workers is None else int(workers)
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    return workers
 
 # Default keys, in pysftp's order first, then the types pysftp could not load.
 _DEFAULT_KEYS = ("~/.ssh/id_rsa", "~/.ssh/id_dsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519")
@@ -372,78 +378,17 @@ class Connection:
         self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
     def _put_batch(self, pairs, confirm, preserve_mtime, atomic, workers):
-        self._run_batch(pairs, workers, lambda sftp, share: sftp._put_many(
-            share, confirm=confirm, atomic=atomic, preserve_mtime=preserve_mtime))
+        results = _batch.spread(self._sftp, pairs, _workers(workers), lambda sftp, share, report: sftp._put_each(
+            share, confirm=confirm, atomic=atomic, times=preserve_mtime, stop_at_first=True))
+        _batch.first_error(results)
 
     def _get_batch(self, pairs, preserve_mtime, workers):
-        def get(sftp, share):
-            attrs = sftp._get_many(share)
-            if preserve_mtime:
-                for (_, local), a in zip(share, attrs):
-                    os.utime(local, (a[4], a[5]))
-        self._run_batch(pairs, workers, get)
-
-    def _run_batch(self, pairs, workers, move):
-        """Move files over up to ``workers`` SFTP channels of this connection
-        (one sftp-server each on the server), each keeping many files in
-        flight.  After the first failure no new file starts; the first error
-        is raised once every channel has finished its files under way."""
-        workers = DEFAULT_WORKERS if workers is None else int(workers)
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
-        channels = max(1, min(workers, len(pairs) // _FILES_PER_CHANNEL))
-        shares = [pairs[i::channels] for i in range(channels)]
-        if channels == 1:
-            if pairs:
-                move(self._sftp, pairs)
-            return
-        settings = {"cwd": self._sftp.getcwd(), "timeout": self.timeout}
-        errors = []
-
-        def run(share):
-            try:
-                sftp = self._open_worker(settings)
-            except Exception as e:  # noqa: BLE001 - the connection's own channel takes it
-                log.warning("Could not open an extra SFTP channel (%s); continuing with fewer", e)
-                leftovers.append(share)
-                return
-            try:
-                move(sftp, share)
-            except BaseException as e:  # noqa: BLE001 - raised below
-                errors.append(e)
-            finally:
-                sftp.close()
-
-        leftovers = []
-        threads = [threading.Thread(target=run, args=(share,), daemon=True,
-                                    name="ferrosftp-transfer-%d" % i)
-                   for i, share in enumerate(shares[1:])]
-        for t in threads:
-            t.start()
-        try:
-            move(self._sftp, shares[0])
-        except BaseException as e:  # noqa: BLE001 - raised once the others are done
-            errors.insert(0, e)
-        for t in threads:
-            t.join()
-        if not errors:
-            for share in leftovers:
-                move(self._sftp, share)
-        if errors:
-            raise errors[0]
-
-    def _open_worker(self, settings):
-        """Another SFTP channel of this connection, with the same remote cwd
-        and timeout."""
-        sftp = SFTPClient.from_transport(self._live_transport())
-        try:
-            if settings["cwd"] is not None:
-                sftp.chdir(settings["cwd"])
-            sftp.get_channel().settimeout(settings["timeout"])
-        except BaseException:
-            sftp.close()
-            raise
-        return sftp
+        results = _batch.spread(self._sftp, pairs, _workers(workers), lambda sftp, share, report: sftp._get_each(
+            share, stop_at_first=True))
+        _batch.first_error(results)
+        if preserve_mtime:
+            for (_, local), a in zip(pairs, results):
+                os.utime(local, (a.st_atime, a.st_mtime))
 
     # -- commands -------------------------------------------------------------
 

@@ -84,17 +84,43 @@ class SFTPClient:
         if self._channel is not None:  # SFTPClient(channel): paramiko closes it too
             self._channel.close()
 
-    def _put_many(self, pairs, confirm=True, atomic=False, preserve_mtime=False) -> int:
-        """Upload many (local, remote) files with many in flight at once
-        (remote directories must exist)."""
+    def _put_each(self, pairs, report=None, *, expect=None, confirm=True, atomic=True,
+                  times=False, mode=False, stop_at_first=False) -> list:
+        """Upload many (local, remote) files with many in flight, each to its
+        own result: SFTPAttributes once in place, or the exception that
+        failed it. ``expect`` (one per pair): the remote file each may
+        replace, None (absent) or (size, mtime); otherwise SyncConflict.
+        ``times``/``mode``: give the remote file the local times/mode.
+        ``report(i, done, total, finished)`` at bounded intervals (``finished``
+        once per file that succeeded). ``stop_at_first``:
+        no file starts after a failure (those get None)."""
         jobs = [(os.fspath(local), self._adjust_cwd(remote)) for local, remote in pairs]
-        return self._sftp.put_many(jobs, confirm, atomic, preserve_mtime)
+        if expect is not None:
+            expect = [None if e is None else (int(e[0]), int(e[1])) for e in expect]
+        files, ended_by = self._sftp.put_each(jobs, expect, confirm, atomic, times, mode, report,
+                                              stop_at_first)
+        return _each_results(files, ended_by)
 
-    def _get_many(self, pairs) -> list:
-        """Download many (remote, local) files with many in flight at once
-        (local directories must exist); returns each file's attribute tuple."""
+    def _get_each(self, pairs, report=None, *, recheck=False, stop_at_first=False) -> list:
+        """Download many (remote, local) files with many in flight, each to
+        its own result: the SFTPAttributes its bytes match, or the exception
+        that failed it (``recheck``: SyncConflict if it changed while read)."""
         jobs = [(self._adjust_cwd(remote), os.fspath(local)) for remote, local in pairs]
-        return self._sftp.get_many(jobs)
+        files, ended_by = self._sftp.get_each(jobs, recheck, report, stop_at_first)
+        return _each_results(files, ended_by)
+
+    def _open_sibling(self) -> "SFTPClient":
+        """Another SFTP channel of this client's connection, with the same
+        remote cwd and timeout (for transfers over several channels)."""
+        transport = getattr(self, "_transport", None)
+        if transport is None and self._channel is not None:
+            transport = self._channel.get_transport()
+        if transport is None:
+            raise SSHException("no transport to open another SFTP channel on")
+        sibling = SFTPClient.from_transport(transport)
+        sibling._cwd = self._cwd
+        sibling._sftp.settimeout(self._sftp.gettimeout())
+        return sibling
 
     def get_channel(self):
         """A channel-like handle whose timeout is the SFTP session's (pysftp's `timeout`)."""
@@ -343,6 +369,22 @@ class SFTPClient:
 
 
 SFTP = SFTPClient
+
+
+def _each_results(files, ended_by) -> list:
+    """Native per-file outcomes as SFTPAttributes or exceptions; a file the
+    batch ended early gets the exception that ended it; one never started
+    after a failure (``stop_at_first``) stays None. Ctrl-C is raised."""
+    if ended_by is not None and not isinstance(ended_by, Exception):
+        raise ended_by
+    out = []
+    for r in files:
+        if r is None:
+            r = ended_by
+        elif isinstance(r, tuple):
+            r = _attrs(r)
+        out.append(r)
+    return out
 
 
 def _lanes(max_concurrency: Optional[int]) -> Optional[int]:

@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import posixpath
-import queue
 import socket
 import stat
 import tempfile
@@ -52,6 +51,7 @@ from .exceptions import (
     SyncConflict,
     TransferError,
 )
+from . import _batch
 from .ssh_exception import SSHException
 
 __all__ = [
@@ -198,127 +198,20 @@ def open_ssh_client(
 
 
 # --------------------------------------------------------------------------
-# a small pool of SFTP sessions
+# the connection
 # --------------------------------------------------------------------------
 
 
-class _Session:
-    def __init__(self, client: Optional[SSHClient], sftp, owned: bool):
-        self.client = client
-        self.sftp = sftp
-        self.owned = owned
-
-    def usable(self) -> bool:
-        try:
-            native = getattr(self.sftp, "_sftp", None)
-            if native is not None and (native.closed or not native.is_usable()):
-                return False
-            t = self.client.get_transport() if self.client is not None else None
-            return t is None or t.is_active()
-        except Exception:  # noqa: BLE001
+def _usable(client: Optional[SSHClient], sftp) -> bool:
+    """True while the SFTP session and its connection are alive."""
+    try:
+        native = getattr(sftp, "_sftp", None)
+        if native is not None and (native.closed or not native.is_usable()):
             return False
-
-    def close(self):
-        if not self.owned:
-            return
-        for obj in (self.sftp, self.client):
-            try:
-                if obj is not None:
-                    obj.close()
-            except Exception:  # noqa: BLE001
-                pass
-
-
-def run_pool(tasks, work: Callable, open_session: Callable, workers: int, first_session=None) -> Dict:
-    """Run ``work(sftp, task)`` for every task over at most ``workers`` SFTP
-    sessions in parallel (``first_session``, an SFTPClient, is lent to the
-    first worker; the others open their own with ``open_session()`` ->
-    (SSHClient, SFTPClient)).
-
-    Returns ``{task: exception}`` for the tasks that failed (tasks must be
-    hashable).  A worker whose session broke opens a new one for its next
-    task; a worker that cannot connect gives up, and when none is left the
-    remaining tasks fail with the connection error."""
-    tasks = list(tasks)
-    failures: Dict = {}
-    if not tasks:
-        return failures
-    q: "queue.Queue" = queue.Queue()
-    for t in tasks:
-        q.put(t)
-    lock = threading.Lock()
-    n = max(1, min(int(workers or 1), len(tasks)))
-    state = {"alive": n, "last_error": None}
-    stop = threading.Event()  # set on Ctrl-C: take no new task
-
-    def fail(task, exc):
-        with lock:
-            failures[task] = exc
-
-    def worker(idx):
-        sess = _Session(None, first_session, owned=False) if (idx == 0 and first_session is not None) else None
-        try:
-            while not stop.is_set():
-                try:
-                    task = q.get_nowait()
-                except queue.Empty:
-                    return
-                if sess is None or not sess.usable():
-                    if sess is not None:
-                        sess.close()
-                        sess = None
-                    try:
-                        client, sftp = open_session()
-                        sess = _Session(client, sftp, owned=True)
-                    except BaseException as e:  # noqa: BLE001
-                        with lock:
-                            state["last_error"] = e
-                            state["alive"] -= 1
-                            last = state["alive"] == 0
-                        if last:
-                            fail(task, e)
-                            while True:
-                                try:
-                                    fail(q.get_nowait(), e)
-                                except queue.Empty:
-                                    break
-                        else:
-                            q.put(task)  # someone else will do it
-                        return
-                try:
-                    work(sess.sftp, task)
-                except BaseException as e:  # noqa: BLE001
-                    fail(task, e)
-                    if isinstance(e, KeyboardInterrupt):
-                        raise
-                    if isinstance(e, _CONN_ERRORS):
-                        sess.close()  # (a lent session is only let go)
-                        sess = None
-        finally:
-            if sess is not None:
-                sess.close()
-
-    if n == 1:
-        worker(0)
-    else:
-        threads = [threading.Thread(target=worker, args=(i,), name="ferrosftp-sync-%d" % i, daemon=True)
-                   for i in range(n)]
-        for t in threads:
-            t.start()
-        try:
-            for t in threads:
-                t.join()
-        except KeyboardInterrupt:
-            stop.set()
-            raise
-    # tasks nobody could take (every worker died with the queue non-empty)
-    while True:
-        try:
-            t = q.get_nowait()
-        except queue.Empty:
-            break
-        fail(t, state["last_error"] or TransferError("no session available"))
-    return failures
+        t = client.get_transport() if client is not None else None
+        return t is None or t.is_active()
+    except Exception:  # noqa: BLE001
+        return False
 
 
 # --------------------------------------------------------------------------
@@ -477,8 +370,9 @@ class SyncAgent:
     Authentication: ``key_path`` (any key type; ``passphrase`` for an
     encrypted one), ``password``, else the ssh-agent and ``~/.ssh/id_*``
     (``allow_agent`` / ``look_for_keys`` default to True only when neither a
-    key nor a password is given).  ``workers``: SSH sessions used in
-    parallel by ``push()`` and ``pull_dir()``.  ``timeout``: seconds for
+    key nor a password is given).  ``workers``: SFTP channels of the
+    connection used at once by ``push()``, ``pull()`` and ``pull_dir()``
+    (each keeps many files in flight).  ``timeout``: seconds for
     connecting and for any single network operation.
     ``fake_connection=True``: never touch the network (offline/test aid):
     cached files open, queueing works, anything that needs the server raises
@@ -583,7 +477,7 @@ class SyncAgent:
         return client, sftp
 
     def _is_connected(self) -> bool:
-        return self.conn is not None and _Session(self._client, self.conn, False).usable()
+        return self.conn is not None and _usable(self._client, self.conn)
 
     def connect(self) -> None:
         """Connect (no-op while connected; reconnects after a disconnect or a
@@ -842,16 +736,7 @@ class SyncAgent:
         """Get rel into the cache atomically; expect_local is the local key the
         caller saw (None: no file), re-checked right before the final rename
         so a local edit made meanwhile is never overwritten."""
-        local = self.local_path(rel)
-        parent = os.path.dirname(local)
-        created = []
-        d = parent
-        while not os.path.isdir(d):
-            created.append(d)
-            d = os.path.dirname(d)
-        os.makedirs(parent, exist_ok=True)
-        tmp = os.path.join(parent, ".{}.{}-{}{}".format(
-            os.path.basename(local), os.getpid(), threading.get_ident(), TEMP_SUFFIX))
+        tmp, created = self._download_temp(rel, threading.get_ident())
         cb = (lambda done, total: callback(rel, done, total)) if callback is not None else None
         ok = False
         try:
@@ -864,28 +749,81 @@ class SyncAgent:
                 rattrs = after  # changed while we read it: read it again
             else:
                 raise TransferError("{} keeps changing on the server".format(remote))
-            size = os.stat(tmp).st_size
-            if size != rattrs.st_size:
-                raise TransferError("size mismatch for {}: got {} bytes, server has {}".format(
-                    remote, size, rattrs.st_size))
-            if rattrs.st_mtime is not None:
-                os.utime(tmp, (rattrs.st_atime or rattrs.st_mtime, rattrs.st_mtime))
-            if _local_key(_lstat_local(local)) != expect_local:
-                raise SyncConflict([rel], "{} changed locally during the download; kept the local copy".format(rel))
-            os.replace(tmp, local)
+            self._place_download(rel, tmp, rattrs, expect_local)
             ok = True
-            self._record(rel, rattrs, os.stat(local))
         finally:
             if not ok:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                for d in created:  # directories made only for this file
+                _undo_download(tmp, created)
+
+    def _download_temp(self, rel, tag):
+        """The temp name a download of rel goes to first, beside its place in
+        the cache, and the directories made for it (newest first)."""
+        local = self.local_path(rel)
+        parent = os.path.dirname(local)
+        created = []
+        d = parent
+        while not os.path.isdir(d):
+            created.append(d)
+            d = os.path.dirname(d)
+        os.makedirs(parent, exist_ok=True)
+        tmp = os.path.join(parent, ".{}.{}-{}{}".format(os.path.basename(local), os.getpid(), tag, TEMP_SUFFIX))
+        return tmp, created
+
+    def _place_download(self, rel, tmp, rattrs, expect_local) -> None:
+        """The last steps of a download: size and times checked, the local
+        copy still as the caller saw it, then the rename and the record."""
+        local = self.local_path(rel)
+        size = os.stat(tmp).st_size
+        if size != rattrs.st_size:
+            raise TransferError("size mismatch for {}: got {} bytes, server has {}".format(
+                self.remote_path(rel), size, rattrs.st_size))
+        if rattrs.st_mtime is not None:
+            os.utime(tmp, (rattrs.st_atime or rattrs.st_mtime, rattrs.st_mtime))
+        if _local_key(_lstat_local(local)) != expect_local:
+            raise SyncConflict([rel], "{} changed locally during the download; kept the local copy".format(rel))
+        os.replace(tmp, local)
+        self._record(rel, rattrs, os.stat(local))
+
+    def _download_many(self, rels, expect, callback) -> Dict[str, BaseException]:
+        """Download ``rels`` into the cache with many in flight over up to
+        ``workers`` SFTP channels of the connection; a file that changes on
+        the server while it is read is read again (three tries). Returns
+        {rel: exception} for the files that failed."""
+        failures: Dict[str, BaseException] = {}
+        temps = {rel: self._download_temp(rel, "b%d" % i) for i, rel in enumerate(rels)}
+        todo = list(rels)
+        try:
+            for _attempt in range(3):
+                results = self._spread(todo, lambda sftp, share, report: sftp._get_each(
+                    [(self.remote_path(rel), temps[rel][0]) for rel in share], report, recheck=True), callback)
+                again = []
+                for rel, r in zip(todo, results):
+                    if isinstance(r, SyncConflict):  # changed while it was read
+                        again.append(rel)
+                        continue
                     try:
-                        os.rmdir(d)
-                    except OSError:
-                        break
+                        if isinstance(r, BaseException):
+                            raise r
+                        self._place_download(rel, temps[rel][0], r, expect[rel])
+                    except BaseException as e:  # noqa: BLE001 - this file's failure
+                        failures[rel] = e
+                todo = again
+                if not todo:
+                    break
+            for rel in todo:
+                failures[rel] = TransferError("{} keeps changing on the server".format(self.remote_path(rel)))
+        finally:
+            for rel in rels:
+                if rel in failures or not os.path.exists(self.local_path(rel)):
+                    _undo_download(*temps[rel])
+        return failures
+
+    def _spread(self, rels, move, callback):
+        """``_batch.spread`` over the agent's connection, with the sync
+        agent's ``callback(rel, done, total)``."""
+        def progress(i, done, total, finished):
+            callback(rels[i], done, total)
+        return _batch.spread(self._sftp(), rels, self.workers, move, progress if callback else None)
 
     # -- pulling --------------------------------------------------------------------
 
@@ -954,13 +892,9 @@ class SyncAgent:
             self._save_manifest()
             raise SyncConflict(conflicts)
         expect = {rel: _local_key(local.get(rel)) for rel in todo}
-
-        def work(s, rel):
-            self._download(s, rel, remote[rel], expect[rel], callback)
-
         failures: Dict[str, BaseException] = {}
         try:
-            failures = run_pool(todo, work, self._open_session, self.workers, first_session=self.conn)
+            failures = self._download_many(todo, expect, callback)
         finally:
             self._save_manifest()
             self._forget_if_broken(failures)
@@ -1056,11 +990,8 @@ class SyncAgent:
             else:
                 todo.append(rel)
 
-        def work(s, rel):
-            self._upload(s, rel, before[rel], force, callback)
-
         try:
-            failures.update(run_pool(todo, work, self._open_session, self.workers, first_session=self.conn))
+            failures.update(self._upload_many(todo, before, force, callback))
         finally:
             self._save_manifest()
             self._forget_if_broken(failures)
@@ -1133,33 +1064,57 @@ class SyncAgent:
         if any(isinstance(e, _CONN_ERRORS) for e in failures.values()):
             self._drop()
 
-    def _upload(self, sftp, rel, expected_remote, force, callback) -> None:
-        local = self.local_path(rel)
-        remote = self.remote_path(rel)
-        if not force:
-            # last-moment check: the server's copy must still be what we checked
+    def _upload_many(self, rels, before, force, callback) -> Dict[str, BaseException]:
+        """Upload ``rels`` with many in flight over up to ``workers`` SFTP
+        channels of the connection, each to a temp name posix-renamed into
+        place, size-checked, with its local mtime. Unless ``force``, each
+        file's remote copy is checked just before its upload to still be what
+        ``before`` says (else SyncConflict, untouched). Returns {rel:
+        exception} for the files that failed."""
+        failures: Dict[str, BaseException] = {}
+        pre = {}
+        for rel in rels:
             try:
-                now = sftp.stat(remote)
-            except FileNotFoundError:
-                now = None
-            if _remote_key(now) != _remote_key(expected_remote):
-                raise SyncConflict([rel], "{} changed on the server during the push".format(rel))
-        pre = os.stat(local)
-        cb = (lambda done, total: callback(rel, done, total)) if callback is not None else None
-        sftp.put(local, remote, callback=cb, confirm=True, atomic=True)
+                pre[rel] = os.stat(self.local_path(rel))
+            except OSError as e:
+                failures[rel] = e
+        rels = [rel for rel in rels if rel in pre]
+
+        def move(sftp, share, report):
+            expect = None
+            if not force:
+                expect = [None if k is None else (k[0], k[1] or 0)
+                          for k in (_remote_key(before[rel]) for rel in share)]
+            return sftp._put_each([(self.local_path(rel), self.remote_path(rel)) for rel in share], report,
+                                  expect=expect, confirm=True, atomic=True, times=True)
+
+        for rel, r in zip(rels, self._spread(rels, move, callback)):
+            if isinstance(r, SyncConflict):
+                failures[rel] = SyncConflict([rel], "{} changed on the server during the push".format(rel))
+            elif isinstance(r, BaseException):
+                failures[rel] = r
+            elif r.st_size != pre[rel].st_size:
+                failures[rel] = TransferError("size mismatch for {}: server has {} bytes, local file {}".format(
+                    self.remote_path(rel), r.st_size, pre[rel].st_size))
+            else:
+                # record what the server now holds against the local state we sent
+                self._record(rel, r, pre[rel])
+                if _local_key(_lstat_local(self.local_path(rel))) != _local_key(pre[rel]):
+                    failures[rel] = TransferError("{} changed locally during the upload; push it again".format(rel))
+        return failures
+
+
+def _undo_download(tmp, created) -> None:
+    """Remove a download's temp file and the directories made only for it."""
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    for d in created:
         try:
-            sftp.utime(remote, (pre.st_atime, pre.st_mtime))
-        except OSError as e:
-            log.debug("cannot set mtime of %s: %s", remote, e)
-        after = sftp.stat(remote)
-        post = os.stat(local)
-        if after.st_size != pre.st_size:
-            raise TransferError("size mismatch for {}: server has {} bytes, local file {}".format(
-                remote, after.st_size, pre.st_size))
-        # record what the server now holds against the local state we sent
-        self._record(rel, after, pre)
-        if _local_key(post) != _local_key(pre):
-            raise TransferError("{} changed locally during the upload; push it again".format(rel))
+            os.rmdir(d)
+        except OSError:
+            break
 
 
 def _stat_or_none(sftp, path):

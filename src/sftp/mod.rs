@@ -19,7 +19,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::session::{check_timeout, deadline, Shared};
 use client::{Attrs, Client, Entry};
 use file::File;
@@ -41,6 +41,32 @@ impl Sftp {
         let s = &*self.inner;
         crate::shutdown::detach(py, || f(s)).map_err(PyErr::from)
     }
+}
+
+/// A batch's progress report calling `callback(index, done, total, finished)`.
+fn reporter(callback: Option<Py<PyAny>>) -> Option<impl FnMut(Python<'_>, usize, u64, u64, bool) -> Result<()> + Send> {
+    callback.map(|cb| move |py: Python<'_>, i: usize, done: u64, total: u64, finished: bool| -> Result<()> {
+        cb.call1(py, (i, done, total, finished))?;
+        Ok(())
+    })
+}
+
+/// A batch's outcomes for Python: per file attributes / exception / None,
+/// and the exception that ended it early (or None).
+fn outcomes_to_py(py: Python<'_>, outcomes: batch::Outcomes) -> PyResult<(Vec<Py<PyAny>>, Py<PyAny>)> {
+    let mut files = Vec::with_capacity(outcomes.files.len());
+    for outcome in outcomes.files {
+        files.push(match outcome {
+            None => py.None(),
+            Some(Ok(attrs)) => client::attrs_to_tuple(&attrs).into_pyobject(py)?.into_any().unbind(),
+            Some(Err(e)) => PyErr::from(e).into_value(py).into_any(),
+        });
+    }
+    let ended_by = match outcomes.ended_by {
+        None => py.None(),
+        Some(e) => PyErr::from(e).into_value(py).into_any(),
+    };
+    Ok((files, ended_by))
 }
 
 /// List a directory: (name, longname, attrs) without '.' and '..'.
@@ -189,24 +215,57 @@ impl Sftp {
         transfer::putfo(py, &self.inner, fl, &remote, file_size, callback, confirm, atomic)
     }
 
-    /// Upload many (local, remote) files at once on this channel (put_r,
-    /// put_d): see batch.rs. Returns how many were sent.
-    #[pyo3(signature = (jobs, confirm=true, atomic=false, preserve_mtime=false))]
-    fn put_many(
+    /// Upload many (local, remote) files, each to its own outcome (the sync
+    /// agent, the CLI): see batch.rs. `expect`, one per job when given: the
+    /// remote file each may replace, None (absent) or (size, mtime).
+    /// `callback(index, done, total, finished)` at bounded intervals
+    /// (`finished` once per file that succeeded). Returns (per
+    /// file: attributes, an exception, or None if never finished; the
+    /// exception that ended the batch early, or None).
+    #[pyo3(signature = (jobs, expect=None, confirm=true, atomic=true, times=false, mode=false, callback=None, stop_at_first=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn put_each(
         &self,
         py: Python<'_>,
         jobs: Vec<(std::path::PathBuf, Vec<u8>)>,
+        expect: Option<Vec<Option<(u64, u64)>>>,
         confirm: bool,
         atomic: bool,
-        preserve_mtime: bool,
-    ) -> PyResult<usize> {
-        self.call(py, |s| batch::put_many(s, jobs, confirm, atomic, preserve_mtime))
+        times: bool,
+        mode: bool,
+        callback: Option<Py<PyAny>>,
+        stop_at_first: bool,
+    ) -> PyResult<(Vec<Py<PyAny>>, Py<PyAny>)> {
+        if expect.as_ref().is_some_and(|e| e.len() != jobs.len()) {
+            return Err(Error::Value("expect needs one entry per job".into()).into());
+        }
+        let mut expect = expect.map(Vec::into_iter);
+        let jobs = jobs.into_iter().map(|(l, r)| (l, r, expect.as_mut().and_then(Iterator::next))).collect();
+        let opts = batch::PutOptions { confirm, atomic, times, mode, stop_at_first };
+        let mut report = reporter(callback);
+        let outcomes = crate::shutdown::detach(py, || {
+            batch::put_each(&self.inner, jobs, opts, report.as_mut().map(|r| r as &mut batch::Report<'_>))
+        });
+        outcomes_to_py(py, outcomes)
     }
 
-    /// Download many (remote, local) files at once on this channel (get_r,
-    /// get_d): see batch.rs. Returns each file's remote attributes.
-    fn get_many(&self, py: Python<'_>, jobs: Vec<(Vec<u8>, std::path::PathBuf)>) -> PyResult<Vec<Attrs>> {
-        self.call(py, |s| batch::get_many(s, jobs))
+    /// Download many (remote, local) files, each to its own outcome; with
+    /// `recheck`, a file that changed while it was read fails with
+    /// SyncConflict and is not put in place. Returns as `put_each`.
+    #[pyo3(signature = (jobs, recheck=false, callback=None, stop_at_first=false))]
+    fn get_each(
+        &self,
+        py: Python<'_>,
+        jobs: Vec<(Vec<u8>, std::path::PathBuf)>,
+        recheck: bool,
+        callback: Option<Py<PyAny>>,
+        stop_at_first: bool,
+    ) -> PyResult<(Vec<Py<PyAny>>, Py<PyAny>)> {
+        let mut report = reporter(callback);
+        let outcomes = crate::shutdown::detach(py, || {
+            batch::get_each(&self.inner, jobs, recheck, stop_at_first, report.as_mut().map(|r| r as &mut batch::Report<'_>))
+        });
+        outcomes_to_py(py, outcomes)
     }
 
     fn settimeout(&self, timeout: Option<f64>) -> PyResult<()> {

@@ -51,6 +51,7 @@ pub const FXF_TRUNC: u32 = 0x10;
 // Status codes.
 pub const FX_OK: u32 = 0;
 pub const FX_EOF: u32 = 1;
+pub const FX_NO_SUCH_FILE: u32 = 2;
 pub const FX_OP_UNSUPPORTED: u32 = 8;
 
 // Attribute flags.
