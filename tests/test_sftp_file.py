@@ -473,6 +473,58 @@ def test_max_request_size_constant():
     assert SFTPFile.MAX_REQUEST_SIZE == 32768
 
 
+def test_pipelined_writes_do_not_wait_for_the_server(sshd, fault_proxy, remote_dir):
+    """paramiko's pipelined mode: a write returns once sent; close() waits
+    for the confirmations. At 300 ms round trip, 16 writes that each waited
+    would take 4.8 s."""
+    path = os.path.join(remote_dir, "behind")
+    p = fault_proxy(latency=0.15)
+    c = paramiko.SSHClient()
+    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    c.connect("127.0.0.1", port=p.port, username=sshd.username,
+              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
+              timeout=30)
+    try:
+        f = c.open_sftp().open(path, "wb")
+        f.set_pipelined(True)
+        start = time.monotonic()
+        for _ in range(16):
+            f.write(b"x" * 65536)
+            f.flush()
+        sent_in = time.monotonic() - start
+        assert sent_in < 0.6  # fewer than two round trips: no reply waited for
+        f.close()  # waits for every confirmation
+        assert _local(path) == b"x" * (16 * 65536)
+    finally:
+        c.close()
+
+
+def test_a_pipelined_write_error_comes_with_the_next_call(sftp):
+    f = sftp.open("/dev/full", "wb")
+    f.set_pipelined(True)
+    f.write(b"y" * MiB)
+    f.flush()  # sent, not confirmed: no error yet
+    with pytest.raises(OSError):
+        f.stat()  # the next call on the file reports it
+    f.close()
+    g = sftp.open("/dev/full", "wb")
+    g.set_pipelined(True)
+    g.write(b"y" * MiB)
+    g.flush()
+    with pytest.raises(OSError):
+        g.close()  # or close() does
+    assert g.closed
+    h = sftp.open("/dev/full", "wb")
+    with pytest.raises(OSError):
+        h.write(b"y" * MiB)  # not pipelined: the write call itself
+        h.flush()
+    try:
+        h.close()
+    except OSError:
+        pass  # its buffer may still hold the bytes that failed
+    assert sftp.stat("/").st_mode  # the client still works
+
+
 def test_file_read_timeout_on_stall(sshd, fault_proxy, remote_dir):
     data = secrets.token_bytes(8 * MiB)
     path = _mk(remote_dir, "big", data)

@@ -246,8 +246,9 @@ class File:
         """Up to n bytes at the current position; b'' at EOF."""
     def readv(self, chunks: list[tuple[int, int]]) -> list[bytes]:
         """The data of each (offset, length), in order; shorter at EOF."""
-    def write(self, data: bytes) -> None:
-        """Write all of data at the current position (pipelined)."""
+    def write(self, data: bytes, behind: bool = False) -> None:
+        """Write all of data at the current position (pipelined). ``behind``: return
+        once sent; an error is raised by the next call or close()."""
     def seek(self, offset: int) -> None: ...
     def tell(self) -> int: ...
     def stat(self) -> _Attrs: ...

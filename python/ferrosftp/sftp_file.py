@@ -44,7 +44,8 @@ class SFTPFile(BufferedFile):
         return self.handle.read(min(size, sys.maxsize))
 
     def _write(self, data) -> int:
-        self.handle.write(bytes(data))
+        # pipelined: return once sent; an error comes with the next call or close()
+        self.handle.write(bytes(data), self.pipelined)
         return len(data)
 
     def _get_size(self) -> int:
@@ -107,8 +108,9 @@ class SFTPFile(BufferedFile):
         self.settimeout(None if blocking else 0.0)
 
     def set_pipelined(self, pipelined: bool = True) -> None:
-        """Accepted for compatibility: our writes are always pipelined, and errors
-        are still reported by the write call that caused them."""
+        """As paramiko: a write returns once it is sent, without waiting for
+        the server; an error is raised by the next call on the file (or by
+        ``close()``). Writes of one call are always pipelined."""
         self.pipelined = pipelined
 
     def prefetch(self, file_size: Optional[int] = None, max_concurrent_requests: Optional[int] = None) -> None:

@@ -8,34 +8,47 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::client::{Attrs, Client, Handle};
-use super::pipeline::{Lane, ReadAhead, WriteBehind};
+use super::pipeline::{Lane, ReadAhead, WriteQueue};
 use crate::locks::WaitLock;
 use crate::error::{Error, Result};
 
 #[pyclass(module = "ferrosftp._native", frozen)]
 pub struct File {
     sftp: Arc<Client>,
-    /// The handle and the position of the next read or write; locked for a
-    /// whole call (never while Python runs).
-    state: WaitLock<Option<(Handle, u64)>>,
+    /// Locked for a whole call (never while Python runs); None once closed.
+    state: WaitLock<Option<Open>>,
+}
+
+/// An open file's handle, the position of the next read or write, and the
+/// writes still in flight (write-behind: paramiko's pipelined mode).
+struct Open {
+    handle: Handle,
+    pos: u64,
+    writes: WriteQueue,
 }
 
 impl File {
     pub fn new(sftp: Arc<Client>, handle: Handle) -> File {
-        File { sftp, state: WaitLock::new(Some((handle, 0))) }
+        File { sftp, state: WaitLock::new(Some(Open { handle, pos: 0, writes: WriteQueue::default() })) }
     }
 
-    /// This file's handle (for requests that name two files). Call detached.
+    /// This file's handle (for requests that name two files), its writes
+    /// confirmed first. Call detached.
     pub fn handle(&self) -> Result<Handle> {
-        let guard = self.state.lock()?;
-        guard.as_ref().map(|(h, _)| h.clone()).ok_or_else(|| Error::OsMessage("File is closed".into()))
+        let mut guard = self.state.lock()?;
+        let open = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
+        open.writes.finish(Lane::main(&self.sftp))?;
+        Ok(open.handle.clone())
     }
 
+    /// `f` on the open file, after every write in flight is confirmed: a
+    /// write-behind error is raised by the next call, as in paramiko.
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Client, &Handle, &mut u64) -> Result<T> + Send) -> PyResult<T> {
         crate::shutdown::detach(py, || {
             let mut guard = self.state.lock()?;
-            let (handle, pos) = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
-            f(&self.sftp, handle, pos)
+            let open = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
+            open.writes.finish(Lane::main(&self.sftp))?;
+            f(&self.sftp, &open.handle, &mut open.pos)
         })
         .map_err(PyErr::from)
     }
@@ -74,14 +87,29 @@ impl File {
         Ok(parts.iter().map(|p| PyBytes::new(py, p)).collect())
     }
 
-    fn write(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<()> {
-        self.with(py, |s, h, pos| {
-            let mut writes = WriteBehind::new(Lane::main(s), h, *pos);
-            writes.write(&data)?;
-            writes.finish()?;
-            *pos += data.len() as u64;
+    /// Write at the position. `behind` (paramiko's pipelined mode): return
+    /// once the writes are sent; an error comes with the next call or
+    /// `close()`. Otherwise return once the server confirmed them.
+    #[pyo3(signature = (data, behind=false))]
+    fn write(&self, py: Python<'_>, data: Vec<u8>, behind: bool) -> PyResult<()> {
+        let s = &*self.sftp;
+        crate::shutdown::detach(py, || -> Result<()> {
+            let mut guard = self.state.lock()?;
+            let open = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
+            let lane = Lane::main(s);
+            if open.writes.is_empty() || open.writes.next != open.pos {
+                open.writes.finish(lane)?; // a seek between: one run of writes at a time
+                open.writes = WriteQueue::starting_at(open.pos);
+            }
+            let sent = open.writes.write(lane, &open.handle, &data);
+            open.pos += data.len() as u64;
+            sent?;
+            if !behind {
+                open.writes.finish(lane)?;
+            }
             Ok(())
         })
+        .map_err(PyErr::from)
     }
 
     fn seek(&self, py: Python<'_>, offset: u64) -> PyResult<()> {
@@ -124,7 +152,12 @@ impl File {
         crate::shutdown::detach(py, || {
             let taken = self.state.lock()?.take();
             match taken {
-                Some((handle, _)) if s.check_usable().is_ok() => s.close_handle(&handle),
+                Some(mut open) if s.check_usable().is_ok() => {
+                    // the handle is closed even when a write failed; that error wins
+                    let written = open.writes.finish(Lane::main(s));
+                    let closed = s.close_handle(&open.handle);
+                    written.and(closed)
+                }
                 _ => Ok(()),
             }
         })?;
@@ -145,8 +178,9 @@ impl Drop for File {
         // A file dropped without close(): release the server-side handle,
         // without waiting (Drop may hold the GIL).
         let taken = self.state.get_mut().take();
-        if let Some((handle, _)) = taken {
-            self.sftp.close_handle_nowait(&handle);
+        if let Some(mut open) = taken {
+            open.writes.forget(Lane::main(&self.sftp));
+            self.sftp.close_handle_nowait(&open.handle);
         }
     }
 }

@@ -257,12 +257,12 @@ pub fn upload(
                 local.read_exact_at(&mut buf[..n], pos)?;
                 writes.write(&buf[..n])?;
                 pos += n as u64;
-                done.fetch_add(writes.acked - acked, Ordering::SeqCst);
-                acked = writes.acked;
+                done.fetch_add(writes.acked() - acked, Ordering::SeqCst);
+                acked = writes.acked();
             }
         }
         writes.finish()?;
-        done.fetch_add(writes.acked - acked, Ordering::SeqCst);
+        done.fetch_add(writes.acked() - acked, Ordering::SeqCst);
         Ok(())
     };
     let mut tick = tick;

@@ -233,37 +233,33 @@ impl Drop for ReadAhead<'_> {
     }
 }
 
-/// Sequential writes of one handle from `next`; every reply is checked, the
-/// first error is returned by the next call.
-pub struct WriteBehind<'a> {
-    lane: Lane<'a>,
-    handle: &'a Handle,
-    next: u64,
+/// Writes in flight to one handle, kept between calls (an open file's
+/// write-behind): every reply is checked, the first error is returned by
+/// the next call. `WriteBehind` is the same for the span of one call.
+#[derive(Default)]
+pub struct WriteQueue {
+    /// Where the next write goes.
+    pub next: u64,
     /// (request id, length), oldest first.
     queue: VecDeque<(u32, usize)>,
     in_flight: usize,
-    request: usize,
     /// Bytes the server confirmed.
     pub acked: u64,
 }
 
-impl<'a> WriteBehind<'a> {
-    pub fn new(lane: Lane<'a>, handle: &'a Handle, start: u64) -> WriteBehind<'a> {
-        let request = lane.client.max_write();
-        WriteBehind { lane, handle, next: start, queue: VecDeque::new(), in_flight: 0, request, acked: 0 }
+impl WriteQueue {
+    pub fn starting_at(next: u64) -> WriteQueue {
+        WriteQueue { next, ..WriteQueue::default() }
     }
 
-    /// Go on writing at `offset`; the writes in flight stay in flight.
-    pub fn jump(&mut self, offset: u64) {
-        self.next = offset;
-    }
-
-    pub fn write(&mut self, data: &[u8]) -> Result<()> {
-        for piece in data.chunks(self.request) {
+    /// Send `data` from `next`, waiting for the oldest replies only while
+    /// more than the window is in flight.
+    pub fn write(&mut self, lane: Lane<'_>, handle: &Handle, data: &[u8]) -> Result<()> {
+        for piece in data.chunks(lane.client.max_write()) {
             while self.in_flight + piece.len() > WRITE_WINDOW && !self.queue.is_empty() {
-                self.reap_one()?;
+                self.reap_one(lane)?;
             }
-            let id = self.lane.send(&Request::Write { handle: &self.handle.0, offset: self.next, data: piece })?;
+            let id = lane.send(&Request::Write { handle: &handle.0, offset: self.next, data: piece })?;
             self.queue.push_back((id, piece.len()));
             self.next += piece.len() as u64;
             self.in_flight += piece.len();
@@ -271,28 +267,74 @@ impl<'a> WriteBehind<'a> {
         Ok(())
     }
 
-    fn reap_one(&mut self) -> Result<()> {
+    fn reap_one(&mut self, lane: Lane<'_>) -> Result<()> {
         if let Some((id, len)) = self.queue.pop_front() {
             self.in_flight -= len;
-            expect_ok(self.lane.wait(id)?)?;
+            expect_ok(lane.wait(id)?)?;
             self.acked += len as u64;
         }
         Ok(())
     }
 
-    /// Wait for every write to be confirmed.
-    pub fn finish(&mut self) -> Result<()> {
+    /// Wait for every write to be confirmed; on the first error the others
+    /// are let go and the error returned.
+    pub fn finish(&mut self, lane: Lane<'_>) -> Result<()> {
         while !self.queue.is_empty() {
-            self.reap_one()?;
+            if let Err(e) = self.reap_one(lane) {
+                self.forget(lane);
+                return Err(e);
+            }
         }
         Ok(())
+    }
+
+    /// Stop waiting for the writes in flight (their replies are dropped).
+    pub fn forget(&mut self, lane: Lane<'_>) {
+        for (id, _) in self.queue.drain(..) {
+            lane.conn.forget(id);
+        }
+        self.in_flight = 0;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+/// Sequential writes of one handle within one call.
+pub struct WriteBehind<'a> {
+    lane: Lane<'a>,
+    handle: &'a Handle,
+    queue: WriteQueue,
+}
+
+impl<'a> WriteBehind<'a> {
+    pub fn new(lane: Lane<'a>, handle: &'a Handle, start: u64) -> WriteBehind<'a> {
+        WriteBehind { lane, handle, queue: WriteQueue::starting_at(start) }
+    }
+
+    /// Go on writing at `offset`; the writes in flight stay in flight.
+    pub fn jump(&mut self, offset: u64) {
+        self.queue.next = offset;
+    }
+
+    pub fn write(&mut self, data: &[u8]) -> Result<()> {
+        self.queue.write(self.lane, self.handle, data)
+    }
+
+    /// Bytes the server confirmed.
+    pub fn acked(&self) -> u64 {
+        self.queue.acked
+    }
+
+    /// Wait for every write to be confirmed.
+    pub fn finish(&mut self) -> Result<()> {
+        self.queue.finish(self.lane)
     }
 }
 
 impl Drop for WriteBehind<'_> {
     fn drop(&mut self) {
-        for (id, _) in self.queue.drain(..) {
-            self.lane.conn.forget(id);
-        }
+        self.queue.forget(self.lane);
     }
 }

@@ -268,7 +268,7 @@ fn upload(
             }
             crate::shutdown::detach(py, || writes.write(&chunk[..n]))?;
             sent += n as u64;
-            progress.tick(py, writes.acked)?;
+            progress.tick(py, writes.acked())?;
         }
         crate::shutdown::detach(py, || writes.finish())?;
         progress.finish(py, sent)?;
