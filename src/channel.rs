@@ -166,7 +166,7 @@ impl std::ops::Deref for Channel {
 }
 
 impl Channel {
-    fn wrap(shared: &Arc<Shared>, chan: ssh2::Channel) -> Channel {
+    pub fn wrap(shared: &Arc<Shared>, chan: ssh2::Channel) -> Channel {
         Channel {
             inner: Arc::new(ChannelInner {
                 shared: shared.clone(),

@@ -6,6 +6,7 @@ mod error;
 mod event_pipe;
 #[cfg(unix)]
 mod fork;
+mod forward;
 mod keys;
 mod locks;
 mod progress;
@@ -32,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("LIBSSH2_VERSION", unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }.to_string_lossy().into_owned())?;
     m.add_class::<session::Session>()?;
     m.add_class::<channel::Channel>()?;
+    m.add_class::<forward::Listener>()?;
     m.add_class::<sftp::Sftp>()?;
     m.add_class::<sftp::file::File>()?;
     m.add_function(wrap_pyfunction!(session::supported_algorithms, m)?)?;

@@ -49,7 +49,8 @@ pub struct Shared {
     pub sess: ssh2::Session,
     pub raw: *mut libssh2_sys::LIBSSH2_SESSION,
     fd: i32,
-    peer: SocketAddr,
+    /// None over a ProxyCommand or a bridge.
+    peer: Option<SocketAddr>,
     /// Held for one non-blocking libssh2 call at a time, never while waiting.
     op: WaitLock<()>,
     /// Held across a whole multi-step call whose state libssh2 keeps per
@@ -465,16 +466,33 @@ fn is_socket_code(e: &ssh2::Error) -> bool {
     matches!(e.code(), ssh2::ErrorCode::Session(-2 | -3 | -7 | -13 | -43))
 }
 
-fn handshake(stream: TcpStream, compress: bool, prefs: &std::collections::HashMap<String, String>, until: Option<Instant>) -> Result<Shared> {
-    let _ = stream.set_nodelay(true);
+/// The connection's socket: TCP, or one end of a Unix socket pair whose
+/// other end is a ProxyCommand or a bridge to a socket-like object (proxy.py).
+pub enum Socket {
+    Tcp(TcpStream),
+    Unix(std::os::unix::net::UnixStream),
+}
+
+fn handshake(socket: Socket, compress: bool, prefs: &std::collections::HashMap<String, String>, until: Option<Instant>) -> Result<Shared> {
     // libssh2's non-blocking mode needs a non-blocking socket underneath.
-    stream.set_nonblocking(true)?;
-    let fd = stream.as_raw_fd();
-    let peer = stream.peer_addr()?;
+    let (fd, peer) = match &socket {
+        Socket::Tcp(stream) => {
+            let _ = stream.set_nodelay(true);
+            stream.set_nonblocking(true)?;
+            (stream.as_raw_fd(), Some(stream.peer_addr()?))
+        }
+        Socket::Unix(stream) => {
+            stream.set_nonblocking(true)?;
+            (stream.as_raw_fd(), None)
+        }
+    };
     let mut sess = ssh2::Session::new()?;
     sess.set_compress(compress);
     apply_prefs(&sess, prefs)?;
-    sess.set_tcp_stream(stream);
+    match socket {
+        Socket::Tcp(stream) => sess.set_tcp_stream(stream),
+        Socket::Unix(stream) => sess.set_tcp_stream(stream),
+    }
     sess.set_blocking(false);
     let raw = {
         let mut guard = sess.raw();
@@ -596,27 +614,35 @@ impl Session {
         let (connect_timeout, handshake_timeout) = (check_timeout(connect_timeout)?, check_timeout(handshake_timeout)?);
         let shared = crate::shutdown::detach(py, || -> Result<Shared> {
             let stream = tcp_connect(&host, port, connect_timeout)?;
-            handshake(stream, compress, &prefs, deadline(handshake_timeout))
+            handshake(Socket::Tcp(stream), compress, &prefs, deadline(handshake_timeout))
         })?;
         log::debug!(target: "ferrosftp.transport", "connected to {}:{}", host, port);
         Ok(Session { shared: Arc::new(shared) })
     }
 
-    /// Handshake over a TCP socket the caller connected; takes ownership of `fd`.
+    /// Handshake over a connected stream socket; takes ownership of `fd`.
+    /// `unix`: one end of a Unix socket pair (ProxyCommand, bridge), else TCP.
     #[staticmethod]
-    #[pyo3(signature = (fd, handshake_timeout, compress, prefs))]
+    #[pyo3(signature = (fd, handshake_timeout, compress, prefs, unix=false))]
     fn handshake_fd(
         py: Python<'_>,
         fd: i32,
         handshake_timeout: Option<f64>,
         compress: bool,
         prefs: std::collections::HashMap<String, String>,
+        unix: bool,
     ) -> PyResult<Session> {
         let handshake_timeout = check_timeout(handshake_timeout)?;
         // SAFETY: the caller (Transport.start_client) hands over a connected
         // socket it has detached, so this stream is the descriptor's only owner.
-        let stream = unsafe { TcpStream::from_raw_fd(fd) };
-        let shared = crate::shutdown::detach(py, || handshake(stream, compress, &prefs, deadline(handshake_timeout)))?;
+        let socket = unsafe {
+            if unix {
+                Socket::Unix(std::os::unix::net::UnixStream::from_raw_fd(fd))
+            } else {
+                Socket::Tcp(TcpStream::from_raw_fd(fd))
+            }
+        };
+        let shared = crate::shutdown::detach(py, || handshake(socket, compress, &prefs, deadline(handshake_timeout)))?;
         Ok(Session { shared: Arc::new(shared) })
     }
 
@@ -642,8 +668,9 @@ impl Session {
         self.shared.sess.banner().map(str::to_string)
     }
 
-    fn peer(&self) -> (String, u16) {
-        (self.shared.peer.ip().to_string(), self.shared.peer.port())
+    /// The server's address; None over a ProxyCommand or a bridge.
+    fn peer(&self) -> Option<(String, u16)> {
+        self.shared.peer.map(|p| (p.ip().to_string(), p.port()))
     }
 
     fn auth_methods(&self, py: Python<'_>, username: String, timeout: Option<f64>) -> PyResult<Option<Vec<String>>> {
@@ -748,6 +775,14 @@ impl Session {
     fn open_direct_tcpip(&self, py: Python<'_>, host: String, port: u16, timeout: Option<f64>) -> PyResult<Channel> {
         let timeout = check_timeout(timeout)?;
         Channel::open_direct_tcpip(py, &self.shared, &host, port, timeout)
+    }
+
+    /// Ask the server to listen on `address:port` and forward what it
+    /// accepts there to us (port 0: the server chooses; see `Listener.port`).
+    #[pyo3(signature = (address, port, timeout=None))]
+    fn forward_listen(&self, py: Python<'_>, address: String, port: u16, timeout: Option<f64>) -> PyResult<crate::forward::Listener> {
+        let timeout = check_timeout(timeout)?;
+        crate::forward::Listener::listen(py, &self.shared, &address, port, timeout)
     }
 
     fn open_sftp(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Sftp> {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import socket
 import threading
 import time
@@ -103,19 +104,32 @@ class SecurityOptions:
         self._set("key_types", value)
 
 
-def _parse_sock(sock: Any) -> tuple[Optional[str], Optional[int], Optional[socket.socket]]:
-    """paramiko accepts (host, port), "host:port", "host", or a socket."""
+def _parse_sock(sock: Any) -> tuple[Optional[str], Optional[int], Any]:
+    """paramiko accepts (host, port), "host:port", "host", a socket, a
+    ProxyCommand, or any socket-like object with send/recv (a Channel)."""
     if isinstance(sock, str):
         host, _, port = sock.partition(":")
         return host, int(port) if port else 22, None
     if isinstance(sock, tuple):
         return sock[0], int(sock[1]), None
-    if isinstance(sock, socket.socket):
+    if isinstance(sock, socket.socket) or (hasattr(sock, "send") and hasattr(sock, "recv")):
         return None, None, sock
-    raise SSHException(
-        "ferrosftp cannot run SSH over a {} (only TCP sockets; ProxyCommand and "
-        "Channel-as-socket are not supported yet)".format(type(sock).__name__)
-    )
+    raise SSHException("ferrosftp cannot run SSH over a {} (a socket, a ProxyCommand or an object "
+                       "with send/recv is needed)".format(type(sock).__name__))
+
+
+def _fd_for_libssh2(sock) -> tuple[int, bool, Any]:
+    """(descriptor handed to libssh2, is it a Unix socket, what to close
+    with the transport) for the transport's ``sock`` (see proxy.py)."""
+    from .proxy import Bridge, ProxyCommand
+
+    if isinstance(sock, socket.socket):
+        unix = sock.family == getattr(socket, "AF_UNIX", None)
+        return sock.detach(), unix, None
+    if isinstance(sock, ProxyCommand):
+        return sock._fd_for_transport(), True, sock
+    bridge = Bridge(sock)
+    return bridge.fd_for_transport(), True, bridge
 
 
 # The peer accepted, then reset or closed before the SSH session existed.
@@ -193,6 +207,10 @@ class Transport:
         self.name = "ferrosftp.Transport"
         self._keepalive = 0
         self._session: Optional[_native.Session] = None
+        self._proxy = None  # a ProxyCommand or Bridge closed with the transport
+        self._forwards: dict = {}  # (address, port) -> (listener, stop event)
+        self._tcp_handler = None
+        self._accepted: queue.Queue = queue.Queue()
         self._compress = False
         self._username: Optional[str] = None
         self._expected_key_types = False
@@ -251,11 +269,11 @@ class Transport:
             return
         if timeout is None:
             timeout = self.handshake_timeout
-        fd = self.sock.detach() if isinstance(self.sock, socket.socket) else None
+        fd, unix, self._proxy = _fd_for_libssh2(self.sock)
         if fd is None or fd < 0:
             raise SSHException("socket is closed")
         try:
-            self._session = _native.Session.handshake_fd(fd, timeout, self._compress, self._prefs())
+            self._session = _native.Session.handshake_fd(fd, timeout, self._compress, self._prefs(), unix)
         except SSHException:
             raise
         except OSError as e:
@@ -294,6 +312,8 @@ class Transport:
         self.active = False
         if self._session is not None:
             self._session.close()
+        if self._proxy is not None:
+            self._proxy.close()  # paramiko closes its sock: the command ends, the channel closes
 
     # -- state --------------------------------------------------------------
 
@@ -318,7 +338,12 @@ class Transport:
         return "SSH-2.0-libssh2_" + _native.LIBSSH2_VERSION
 
     def getpeername(self):
-        return self._require_session().peer()
+        peer = self._require_session().peer()
+        if peer is not None:
+            return peer
+        # over a ProxyCommand or a channel: paramiko asks the sock
+        getpeername = getattr(self.sock, "getpeername", None)
+        return getpeername() if getpeername is not None else ("unknown", 0)
 
     def get_remote_server_key(self):
         from .pkey import _from_blob
@@ -496,6 +521,75 @@ class Transport:
             host, port = dest_addr
             return Channel(self, self._require_authenticated().open_direct_tcpip(host, int(port), timeout))
         raise ChannelException(3, "Unknown channel type")
+
+    # -- remote port forwarding ------------------------------------------------
+
+    def request_port_forward(self, address, port, handler=None) -> int:
+        """Ask the server to listen on ``address:port`` (0: it chooses) and
+        forward each connection it accepts there to us, as paramiko does:
+        ``handler(channel, (origin_addr, origin_port), (server_addr,
+        server_port))`` in a thread of ours, or without a handler the
+        channels wait for `accept`. Returns the port. The originator's
+        address is not told by libssh2: ``("", 0)``."""
+        if not self.is_active():
+            raise SSHException("SSH session not active")
+        port = int(port)
+        try:
+            listener = self._require_authenticated().forward_listen(address, port)
+        except SSHException as e:
+            raise SSHException("TCP forwarding request denied") from e
+        stop = threading.Event()
+        server = (address, listener.port)
+        # paramiko keeps one handler for all forwardings: the last one set
+        self._tcp_handler = handler if handler is not None else self._queue_incoming_channel
+        thread = threading.Thread(target=self._forwarded, args=(listener, server, stop), daemon=True,
+                                  name="ferrosftp-forward-{}".format(listener.port))
+        self._forwards[server] = (listener, stop)
+        thread.start()
+        return listener.port
+
+    def cancel_port_forward(self, address, port) -> None:
+        """Stop forwarding ``address:port``; nothing happens if not active."""
+        if not self.is_active():
+            return
+        self._tcp_handler = None
+        forward = self._forwards.pop((address, int(port)), None)
+        if forward is not None:
+            listener, stop = forward
+            stop.set()
+            listener.cancel()
+
+    def _forwarded(self, listener, server, stop) -> None:
+        """Hand each channel the server opens for ``listener`` to the handler."""
+        from .channel import Channel
+
+        while not stop.is_set() and self.is_active():
+            try:
+                native = listener.accept(0.25)
+            except SSHException:
+                break
+            if native is None:
+                continue
+            chan = Channel(self, native)
+            handler = self._tcp_handler
+            if handler is None:
+                chan.close()
+                continue
+            try:
+                handler(chan, ("", 0), server)
+            except Exception:  # noqa: BLE001 - as paramiko: logged, the transport goes on
+                log.exception("port forwarding handler failed")
+
+    def _queue_incoming_channel(self, channel, origin=None, server=None) -> None:
+        self._accepted.put(channel)
+
+    def accept(self, timeout=None):
+        """The next channel a port forwarding brought in (paramiko's accept
+        queue), or None after ``timeout`` seconds."""
+        try:
+            return self._accepted.get(timeout=timeout)
+        except queue.Empty:
+            return None
 
     def open_sftp_client(self):
         from .sftp_client import SFTPClient

@@ -1,4 +1,5 @@
 use parking_lot::Mutex;
+use std::ptr::null_mut;
 use std::sync::Arc;
 use {raw, Channel, Error, SessionInner};
 
@@ -28,6 +29,21 @@ impl Listener {
         }
     }
 
+    /// Cancel the forwarding. `Ok` once libssh2 has sent the cancel request
+    /// and freed the listener (`Drop` then does nothing); an error such as
+    /// EAGAIN in non-blocking mode leaves it as it was, to be called again.
+    pub fn cancel(&mut self) -> Result<(), Error> {
+        if self.raw.is_null() {
+            return Ok(());
+        }
+        let sess = self.sess.lock();
+        let rc = unsafe { raw::libssh2_channel_forward_cancel(self.raw) };
+        if rc == 0 {
+            self.raw = null_mut();
+        }
+        sess.rc(rc)
+    }
+
     pub(crate) fn from_raw_opt(
         raw: *mut raw::LIBSSH2_LISTENER,
         err: Option<Error>,
@@ -46,6 +62,9 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
+        if self.raw.is_null() {
+            return; // cancelled: libssh2 freed it
+        }
         let _sess = self.sess.lock();
         unsafe {
             let _ = raw::libssh2_channel_forward_cancel(self.raw);
