@@ -34,6 +34,7 @@ __all__ = [
     "LIBSSH2_VERSION",
     "Session",
     "Channel",
+    "Listener",
     "Sftp",
     "File",
     "supported_algorithms",
@@ -67,7 +68,6 @@ def agent_identities() -> list[tuple[bytes, str]]:
     [] if there is no agent."""
 
 @final
-@final
 class Listener:
     """A remote port forwarding: the server listens, we accept its channels."""
     @property
@@ -75,6 +75,7 @@ class Listener:
     def accept(self, timeout: Optional[float] = None) -> Optional["Channel"]: ...
     def cancel(self) -> None: ...
 
+@final
 class Session:
     @staticmethod
     def connect(
