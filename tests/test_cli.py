@@ -294,8 +294,6 @@ def test_refused_port_and_dns_exit_3(sshd, tmp_path):
 
 
 def test_ssh_config_alias(sshd, remote_dir, tmp_path):
-    if not __import__("shutil").which("ssh"):
-        pytest.skip("ssh client not installed (config resolution falls back to defaults)")
     cfg = tmp_path / "ssh_config"
     cfg.write_text(
         "Host myalias\n"
@@ -312,8 +310,8 @@ def test_ssh_config_alias(sshd, remote_dir, tmp_path):
     cfg2 = tmp_path / "ssh_config_jump"
     cfg2.write_text("Host jumpy\n    HostName 127.0.0.1\n    ProxyJump bastion.example\n")
     p = run_cli("ls", "-F", cfg2, "jumpy:/")
-    assert p.returncode == EXIT_USAGE
-    assert "ProxyJump" in p.err and "not support" in p.err
+    assert p.returncode == 3  # a connection problem, of the jump host
+    assert "bastion.example (jump host)" in p.err
 
 
 def test_ipv6_bracket_target_parses():
@@ -572,3 +570,39 @@ def test_get_whose_source_vanished_names_both_ends(sshd, remote_dir, tmp_path):
     assert p.returncode == EXIT_NOTFOUND, p.err
     line = [x for x in p.err.splitlines() if "b.txt" in x][0]
     assert top + "/b.txt" in line and str(tmp_path / "out") in line and "on the server" in line, p.err
+
+
+def _via_config(tmp_path, sshd, jump, how):
+    """An ssh config reaching `target` (the sshd) through `jump`."""
+    known = tmp_path / "known_hosts"
+    known.write_text(open(sshd.known_hosts_path).read() + open(jump.known_hosts_path).read())
+    if how == "jump":
+        via = "ProxyJump jumpalias"
+    else:
+        via = ("ProxyCommand ssh -W %%h:%%p -i %s -p %d -l %s -o BatchMode=yes -o StrictHostKeyChecking=no "
+               "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR 127.0.0.1"
+               % (jump.keys["ed25519"], jump.port, jump.username))
+    cfg = tmp_path / "config"
+    cfg.write_text(
+        "Host target\n  HostName 127.0.0.1\n  Port %d\n  User %s\n  IdentityFile %s\n"
+        "  UserKnownHostsFile %s\n  %s\n"
+        "Host jumpalias\n  HostName 127.0.0.1\n  Port %d\n  User %s\n  IdentityFile %s\n"
+        "  UserKnownHostsFile %s\n"
+        % (sshd.port, sshd.username, sshd.keys["ed25519"], known, via,
+           jump.port, jump.username, jump.keys["ed25519"], known))
+    return cfg
+
+
+@pytest.mark.parametrize("how", ["jump", "proxycommand"])
+def test_proxyjump_and_proxycommand_from_the_ssh_config(sshd, remote_dir, tmp_path, how):
+    with SshdServer(rsa_bits=2048) as jump:
+        cfg = _via_config(tmp_path, sshd, jump, how)
+        src = tmp_path / "tree"
+        for i in range(40):  # several channels of the connection through the hop
+            _write(str(src / ("f%02d.txt" % i)), b"via %d" % i)
+        p = run_cli("put", "-F", cfg, "-r", src, "target:" + remote_dir)
+        assert p.returncode == 0, p.err
+        p = run_cli("ls", "-F", cfg, "target:" + remote_dir + "/tree")
+        assert p.returncode == 0, p.err
+        assert len(p.out.split()) == 40
+        assert _read(os.path.join(remote_dir, "tree", "f07.txt")) == b"via 7"

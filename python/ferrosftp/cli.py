@@ -16,17 +16,19 @@ on stderr, and the exit code says what kind of failure it was (see EXIT_*).
 About ~/.ssh/config
 -------------------
 Host aliases, HostName, Port, User, IdentityFile, UserKnownHostsFile,
-ConnectTimeout and StrictHostKeyChecking=accept-new are honoured.  The config
-is not parsed here: we run OpenSSH's own resolver, ``ssh -G HOST``, which
-prints the fully resolved configuration for that host (it handles Include,
-Match, Host patterns, tokens and defaults exactly as ssh itself would, and
-needs no third-party dependency).  ssh config files are full of subtleties
-(first-match-wins, Match exec, %-tokens, Include globs) that a hand-written or
-partial parser gets wrong in ways users only notice when the wrong key or host
-is used.  If the ``ssh`` client is not installed, no config is applied
-(command-line options and defaults only), and ``-F FILE`` picks another config
-file (``-F none`` disables it).  ProxyJump / ProxyCommand are detected and
-reported as not supported yet rather than silently ignored.
+GlobalKnownHostsFile, IdentitiesOnly, ConnectTimeout and
+StrictHostKeyChecking=accept-new are honoured.  The file is read by the
+library's own ``ferrosftp.config.SSHConfig`` (paramiko's ``SSHConfig``
+semantics: Host patterns and negation, Match, first value wins, plus
+OpenSSH's Include), so no ``ssh`` client is needed; the tests compare its
+answers with ``ssh -G`` (tests/test_ssh_config.py, which also names the few
+points where paramiko and ssh read a file differently: paramiko's reading
+applies, e.g. a ``# comment`` after a value is part of it).  File names get ssh's %-tokens (``_expand_tokens``),
+and what the config leaves unset gets ssh's defaults (key files, known_hosts
+files).  ``-F FILE`` picks another config file (``-F none`` disables it); the
+system-wide /etc/ssh/ssh_config is not read.  ProxyCommand runs the command
+as the connection; ProxyJump connects through each hop in turn (each with its
+own settings from the file).
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ import secrets
 import shutil
 import socket
 import stat
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
+
+from .config import SSHConfig, SSHConfigDict
 
 __all__ = ["main", "parse_remote", "resolve_ssh_config", "EXIT_CODES"]
 
@@ -83,7 +86,8 @@ EPILOG = "exit codes:\n" + "\n".join("  {:<4} {}".format(k, v) for k, v in EXIT_
 
 host keys are checked against ~/.ssh/known_hosts (or --known-hosts FILE, or
 UserKnownHostsFile from ~/.ssh/config); an unknown host is refused unless
---accept-new-host-key is given.  ~/.ssh/config is resolved with `ssh -G`.
+--accept-new-host-key is given.  ~/.ssh/config is read as ssh reads it (Host,
+Match, Include); -F FILE reads another file instead, -F none no file at all.
 """
 
 
@@ -165,12 +169,27 @@ def parse_remote(arg: str, require_path: bool = True) -> Optional[Remote]:
 
 
 # ---------------------------------------------------------------------------
-# ~/.ssh/config via `ssh -G`
+# ~/.ssh/config, read with ferrosftp.config.SSHConfig
 # ---------------------------------------------------------------------------
+
+# What ssh uses for what the config leaves unset (OpenSSH 9's defaults, as
+# `ssh -G` prints them).
+DEFAULT_IDENTITY_FILES = ["~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk", "~/.ssh/id_ed25519",
+                          "~/.ssh/id_ed25519_sk", "~/.ssh/id_xmss", "~/.ssh/id_dsa"]
+DEFAULT_USER_KNOWN_HOSTS = ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"]
+DEFAULT_GLOBAL_KNOWN_HOSTS = ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"]
+
+# StrictHostKeyChecking's spellings, as `ssh -G` prints them
+_STRICT = {"yes": "true", "true": "true", "no": "false", "false": "false", "off": "false",
+           "ask": "ask", "accept-new": "accept-new"}
 
 
 @dataclass
 class HostConfig:
+    """The settings one connection uses.  ``from_ssh`` is True when they were
+    resolved through an ssh config (then ``identity_files`` lists ssh's default
+    key files when the config names none, as ``ssh -G`` does); False for
+    ``-F none`` (plain defaults: the caller looks for keys itself)."""
     hostname: str
     port: int = 22
     user: Optional[str] = None
@@ -185,72 +204,112 @@ class HostConfig:
     from_ssh: bool = False
 
 
+class _UnexpandedConfig(SSHConfig):
+    """paramiko's lookup without its token expansion: the CLI expands file
+    names with ssh's own token rules (``_expand_tokens``)."""
+
+    def _expand_variables(self, config, target_hostname):
+        return config
+
+
+def _load_ssh_config(config_file: Optional[str]) -> SSHConfig:
+    cls = _UnexpandedConfig
+    path = os.path.expanduser(config_file or "~/.ssh/config")
+    try:
+        return cls.from_path(path)
+    except FileNotFoundError:
+        if config_file:
+            raise UsageError("ssh config: can't open {}: no such file".format(config_file))
+        return cls()  # no ~/.ssh/config: ssh's defaults only
+    except OSError as e:
+        raise UsageError("ssh config: can't read {}: {}".format(path, e.strerror or e))
+    except Exception as e:  # noqa: BLE001 (ConfigParseError, bad quoting, an Include loop)
+        raise UsageError("ssh config: {}: {}".format(path, e))
+
+
 def resolve_ssh_config(host: str, port: Optional[int] = None, user: Optional[str] = None,
                        config_file: Optional[str] = None) -> HostConfig:
-    """The effective ssh settings for ``host`` as ``ssh -G`` prints them
-    (command-line port/user passed through so Match rules see them).  Falls
-    back to plain defaults when ``ssh`` is not installed or
-    ``config_file == "none"``."""
-    plain = HostConfig(hostname=host, port=port or 22, user=user)
+    """The effective ssh settings for ``host``: the ssh config file
+    (``config_file``, else ``~/.ssh/config`` when it exists) resolved by
+    :class:`ferrosftp.config.SSHConfig` (Host and Match blocks, Include,
+    first value wins), with ssh's defaults for what it leaves unset.  ``port``
+    and ``user`` from the command line win over the file, and Match rules see
+    them, as with ssh.  ``config_file == "none"``: plain defaults, no file."""
     if config_file == "none":
-        return plain
-    ssh = shutil.which("ssh")
-    if not ssh:
-        return plain
-    cmd = [ssh, "-G"]
-    if config_file:
-        cmd += ["-F", config_file]
-    if port:
-        cmd += ["-p", str(port)]
+        return HostConfig(hostname=host, port=port or 22, user=user)
+    config = _load_ssh_config(config_file)
+    seed = SSHConfigDict()
     if user:
-        cmd += ["-l", user]
-    cmd += ["--", host]
+        seed["user"] = user
+    if port:
+        seed["port"] = str(port)
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=15)
-    except (OSError, subprocess.TimeoutExpired):
-        return plain
-    if p.returncode != 0:
-        msg = (p.stderr.strip().splitlines() or ["ssh -G failed"])[-1]
-        raise UsageError("ssh config: {}".format(msg))
-    cfg = HostConfig(hostname=host, port=port or 22, user=user, from_ssh=True)
-    for line in p.stdout.splitlines():
-        key, _, value = line.partition(" ")
-        key = key.lower()
-        value = value.strip()
-        if key == "hostname":
-            cfg.hostname = value
-        elif key == "port":
-            try:
-                cfg.port = int(value)
-            except ValueError:
-                pass
-        elif key == "user":
-            cfg.user = value
-        elif key == "identityfile":
-            cfg.identity_files.append(value)
-        elif key == "userknownhostsfile":
-            cfg.known_hosts = value.split()
-        elif key == "globalknownhostsfile":
-            cfg.global_known_hosts = value.split()
-        elif key == "stricthostkeychecking":
-            cfg.strict_host_key_checking = value.lower()
-        elif key == "connecttimeout" and value not in ("none", ""):
-            try:
-                cfg.connect_timeout = float(value)
-            except ValueError:
-                pass
-        elif key == "proxyjump" and value.lower() != "none":
-            cfg.proxy_jump = value
-        elif key == "proxycommand" and value.lower() != "none":
-            cfg.proxy_command = value
-        elif key == "identitiesonly":
-            cfg.identities_only = value.lower() in ("yes", "true")
-    # `ssh -G` prints these file names with their %-tokens unexpanded
-    cfg.identity_files = [_expand_tokens(v, cfg, host) for v in cfg.identity_files]
-    cfg.known_hosts = [_expand_tokens(v, cfg, host) for v in cfg.known_hosts]
-    cfg.global_known_hosts = [_expand_tokens(v, cfg, host) for v in cfg.global_known_hosts]
+        opts = config._lookup_from(host, seed)
+    except Exception as e:  # noqa: BLE001 (canonicalization, Match exec, a bad config)
+        raise UsageError("ssh config: {}".format(str(e) or type(e).__name__))
+    cfg = HostConfig(hostname=_expand_hostname(opts.get("hostname") or host, host), port=port or 22,
+                     user=opts.get("user") or user, from_ssh=True)
+    if not port and opts.get("port"):
+        try:
+            cfg.port = int(opts["port"])
+        except ValueError:
+            raise UsageError("ssh config: bad port {!r} for {}".format(opts["port"], host))
+    cfg.identity_files = [_expand_tokens(v, cfg, host) for v in opts.get("identityfile") or DEFAULT_IDENTITY_FILES]
+    known = opts.get("userknownhostsfile")
+    cfg.known_hosts = [_expand_tokens(v, cfg, host) for v in (known.split() if known else DEFAULT_USER_KNOWN_HOSTS)]
+    known = opts.get("globalknownhostsfile")
+    cfg.global_known_hosts = [_expand_tokens(v, cfg, host)
+                              for v in (known.split() if known else DEFAULT_GLOBAL_KNOWN_HOSTS)]
+    strict = (opts.get("stricthostkeychecking") or "ask").lower()
+    cfg.strict_host_key_checking = _STRICT.get(strict, strict)
+    cfg.connect_timeout = _seconds(opts.get("connecttimeout"))
+    jump = opts.get("proxyjump")
+    if jump and jump.lower() != "none":
+        cfg.proxy_jump = jump
+    command = opts.get("proxycommand")  # None for "ProxyCommand none"
+    if command and not cfg.proxy_jump:  # ssh uses one of the two; ProxyJump is reported first here
+        cfg.proxy_command = _expand_tokens(command, cfg, host)  # %h %p %r %n %%, as ssh
+    cfg.identities_only = (opts.get("identitiesonly") or "").lower() in ("yes", "true")
     return cfg
+
+
+def _expand_hostname(value: str, alias: str) -> str:
+    """HostName's tokens (%h, %%), then lowercased unless an address, as ssh does."""
+    import ipaddress
+
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "%" and i + 1 < len(value) and value[i + 1] in "h%":
+            out.append(alias if value[i + 1] == "h" else "%")
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    name = "".join(out)
+    try:
+        ipaddress.ip_address(name)
+        return name
+    except ValueError:
+        return name.lower()
+
+
+def _seconds(value: Optional[str]) -> Optional[float]:
+    """An ssh time value (``30``, ``1m30s``; ``none``) in seconds, or None."""
+    if not value or value.lower() == "none":
+        return None
+    units = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    total, number = 0.0, ""
+    for c in value.lower():
+        if c.isdigit():
+            number += c
+        elif c in units and number:
+            total += int(number) * units[c]
+            number = ""
+        else:
+            return None
+    if number:
+        total += int(number)
+    return total or None
 
 
 def _expand_tokens(value: str, cfg: HostConfig, alias: str) -> str:
@@ -283,7 +342,7 @@ class Connector:
 
     def __init__(self, host, port=22, user=None, key_files=(), password=None, passphrase=None,
                  known_hosts=None, accept_new=False, timeout=30.0, allow_agent=True,
-                 look_for_keys=False, label=None, address=None):
+                 look_for_keys=False, label=None, address=None, via=None):
         self.host = host
         self.port = int(port)
         self.user = user or getpass.getuser()
@@ -298,19 +357,45 @@ class Connector:
         self.label = label or "{}@{}:{}".format(self.user, host, self.port)
         # where the TCP connection goes, for "connection refused" and timeouts
         self.address = address or "{}:{}".format(host, self.port)
+        # how to reach the server: None (TCP), a ProxyCommand line, or the
+        # Connectors of the ProxyJump hops, first hop first
+        self.via = via
+        self._hops: list = []  # the jump hosts' SSHClients, kept alive
         self._prompt_lock = threading.Lock()
 
-    def client(self):
+    def _sock(self):
+        """The ``sock=`` for a new connection: None, a ProxyCommand, or a
+        direct-tcpip channel through the jump hosts. The hops' connections
+        live as long as this process (each CLI command is one)."""
+        if self.via is None:
+            return None
+        if isinstance(self.via, str):
+            from .proxy import ProxyCommand
+
+            return ProxyCommand(self.via)
+        sock = None
+        for hop, nxt in zip(self.via, self.via[1:] + [self]):
+            client = hop.client(sock)
+            self._hops.append(client)
+            try:
+                sock = client.get_transport().open_channel("direct-tcpip", (nxt.host, nxt.port), ("127.0.0.1", 0))
+            except Exception as e:  # noqa: BLE001
+                raise _ConnectFailed(hop.label, e, "{}:{}".format(nxt.host, nxt.port)) from e
+        return sock
+
+    def client(self, sock=None):
+        """A connected SSHClient (``sock``: given by the next hop's Connector)."""
         from .ssh_exception import PasswordRequiredException
         from .sync import open_ssh_client
 
         for attempt in (0, 1):
+            way = sock if sock is not None else self._sock()  # a hop's failure names the hop
             try:
                 return open_ssh_client(
                     self.host, self.port, self.user, key_filenames=self.key_files,
                     password=self.password, passphrase=self.passphrase, known_hosts=self.known_hosts,
                     accept_new_host_key=self.accept_new, allow_agent=self.allow_agent,
-                    look_for_keys=self.look_for_keys, timeout=self.timeout)
+                    look_for_keys=self.look_for_keys, timeout=self.timeout, sock=way)
             except PasswordRequiredException as e:
                 if attempt == 0 and self.passphrase is None and _interactive():
                     with self._prompt_lock:
@@ -358,14 +443,56 @@ def _interactive() -> bool:
         return False
 
 
+def _jump_hops(spec: str) -> List[Tuple[Optional[str], str, Optional[int]]]:
+    """ProxyJump's hops as (user, host, port): ``[user@]host[:port]`` or
+    ``ssh://[user@]host[:port]``, comma-separated."""
+    hops = []
+    for part in spec.split(","):
+        part = part.strip()
+        if part.startswith("ssh://"):
+            part = part[len("ssh://"):].rstrip("/")
+        user, _, hostport = part.rpartition("@")
+        host, port = hostport, None
+        if hostport.startswith("["):  # [IPv6]:port
+            host, _, rest = hostport[1:].partition("]")
+            port = rest[1:] or None
+        elif hostport.count(":") == 1:
+            host, _, port = hostport.partition(":")
+        if not host:
+            raise UsageError("ProxyJump: no host in {!r}".format(part))
+        try:
+            hops.append((user or None, host, int(port) if port else None))
+        except ValueError:
+            raise UsageError("ProxyJump: bad port in {!r}".format(part))
+    return hops
+
+
+def _via(args, cfg: HostConfig, host: str, hop: bool):
+    """How to reach a server: None (TCP), a ProxyCommand line, or the
+    Connectors of its ProxyJump hops."""
+    if cfg.proxy_jump and cfg.proxy_jump.lower() != "none":
+        if hop:
+            raise UsageError("ProxyJump of a jump host ({}) is not supported".format(host))
+        return [_hop_connector(args, *h) for h in _jump_hops(cfg.proxy_jump)]
+    return cfg.proxy_command or None
+
+
+def _hop_connector(args, user, host, port) -> Connector:
+    """A ProxyJump hop: its own ssh config (keys, known hosts), no password."""
+    cfg = resolve_ssh_config(host, port, user, args.ssh_config)
+    keys = [k for k in cfg.identity_files if os.path.isfile(k)]
+    known = (cfg.known_hosts or [os.path.expanduser("~/.ssh/known_hosts")]) + cfg.global_known_hosts
+    accept_new = args.accept_new_host_key or cfg.strict_host_key_checking in ("accept-new", "no", "off")
+    timeout = args.timeout if args.timeout is not None else (cfg.connect_timeout or 30.0)
+    return Connector(cfg.hostname, cfg.port, cfg.user, keys, None, None, known, accept_new, timeout,
+                     not cfg.identities_only, not cfg.from_ssh, via=_via(args, cfg, host, hop=True),
+                     label="{}@{} (jump host)".format(cfg.user or getpass.getuser(), host),
+                     address="{}:{}".format(cfg.hostname, cfg.port))
+
+
 def connector_for(args, remote: Remote) -> Connector:
     cfg = resolve_ssh_config(remote.host, args.port, remote.user, args.ssh_config)
-    if cfg.proxy_jump:
-        raise UsageError("ProxyJump ({}) is set for {} in the ssh config; ferrosftp does not support "
-                         "ProxyJump yet".format(cfg.proxy_jump, remote.host))
-    if cfg.proxy_command:
-        raise UsageError("ProxyCommand is set for {} in the ssh config; ferrosftp does not support "
-                         "ProxyCommand yet".format(remote.host))
+    via = _via(args, cfg, remote.host, hop=False)
     password = None
     if args.password_env:
         if args.password_env not in os.environ:
@@ -386,7 +513,7 @@ def connector_for(args, remote: Remote) -> Connector:
     else:
         keys = [k for k in cfg.identity_files if os.path.isfile(k)]
         allow_agent = not cfg.identities_only
-        look = not cfg.from_ssh  # without ssh -G, fall back to ~/.ssh/id_*
+        look = not cfg.from_ssh  # with -F none, fall back to ~/.ssh/id_*
     if args.known_hosts:
         known = [os.path.expanduser(args.known_hosts)]
     else:
@@ -395,7 +522,7 @@ def connector_for(args, remote: Remote) -> Connector:
     timeout = args.timeout if args.timeout is not None else (cfg.connect_timeout or 30.0)
     return Connector(cfg.hostname, cfg.port, cfg.user, keys, password, passphrase, known, accept_new,
                      timeout, allow_agent, look, label="{}@{}".format(cfg.user or getpass.getuser(), remote.host),
-                     address="{}:{}".format(cfg.hostname, cfg.port))
+                     address="{}:{}".format(cfg.hostname, cfg.port), via=via)
 
 
 def _one_server(remotes: List[Remote]) -> Remote:
@@ -1231,7 +1358,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="private key file (repeatable; any type: ed25519, ecdsa, rsa)")
     g.add_argument("-P", "--port", type=_port, help="server port (default: ssh config, else 22)")
     g.add_argument("-F", "--ssh-config", metavar="FILE",
-                   help="ssh config file for `ssh -G` (default ~/.ssh/config; 'none' to ignore)")
+                   help="ssh config file (default ~/.ssh/config; 'none' to ignore)")
     g.add_argument("--password-env", metavar="VAR", help="read the login password from environment variable VAR")
     g.add_argument("--passphrase-env", metavar="VAR", help="read the key passphrase from environment variable VAR")
     g.add_argument("--known-hosts", metavar="FILE", help="known_hosts file (default ~/.ssh/known_hosts)")

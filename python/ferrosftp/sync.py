@@ -162,6 +162,7 @@ def open_ssh_client(
     allow_agent: bool = True,
     look_for_keys: bool = True,
     timeout: Optional[float] = 30.0,
+    sock=None,
 ) -> SSHClient:
     """A connected, host-key-verified :class:`SSHClient` (shared by the sync
     agent and the command-line tool).
@@ -169,7 +170,8 @@ def open_ssh_client(
     ``known_hosts``: a path or a list of paths (missing files are skipped);
     None means ``~/.ssh/known_hosts``.  New keys are appended to the first one
     when ``accept_new_host_key``.  Raises what ``SSHClient.connect`` raises,
-    and :class:`UnknownHostKeyError` for an unknown host."""
+    and :class:`UnknownHostKeyError` for an unknown host. ``sock``: as
+    ``SSHClient.connect``'s (a ProxyCommand, a Channel through a jump host)."""
     files = _as_list(known_hosts) or [os.path.expanduser("~/.ssh/known_hosts")]
     files = [os.path.expanduser(f) for f in files]
     c = SSHClient()
@@ -193,6 +195,7 @@ def open_ssh_client(
         banner_timeout=timeout,
         auth_timeout=timeout,
         channel_timeout=timeout,
+        sock=sock,
     )
     return c
 
