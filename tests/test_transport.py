@@ -391,6 +391,16 @@ def test_no_compression_by_default(client):
 # closing
 
 
+def test_close_before_the_handshake_closes_the_socket(sshd):
+    """paramiko's Transport((host, port)) connects at once; close() closes it."""
+    t = Transport((sshd.host, sshd.port))
+    sock = t.sock
+    assert sock.fileno() >= 0
+    t.close()
+    assert sock.fileno() == -1
+    t.close()  # idempotent
+
+
 def test_close_makes_inactive(sshd):
     t = Transport((sshd.host, sshd.port))
     t.connect(username=sshd.username, pkey=_key(sshd))

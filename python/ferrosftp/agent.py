@@ -10,7 +10,7 @@ import logging
 from .pkey import PKey, UnknownKeyType, _blob_type
 from .ssh_exception import SSHException
 
-__all__ = ["Agent", "AgentSSH", "AgentKey"]
+__all__ = ["Agent", "AgentSSH", "AgentKey", "AgentRequestHandler"]
 
 _log = logging.getLogger("paramiko.agent")
 
@@ -56,6 +56,28 @@ class Agent(AgentSSH):
     def close(self):
         """Forget the agent's keys."""
         self._close()
+
+
+class AgentRequestHandler:
+    """paramiko's agent forwarding on a session channel: **not supported**.
+
+    The class exists so that ``from paramiko.agent import
+    AgentRequestHandler`` (Fabric's ``connection.py``) keeps working.
+    Constructing it on a channel is where paramiko starts forwarding (it
+    sends ``auth-agent-req@openssh.com`` and then serves the agent channels
+    the server opens back); ferrosftp cannot serve channels opened by the
+    server, so the constructor raises `SSHException` instead of silently
+    running the command without a forwarded agent.
+    """
+
+    def __init__(self, chanClient):  # noqa: N803 (paramiko's parameter name)
+        raise SSHException(
+            "SSH agent forwarding (AgentRequestHandler) is not supported by "
+            "ferrosftp: it cannot serve the agent channels the server opens"
+        )
+
+    def close(self):
+        """Nothing to stop (no forwarding is ever started)."""
 
 
 class AgentKey(PKey):

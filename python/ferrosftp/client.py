@@ -196,12 +196,16 @@ class SSHClient:
         disabled_algorithms=None,
         transport_factory=None,
         auth_strategy=None,
-    ) -> None:
-        """Connect, verify the host key, and authenticate, in paramiko's order."""
+    ):
+        """Connect, verify the host key, and authenticate, in paramiko's order.
+
+        With ``auth_strategy`` (an `AuthStrategy`), the strategy authenticates
+        instead of the classic arguments (``password``, ``pkey``,
+        ``key_filename``, ``allow_agent``, ``look_for_keys``, ``passphrase``
+        are then ignored, as in paramiko) and its `AuthResult` is returned;
+        otherwise returns ``None``."""
         if gss_auth or gss_kex:
             raise SSHException("GSS-API authentication is not supported by ferrosftp")
-        if auth_strategy is not None:
-            raise SSHException("auth_strategy is not supported by ferrosftp; use the classic arguments")
         if sock is None:
             # No timeout given: still never wait forever (DEFAULT_TIMEOUT).
             connect_timeout = timeout if timeout is not None else sys.modules["ferrosftp"].DEFAULT_TIMEOUT
@@ -238,6 +242,9 @@ class SSHClient:
             self._check_host_key(t, hostname, server_name)
             if username is None:
                 username = getpass.getuser()
+            if auth_strategy is not None:
+                # paramiko 3.2+: the strategy replaces the classic auth
+                return auth_strategy.authenticate(transport=t)
             if key_filename is None:
                 key_filenames = []
             elif isinstance(key_filename, str):

@@ -314,11 +314,25 @@ class Transport:
             self._session.close()
         if self._proxy is not None:
             self._proxy.close()  # paramiko closes its sock: the command ends, the channel closes
+        elif self._session is None and self.sock is not None:
+            self.sock.close()  # never handed to libssh2: paramiko closes it too
 
     # -- state --------------------------------------------------------------
 
     def is_active(self) -> bool:
         return self._session is not None and self._session.is_active()
+
+    @property
+    def active(self) -> bool:
+        """paramiko's flag: True from the handshake until the connection is
+        closed or found dead by a call that failed (paramiko's transport
+        thread clears it as soon as the connection ends). Fabric's
+        ``Connection.is_connected`` and smart_open's reconnect read it."""
+        return bool(self.__dict__.get("_active", False)) and self.is_active()
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        self._active = bool(value)
 
     def is_authenticated(self) -> bool:
         return self._session is not None and self._session.is_authenticated()
