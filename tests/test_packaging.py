@@ -137,6 +137,27 @@ def test_install_as_paramiko_registers_modules():
     assert out.strip() == "ok"
 
 
+def test_install_as_paramiko_after_the_real_paramiko_is_refused(tmp_path):
+    """A real paramiko already imported would mix its objects with ours:
+    install_as_paramiko() refuses clearly instead of half-replacing it."""
+    fake = tmp_path / "paramiko"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("REAL = True\n")
+    out = run_python(
+        "import sys\n"
+        "sys.path.insert(0, %r)\n"
+        "import paramiko, ferrosftp\n"
+        "try:\n"
+        "    ferrosftp.install_as_paramiko()\n"
+        "except RuntimeError as e:\n"
+        "    print('refused:', 'before anything imports paramiko' in str(e))\n"
+        "assert sys.modules['paramiko'].REAL\n"
+        "ferrosftp.install_as_pysftp(); ferrosftp.install_as_pysftp()  # others unaffected, idempotent\n"
+        % str(tmp_path)
+    )
+    assert out.strip() == "refused: True"
+
+
 def test_install_as_pysftp_registers_modules():
     out = run_python(
         "import sys, ferrosftp\n"

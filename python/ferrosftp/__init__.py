@@ -35,6 +35,18 @@ from .ssh_exception import (
 from .pkey import PKey, PublicBlob, UnknownKeyType, RSAKey, ECDSAKey, Ed25519Key
 from .dsskey import DSSKey
 from .agent import Agent, AgentKey
+from .auth_strategy import (
+    AuthFailure,
+    AuthResult,
+    AuthSource,
+    AuthStrategy,
+    InMemoryPrivateKey,
+    NoneAuth,
+    OnDiskPrivateKey,
+    Password,
+    PrivateKey,
+    SourceResult,
+)
 from .hostkeys import HostKeys, HostKeyEntry, InvalidHostKey
 from .file import BufferedFile
 from .sftp import (
@@ -62,6 +74,8 @@ from .client import (
     WarningPolicy,
 )
 from . import util
+from .config import SSHConfig, SSHConfigDict
+from .proxy import ProxyCommand
 
 # pysftp's names
 from .exceptions import ConnectionException, CredentialException, HostKeysException
@@ -108,6 +122,13 @@ def install_as_pysftp() -> None:
 
 def _install_as(name: str) -> None:
     me = _sys.modules[__name__]
+    loaded = _sys.modules.get(name)
+    if loaded is not None and loaded is not me:
+        # Objects taken from the real package would mix with ours (its
+        # Transport with our Channel...): refuse rather than half-replace.
+        raise RuntimeError(
+            "the real {0} is already imported ({1}); call ferrosftp.install_as_{0}() before "
+            "anything imports {0}".format(name, getattr(loaded, "__file__", loaded)))
     _sys.modules[name] = me
     prefix = __name__ + "."
     for modname, module in list(_sys.modules.items()):
