@@ -1,0 +1,430 @@
+"""An fsspec filesystem on ferrosftp (``pip install fsspec``).
+
+    import fsspec, ferrosftp.fsspec
+    fs = fsspec.filesystem("ferrosftp", host="files.example.com", username="me")
+    df = pandas.read_parquet("ferrosftp://me@files.example.com/data/x.parquet")
+
+Unlike fsspec's own ``sftp`` (paramiko, one channel, a raw file): unknown
+host keys are refused unless ``accept_new_host_key=True``; ~/.ssh/config is
+honoured (aliases, keys, known hosts, ProxyCommand, ProxyJump); reads are
+range reads on an open handle with fsspec's block cache; writes land under a
+temp name and are renamed into place on close (an exception inside the
+``with`` block leaves the destination untouched); ``put``/``get`` of many
+files keep many in flight over several SFTP channels of one connection;
+``cp_file`` copies on the server when it offers ``copy-data``.
+
+It registers as ``ferrosftp://`` (the ``fsspec.specs`` entry point), and
+leaves ``sftp://``/``ssh://`` to fsspec's own implementation: installing
+ferrosftp must not change what existing ``sftp://`` code does (its host key
+policy differs). ``use_for_sftp()`` takes those two protocols over, for code
+that cannot change its URLs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import errno
+import io
+import os
+import posixpath
+import stat
+import types
+from typing import List, Optional
+
+try:
+    from fsspec.callbacks import DEFAULT_CALLBACK
+    from fsspec.registry import register_implementation
+    from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
+    from fsspec.utils import infer_storage_options
+except ImportError as e:  # pragma: no cover - depends on the environment
+    raise ImportError("ferrosftp.fsspec needs fsspec: pip install fsspec") from e
+
+__all__ = ["SFTPFileSystem", "use_for_sftp"]
+
+_TEMP_SUFFIX = ".ferrosftp-part"
+
+
+def use_for_sftp() -> None:
+    """Make ``sftp://`` and ``ssh://`` URLs use this filesystem in this process."""
+    for name in ("sftp", "ssh"):
+        register_implementation(name, SFTPFileSystem, clobber=True)
+
+
+class SFTPFileSystem(AbstractFileSystem):
+    """Files over SFTP with ferrosftp's engine.
+
+    ``host`` may be an alias from ~/.ssh/config (or ``ssh_config=FILE``;
+    ``ssh_config="none"`` reads no file). ``port``, ``username``,
+    ``password``, ``key_filename`` (a path or a list), ``known_hosts`` (a
+    path or a list; default ~/.ssh/known_hosts), ``accept_new_host_key``
+    (record the key of a host not yet known; a changed key is always
+    refused), ``timeout`` (seconds for connecting and for each network wait),
+    ``workers`` (SFTP channels for many-file transfers)."""
+
+    protocol = ("ferrosftp",)
+    root_marker = "/"
+
+    def __init__(self, host, port=None, username=None, password=None, key_filename=None, known_hosts=None,
+                 accept_new_host_key=False, ssh_config=None, timeout=30.0, workers=4, **kwargs):
+        super().__init__(**kwargs)
+        from .cli import Remote, connector_for
+
+        args = types.SimpleNamespace(
+            port=int(port) if port else None, ssh_config=ssh_config, timeout=timeout,
+            accept_new_host_key=accept_new_host_key, password_env=None, passphrase_env=None,
+            identity=[key_filename] if isinstance(key_filename, str) else list(key_filename or []),
+            known_hosts=known_hosts if isinstance(known_hosts, str) else None)
+        connector = connector_for(args, Remote(username, host, "."))
+        connector.password = password
+        if isinstance(known_hosts, (list, tuple)):
+            connector.known_hosts = list(known_hosts)
+        self.host = host
+        self.workers = int(workers)
+        self.client = connector.client()
+        self.ftp = self.client.open_sftp()
+        self.ftp.get_channel().settimeout(timeout)
+
+    # -- paths -------------------------------------------------------------
+
+    @classmethod
+    def _strip_protocol(cls, path):
+        if isinstance(path, list):
+            return [cls._strip_protocol(p) for p in path]
+        path = infer_storage_options(path)["path"] if "://" in path else path
+        return path.rstrip("/") or "/"
+
+    @staticmethod
+    def _get_kwargs_from_urls(urlpath):
+        out = infer_storage_options(urlpath)
+        out.pop("path", None)
+        out.pop("protocol", None)
+        if "username" in out and out["username"] is None:
+            out.pop("username")
+        return out
+
+    # -- metadata ------------------------------------------------------------
+
+    def _details(self, path, attrs) -> dict:
+        mode = attrs.st_mode or 0
+        kind = "directory" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+        out = {"name": path, "size": attrs.st_size or 0, "type": kind, "mode": mode,
+               "uid": attrs.st_uid, "gid": attrs.st_gid, "islink": False,
+               "mtime": attrs.st_mtime, "atime": attrs.st_atime}
+        if stat.S_ISLNK(mode):
+            out["islink"] = True
+            try:  # a link is what it points to, as for a local filesystem
+                target = self.ftp.stat(path)
+                out.update(size=target.st_size or 0, mode=target.st_mode,
+                           type="directory" if stat.S_ISDIR(target.st_mode or 0) else "file")
+            except OSError:
+                out["type"] = "other"
+        return out
+
+    def ls(self, path, detail=True, **kwargs):
+        path = self._strip_protocol(path)
+        try:
+            entries = self.ftp.listdir_attr(path)
+        except OSError as e:
+            if e.errno in (errno.ENOTDIR, None) or isinstance(e, NotADirectoryError):
+                info = self.info(path)
+                if info["type"] != "directory":
+                    return [info] if detail else [path]
+            raise
+        out = [self._details(posixpath.join(path, a.filename), a) for a in entries]
+        return out if detail else [o["name"] for o in out]
+
+    def info(self, path, **kwargs):
+        path = self._strip_protocol(path)
+        return self._details(path, self.ftp.lstat(path))
+
+    def modified(self, path):
+        return datetime.datetime.fromtimestamp(self.info(path)["mtime"], tz=datetime.timezone.utc)
+
+    def created(self, path):
+        return self.modified(path)  # SFTP v3 has no creation time
+
+    # -- directories and files ------------------------------------------------
+
+    def mkdir(self, path, create_parents=True, **kwargs):
+        path = self._strip_protocol(path)
+        if create_parents:
+            self.makedirs(path, exist_ok=False)
+        else:
+            self.ftp.mkdir(path)
+
+    def makedirs(self, path, exist_ok=False):
+        path = self._strip_protocol(path)
+        if self.exists(path):
+            if exist_ok and self.isdir(path):
+                return
+            raise FileExistsError(errno.EEXIST, "File exists", path)
+        missing = []
+        p = path
+        while p not in ("", "/") and not self.exists(p):
+            missing.append(p)
+            p = posixpath.dirname(p)
+        for d in reversed(missing):
+            try:
+                self.ftp.mkdir(d)
+            except OSError:
+                if not self.isdir(d):  # made by someone else meanwhile is fine
+                    raise
+
+    def rmdir(self, path):
+        self.ftp.rmdir(self._strip_protocol(path))
+
+    def rm_file(self, path):
+        """A file, or an empty directory (fsspec's recursive rm removes a
+        tree with it, deepest first)."""
+        path = self._strip_protocol(path)
+        if self.isdir(path) and not self.info(path)["islink"]:
+            self.ftp.rmdir(path)
+        else:
+            self.ftp.remove(path)
+
+    _rm = rm_file
+
+    def mv(self, path1, path2, recursive=False, maxdepth=None, **kwargs):
+        """One path: a rename on the server (posix-rename, replacing the
+        target); several (a list or a glob): fsspec's copy then delete."""
+        if isinstance(path1, str) and isinstance(path2, str) and not any(c in path1 for c in "*?["):
+            self.ftp.posix_rename(self._strip_protocol(path1), self._strip_protocol(path2))
+            self.invalidate_cache()
+            return
+        super().mv(path1, path2, recursive=recursive, maxdepth=maxdepth, **kwargs)
+
+    def cp_file(self, path1, path2, **kwargs):
+        """Copied on the server when it offers copy-data, else streamed."""
+        path1, path2 = self._strip_protocol(path1), self._strip_protocol(path2)
+        if self.isdir(path1):
+            self.makedirs(path2, exist_ok=True)
+            return
+        self.makedirs(posixpath.dirname(path2) or "/", exist_ok=True)
+        self.ftp.copy(path1, path2)
+
+    # -- contents --------------------------------------------------------------
+
+    def cat_file(self, path, start=None, end=None, **kwargs):
+        path = self._strip_protocol(path)
+        with self.ftp.open(path, "rb") as f:
+            size = None
+            if (start is not None and start < 0) or (end is not None and end < 0):
+                size = f.stat().st_size
+            start = 0 if start is None else (max(size + start, 0) if start < 0 else start)
+            if end is not None and end < 0:
+                end = max(size + end, 0)
+            f.seek(start)
+            return f.read() if end is None else f.read(max(end - start, 0))
+
+    def cat_ranges(self, paths, starts, ends, max_gap=None, on_error="return", **kwargs):
+        """Each (path, start, end), the ranges of a file requested at once
+        and merged where they touch (one readv per file)."""
+        if not (len(paths) == len(starts) == len(ends)):
+            raise ValueError("paths, starts and ends must have the same length")
+        out: List = [None] * len(paths)
+        by_path: dict = {}
+        for i, p in enumerate(paths):
+            by_path.setdefault(self._strip_protocol(p), []).append(i)
+        for path, indexes in by_path.items():
+            try:
+                with self.ftp.open(path, "rb") as f:
+                    size = None
+                    ranges = []
+                    for i in indexes:
+                        s, e = starts[i], ends[i]
+                        if (s is not None and s < 0) or (e is not None and e < 0) or e is None:
+                            size = size if size is not None else f.stat().st_size
+                        s = 0 if s is None else (max(size + s, 0) if s < 0 else s)
+                        e = size if e is None else (max(size + e, 0) if e < 0 else e)
+                        ranges.append((s, max(e - s, 0)))
+                    for i, data in zip(indexes, f.readv(ranges)):
+                        out[i] = data
+            except Exception as e:  # noqa: BLE001 - fsspec's on_error contract
+                if on_error == "raise":
+                    raise
+                for i in indexes:
+                    out[i] = e
+        return out
+
+    def pipe_file(self, path, value, mode="overwrite", **kwargs):
+        path = self._strip_protocol(path)
+        if mode == "create" and self.exists(path):
+            raise FileExistsError(errno.EEXIST, "File exists", path)
+        with self.open(path, "wb") as f:
+            f.write(value)
+
+    def _open(self, path, mode="rb", block_size=None, autocommit=True, cache_options=None, **kwargs):
+        path = self._strip_protocol(path)
+        if "r" in mode:
+            return _ReadFile(self, path, mode, block_size=block_size, cache_options=cache_options, **kwargs)
+        if "a" in mode:
+            return self.ftp.open(path, mode)  # appends in place: no temp name
+        return _WriteFile(self, path, mode, block_size=block_size, autocommit=autocommit,
+                          cache_options=cache_options, **kwargs)
+
+    # -- transfers ----------------------------------------------------------------
+
+    def put_file(self, lpath, rpath, callback=DEFAULT_CALLBACK, mode="overwrite", **kwargs):
+        if self._collecting is not None:  # inside put(): moved together afterwards
+            self._collecting.append((os.fspath(lpath), self._strip_protocol(rpath)))
+            return
+        rpath = self._strip_protocol(rpath)
+        if os.path.isdir(lpath):
+            self.makedirs(rpath, exist_ok=True)
+            return
+        if mode == "create" and self.exists(rpath):
+            raise FileExistsError(errno.EEXIST, "File exists", rpath)
+        self.makedirs(posixpath.dirname(rpath) or "/", exist_ok=True)
+        callback.set_size(os.path.getsize(lpath))
+        self.ftp.put(os.fspath(lpath), rpath, callback=_relative(callback), atomic=True)
+
+    def get_file(self, rpath, lpath, callback=DEFAULT_CALLBACK, outfile=None, **kwargs):
+        if self._collecting is not None and outfile is None:
+            self._collecting.append((self._strip_protocol(rpath), os.fspath(lpath)))
+            return
+        rpath = self._strip_protocol(rpath)
+        if self.isdir(rpath):
+            os.makedirs(lpath, exist_ok=True)
+            return
+        if outfile is not None:
+            self.ftp.getfo(rpath, outfile, callback=_relative(callback))
+            return
+        os.makedirs(os.path.dirname(os.path.abspath(lpath)), exist_ok=True)
+        callback.set_size(self.info(rpath)["size"])
+        self.ftp.get(rpath, os.fspath(lpath), callback=_relative(callback))
+
+    _collecting: Optional[list] = None
+
+    def put(self, lpath, rpath, recursive=False, callback=DEFAULT_CALLBACK, maxdepth=None, **kwargs):
+        """fsspec's put (its path rules), the files moved together: many in
+        flight over up to ``workers`` channels of the connection."""
+        pairs = self._collect(super().put, lpath, rpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
+        dirs = [(lp, rp) for lp, rp in pairs if os.path.isdir(lp)]
+        files = [(lp, rp) for lp, rp in pairs if not os.path.isdir(lp)]
+        for _, rp in dirs:
+            self.makedirs(rp, exist_ok=True)
+        for parent in sorted({posixpath.dirname(rp) or "/" for _, rp in files}):
+            self.makedirs(parent, exist_ok=True)
+        self._batch(files, lambda sftp, share, report: sftp._put_each(share, report, atomic=True), callback)
+
+    def get(self, rpath, lpath, recursive=False, callback=DEFAULT_CALLBACK, maxdepth=None, **kwargs):
+        """fsspec's get (its path rules), the files moved together."""
+        pairs = self._collect(super().get, rpath, lpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
+        files = []
+        for rp, lp in pairs:
+            if self.isdir(rp):
+                os.makedirs(lp, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(os.path.abspath(lp)), exist_ok=True)
+                files.append((rp, lp))
+        self._batch(files, lambda sftp, share, report: sftp._get_each(share, report), callback)
+
+    def _collect(self, method, *args, **kwargs) -> list:
+        """The (source, destination) pairs fsspec's put/get would move."""
+        self._collecting = []
+        try:
+            method(*args, **kwargs)
+            return self._collecting
+        finally:
+            self._collecting = None
+
+    def _batch(self, pairs, move, callback) -> None:
+        from . import _batch
+
+        callback.set_size(len(pairs))
+
+        def progress(i, done, total, finished):
+            if finished:
+                callback.relative_update(1)
+
+        results = _batch.spread(self.ftp, pairs, self.workers, move, progress)
+        self.invalidate_cache()
+        _batch.first_error(results)
+
+    # -- pickling: a copy in another process connects anew (fsspec's default
+    # __reduce__ re-creates the instance from its arguments) --------------------
+
+
+def _relative(callback):
+    """ferrosftp's (done, total) progress as fsspec's callback."""
+    seen = [0]
+
+    def report(done, total):
+        callback.relative_update(done - seen[0])
+        seen[0] = done
+    return report
+
+
+class _ReadFile(AbstractBufferedFile):
+    """Random access on one open handle; fsspec's cache in front."""
+
+    def __init__(self, fs, path, mode, **kwargs):
+        self._handle = fs.ftp.open(path, "rb")
+        try:
+            super().__init__(fs, path, mode, size=self._handle.stat().st_size, **kwargs)
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def _fetch_range(self, start, end):
+        self._handle.seek(start)
+        return self._handle.read(max(end - start, 0))
+
+    def close(self):
+        super().close()
+        self._handle.close()
+
+
+class _WriteFile(AbstractBufferedFile):
+    """Written under a hidden temp name beside the destination, renamed into
+    place on close; an exception inside ``with`` removes the temp file."""
+
+    def __init__(self, fs, path, mode, **kwargs):
+        if "x" in mode and fs.exists(path):
+            raise FileExistsError(errno.EEXIST, "File exists", path)
+        super().__init__(fs, path, mode.replace("x", "w"), **kwargs)
+        head, tail = posixpath.split(path)
+        self.temp = posixpath.join(head, "." + tail + _TEMP_SUFFIX)
+        self._handle = None
+
+    def _initiate_upload(self):
+        try:
+            self._handle = self.fs.ftp.open(self.temp, "wb")
+        except FileNotFoundError:  # parents are made, as fsspec's local auto_mkdir
+            self.fs.makedirs(posixpath.dirname(self.path) or "/", exist_ok=True)
+            self._handle = self.fs.ftp.open(self.temp, "wb")
+        self._handle.set_pipelined(True)
+
+    def _upload_chunk(self, final=False):
+        if self._handle is None:
+            self._initiate_upload()
+        self._handle.write(self.buffer.getvalue())
+        if final:
+            self._handle.close()  # every write confirmed, or the error now
+            if self.autocommit:
+                self.commit()
+        return True
+
+    def commit(self):
+        self.fs.ftp.posix_rename(self.temp, self.path)
+        self.fs.invalidate_cache(self.path)
+
+    def discard(self):
+        if self._handle is not None:
+            try:
+                self._handle.close()
+            except OSError:
+                pass
+        try:
+            self.fs.ftp.remove(self.temp)
+        except OSError:
+            pass
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+            return
+        # the destination stays as it was
+        self.closed = True
+        self.buffer = io.BytesIO()
+        self.discard()
