@@ -552,10 +552,20 @@ fn keepalive_loop(shared: Weak<Shared>) {
         }
         let guard = shared.op.try_lock();
         let Some(_inside) = InsideLibssh2::enter() else { return };
-        // libssh2 answers `interval` only when it really sent one just now.
-        if guard.is_some() && shared.sess.keepalive_send().ok() == Some(interval) {
-            last_sent = Instant::now();
-            shared.keepalives_sent.fetch_add(1, Ordering::SeqCst);
+        if guard.is_none() {
+            continue; // a call is running: the connection is in use anyway
+        }
+        match shared.sess.keepalive_send() {
+            // libssh2 answers `interval` only when it really sent one just now
+            Ok(sent) if sent == interval => {
+                last_sent = Instant::now();
+                shared.keepalives_sent.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(_) => {}
+            // a reset or closed socket: the connection is dead, say so now
+            // (Transport.is_active(), paramiko's `active`) and wake the waiters
+            Err(_) if shared.note_failure() => shared.progress.bump(),
+            Err(_) => {}
         }
         drop(guard);
     }

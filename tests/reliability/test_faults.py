@@ -466,6 +466,23 @@ def test_TF18_sshd_restarted_while_idle(private_sshd):
         conn.close()
 
 
+def test_TF18_keepalive_notices_a_reset_connection_without_a_call(sshd, fault_proxy):
+    """With keepalives on, a connection reset while idle is marked dead by
+    the keepalive itself: is_active()/active turn False with no call made
+    (Fabric's is_connected and smart_open's reconnect read them)."""
+    p = fault_proxy()
+    c = connect(sshd, port=p.port)
+    try:
+        t = c.get_transport()
+        t.set_keepalive(1)
+        assert t.is_active() and t.active
+        p.cut_all()
+        assert _wait_for(lambda: not t.is_active(), 10)
+        assert t.active is False
+    finally:
+        c.close()
+
+
 def test_TF19_sshd_restarted_with_new_host_key(private_sshd):
     srv = private_sshd()
     old_known_hosts = open(srv.known_hosts_path).read()
