@@ -192,3 +192,19 @@ def test_the_url_protocol(sshd, remote_dir):
         f.write(b"by url")
     with fsspec.open(url, "rb", **opts) as f:
         assert f.read() == b"by url"
+
+
+def test_pandas_csv_and_parquet_column_ranges(sshd, remote_dir):
+    """pandas over ferrosftp:// URLs: to_csv/read_csv, to_parquet, and
+    read_parquet of 2 of 20 columns (pyarrow reads the footer and those
+    columns' byte ranges)."""
+    import pandas as pd
+    so = {"key_filename": sshd.keys["ed25519"], "known_hosts": sshd.known_hosts_path, "ssh_config": "none"}
+    base = "ferrosftp://%s@%s:%d%s" % (sshd.username, sshd.host, sshd.port, remote_dir)
+    df = pd.DataFrame({"c%d" % i: range(i, i + 5000) for i in range(20)})
+    df.to_csv(base + "/x.csv", index=False, storage_options=so)
+    df.to_parquet(base + "/x.parquet", storage_options=so)
+    assert pd.read_csv(base + "/x.csv", storage_options=so).equals(df)
+    cols = pd.read_parquet(base + "/x.parquet", columns=["c3", "c17"], storage_options=so)
+    assert cols.equals(df[["c3", "c17"]])
+    assert sorted(os.listdir(remote_dir)) == ["x.csv", "x.parquet"]  # no temp names left

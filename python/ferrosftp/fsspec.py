@@ -372,7 +372,10 @@ class _ReadFile(AbstractBufferedFile):
 
     def close(self):
         super().close()
-        self._handle.close()
+        try:
+            self._handle.close()
+        except Exception:  # noqa: BLE001 - a read handle loses nothing; the server frees
+            pass  # it with the channel (readers such as pyarrow close at exit, in __del__)
 
 
 class _WriteFile(AbstractBufferedFile):
