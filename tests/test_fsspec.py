@@ -15,7 +15,7 @@ _PROGRAMS = os.environ.get("FERROSFTP_PROGRAMS_PATH")
 if not _PROGRAMS or not os.path.isdir(_PROGRAMS):
     pytest.fail("tests/test_fsspec.py needs fsspec in FERROSFTP_PROGRAMS_PATH (.ci/run installs it)",
                 pytrace=False)
-sys.path.insert(0, _PROGRAMS)
+sys.path.append(_PROGRAMS)  # after the venv: its packages win (pytest, packaging...)
 
 import fsspec  # noqa: E402
 import fsspec.tests.abstract as abstract  # noqa: E402
