@@ -208,3 +208,21 @@ def test_pandas_csv_and_parquet_column_ranges(sshd, remote_dir):
     cols = pd.read_parquet(base + "/x.parquet", columns=["c3", "c17"], storage_options=so)
     assert cols.equals(df[["c3", "c17"]])
     assert sorted(os.listdir(remote_dir)) == ["x.csv", "x.parquet"]  # no temp names left
+
+
+def test_transactions_commit_at_the_end_or_not_at_all(fs, remote_dir):
+    """fsspec's transactions (autocommit=False): files appear when the
+    transaction ends, and none of them if it raised."""
+    path = remote_dir + "/t1"
+    with fs.transaction:
+        with fs.open(path, "wb") as f:
+            f.write(b"in a transaction")
+        assert not fs.exists(path)  # written, not yet in place
+    assert fs.cat_file(path) == b"in a transaction"
+    with pytest.raises(RuntimeError):
+        with fs.transaction:
+            with fs.open(remote_dir + "/t2", "wb") as f:
+                f.write(b"never")
+            raise RuntimeError("abort")
+    assert not fs.exists(remote_dir + "/t2")
+    assert sorted(os.listdir(remote_dir)) == ["t1"]  # no temp names left
