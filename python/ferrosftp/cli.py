@@ -480,14 +480,8 @@ def _via(args, cfg: HostConfig, host: str, hop: bool):
 def _hop_connector(args, user, host, port) -> Connector:
     """A ProxyJump hop: its own ssh config (keys, known hosts), no password."""
     cfg = resolve_ssh_config(host, port, user, args.ssh_config)
-    keys = [k for k in cfg.identity_files if os.path.isfile(k)]
-    known = (cfg.known_hosts or [os.path.expanduser("~/.ssh/known_hosts")]) + cfg.global_known_hosts
-    accept_new = args.accept_new_host_key or cfg.strict_host_key_checking in ("accept-new", "no", "off")
-    timeout = args.timeout if args.timeout is not None else (cfg.connect_timeout or 30.0)
-    return Connector(cfg.hostname, cfg.port, cfg.user, keys, None, None, known, accept_new, timeout,
-                     not cfg.identities_only, not cfg.from_ssh, via=_via(args, cfg, host, hop=True),
-                     label="{}@{} (jump host)".format(cfg.user or getpass.getuser(), host),
-                     address="{}:{}".format(cfg.hostname, cfg.port))
+    return _connector(args, cfg, _via(args, cfg, host, hop=True),
+                      "{}@{} (jump host)".format(cfg.user or getpass.getuser(), host))
 
 
 def connector_for(args, remote: Remote) -> Connector:
@@ -503,26 +497,34 @@ def connector_for(args, remote: Remote) -> Connector:
         if args.passphrase_env not in os.environ:
             raise UsageError("--passphrase-env: environment variable {} is not set".format(args.passphrase_env))
         passphrase = os.environ[args.passphrase_env]
-    if args.identity:
-        for k in args.identity:
-            if not os.path.isfile(os.path.expanduser(k)):
-                raise UsageError("identity file not found: {}".format(k))
-        keys = [os.path.expanduser(k) for k in args.identity]
-        allow_agent = False
-        look = False
+    for k in args.identity or ():
+        if not os.path.isfile(os.path.expanduser(k)):
+            raise UsageError("identity file not found: {}".format(k))
+    return _connector(args, cfg, via, "{}@{}".format(cfg.user or getpass.getuser(), remote.host),
+                      password, passphrase, identity=[os.path.expanduser(k) for k in args.identity or ()],
+                      known_hosts=os.path.expanduser(args.known_hosts) if args.known_hosts else None)
+
+
+def _connector(args, cfg: HostConfig, via, label, password=None, passphrase=None, identity=(),
+               known_hosts=None) -> Connector:
+    """A Connector from the resolved ssh config; ``identity`` (key files given
+    on the command line: then no agent and no default keys) and
+    ``known_hosts`` override the config's."""
+    if identity:
+        keys, allow_agent, look = list(identity), False, False
     else:
         keys = [k for k in cfg.identity_files if os.path.isfile(k)]
         allow_agent = not cfg.identities_only
         look = not cfg.from_ssh  # with -F none, fall back to ~/.ssh/id_*
-    if args.known_hosts:
-        known = [os.path.expanduser(args.known_hosts)]
+    if known_hosts:
+        known = [known_hosts]
     else:
         known = (cfg.known_hosts or [os.path.expanduser("~/.ssh/known_hosts")]) + cfg.global_known_hosts
     accept_new = args.accept_new_host_key or cfg.strict_host_key_checking in ("accept-new", "no", "off")
     timeout = args.timeout if args.timeout is not None else (cfg.connect_timeout or 30.0)
     return Connector(cfg.hostname, cfg.port, cfg.user, keys, password, passphrase, known, accept_new,
-                     timeout, allow_agent, look, label="{}@{}".format(cfg.user or getpass.getuser(), remote.host),
-                     address="{}:{}".format(cfg.hostname, cfg.port), via=via)
+                     timeout, allow_agent, look, label=label, address="{}:{}".format(cfg.hostname, cfg.port),
+                     via=via)
 
 
 def _one_server(remotes: List[Remote]) -> Remote:
