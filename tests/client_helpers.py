@@ -40,3 +40,17 @@ class Worker(__import__("threading").Thread):
         if self.error is not None:
             raise self.error
         return self.result
+
+
+def programs_path():
+    """FERROSFTP_PROGRAMS_PATH: the real programs .ci/run installs without
+    paramiko (tests/programs-requirements.txt); the test fails without it."""
+    import os
+
+    import pytest
+
+    where = os.environ.get("FERROSFTP_PROGRAMS_PATH")
+    if not where or not os.path.isdir(where):
+        pytest.fail("this test needs the programs in FERROSFTP_PROGRAMS_PATH (.ci/run: pip install "
+                    "--no-deps --target .ci-programs -r tests/programs-requirements.txt)", pytrace=False)
+    return where

@@ -9,11 +9,9 @@ import os
 import sys
 
 import pytest
+from client_helpers import programs_path
 
-_PROGRAMS = os.environ.get("FERROSFTP_PROGRAMS_PATH")
-if not _PROGRAMS or not os.path.isdir(_PROGRAMS):
-    pytest.fail("tests/test_dask.py needs dask in FERROSFTP_PROGRAMS_PATH (.ci/run installs it)",
-                pytrace=False)
+_PROGRAMS = programs_path()
 sys.path.append(_PROGRAMS)  # after the venv: its packages win (pytest, packaging...)
 
 pytestmark = pytest.mark.timeout(240)

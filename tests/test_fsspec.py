@@ -10,11 +10,9 @@ import posixpath
 import sys
 
 import pytest
+from client_helpers import programs_path
 
-_PROGRAMS = os.environ.get("FERROSFTP_PROGRAMS_PATH")
-if not _PROGRAMS or not os.path.isdir(_PROGRAMS):
-    pytest.fail("tests/test_fsspec.py needs fsspec in FERROSFTP_PROGRAMS_PATH (.ci/run installs it)",
-                pytrace=False)
+_PROGRAMS = programs_path()
 sys.path.append(_PROGRAMS)  # after the venv: its packages win (pytest, packaging...)
 
 import fsspec  # noqa: E402

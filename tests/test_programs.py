@@ -12,6 +12,7 @@ import sys
 import textwrap
 
 import pytest
+from client_helpers import programs_path
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -28,10 +29,7 @@ HOST, PORT, USER, KEY, DIR = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.arg
 
 @pytest.fixture(scope="module")
 def programs():
-    where = os.environ.get("FERROSFTP_PROGRAMS_PATH")
-    if not where or not os.path.isdir(where):
-        pytest.fail("these tests need the programs in FERROSFTP_PROGRAMS_PATH "
-                    "(.ci/run: pip install --no-deps --target .ci-programs -r tests/programs-requirements.txt)")
+    where = programs_path()
     assert not os.path.exists(os.path.join(where, "paramiko")), "real paramiko must not be there"
     return where
 
