@@ -33,11 +33,7 @@ impl Listener {
             // a global request and its reply: one at a time per connection
             let _setup = shared.setup_lock()?;
             shared.run(until, || Ok(shared.sess.channel_forward_listen(port, Some(address), None)?))
-        })
-        .map_err(|e| match e {
-            Error::Ssh(msg) => Error::Ssh(format!("TCP forwarding request denied: {msg}")),
-            other => other,
-        })?;
+        })?; // a refusal becomes paramiko's message in Transport.request_port_forward
         Ok(Listener { shared: shared.clone(), listener: WaitLock::new(Some(listener)), port: if port == 0 { bound } else { port } })
     }
 }
