@@ -114,7 +114,8 @@ impl ChannelInner {
         let mut buf = vec![0u8; PEEK];
         match chan.stream(stream).read(&mut buf) {
             Ok(n) => {
-                self.stash.with(|stash| stash[slot(stream)].extend_from_slice(&buf[..n]));
+                self.stash
+                    .with(|stash| stash[slot(stream)].extend_from_slice(&buf[..n]));
                 true // data, or 0 at EOF
             }
             Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
@@ -199,23 +200,27 @@ impl Channel {
 
     pub fn open_session(py: Python<'_>, shared: &Arc<Shared>, timeout: Option<f64>) -> PyResult<Channel> {
         let until = deadline(timeout);
-        let chan = crate::shutdown::detach(
-            py, || {
-                let _setup = shared.setup_lock();
-                shared.run(until, || Ok(shared.sess.channel_session()?))
-            })
-            .map_err(open_error)?;
+        let chan = crate::shutdown::detach(py, || {
+            let _setup = shared.setup_lock();
+            shared.run(until, || Ok(shared.sess.channel_session()?))
+        })
+        .map_err(open_error)?;
         Ok(Channel::wrap(shared, chan))
     }
 
-    pub fn open_direct_tcpip(py: Python<'_>, shared: &Arc<Shared>, host: &str, port: u16, timeout: Option<f64>) -> PyResult<Channel> {
+    pub fn open_direct_tcpip(
+        py: Python<'_>,
+        shared: &Arc<Shared>,
+        host: &str,
+        port: u16,
+        timeout: Option<f64>,
+    ) -> PyResult<Channel> {
         let until = deadline(timeout);
-        let chan = crate::shutdown::detach(
-            py, || {
-                let _setup = shared.setup_lock();
-                shared.run(until, || Ok(shared.sess.channel_direct_tcpip(host, port, None)?))
-            })
-            .map_err(open_error)?;
+        let chan = crate::shutdown::detach(py, || {
+            let _setup = shared.setup_lock();
+            shared.run(until, || Ok(shared.sess.channel_direct_tcpip(host, port, None)?))
+        })
+        .map_err(open_error)?;
         Ok(Channel::wrap(shared, chan))
     }
 
@@ -241,8 +246,15 @@ impl Channel {
     }
 
     /// As `with`, for calls that need an open channel.
-    fn on_open<T: Send>(&self, py: Python<'_>, kind: Kind, mut f: impl FnMut(&mut ssh2::Channel) -> Result<T> + Send) -> PyResult<T> {
-        self.with(py, kind, self.until(), |chan| f(chan.ok_or_else(|| Error::Ssh("Channel is closed".into()))?))
+    fn on_open<T: Send>(
+        &self,
+        py: Python<'_>,
+        kind: Kind,
+        mut f: impl FnMut(&mut ssh2::Channel) -> Result<T> + Send,
+    ) -> PyResult<T> {
+        self.with(py, kind, self.until(), |chan| {
+            f(chan.ok_or_else(|| Error::Ssh("Channel is closed".into()))?)
+        })
     }
 
     /// The deadline of a call starting now, from the channel's timeout.
@@ -266,12 +278,24 @@ impl Channel {
         self.on_open(py, Kind::Request, |c| Ok(c.shell()?))
     }
 
-    fn request_pty(&self, py: Python<'_>, term: String, width: u32, height: u32, width_px: u32, height_px: u32) -> PyResult<()> {
-        self.on_open(py, Kind::Request, |c| Ok(c.request_pty(&term, None, Some((width, height, width_px, height_px)))?))
+    fn request_pty(
+        &self,
+        py: Python<'_>,
+        term: String,
+        width: u32,
+        height: u32,
+        width_px: u32,
+        height_px: u32,
+    ) -> PyResult<()> {
+        self.on_open(py, Kind::Request, |c| {
+            Ok(c.request_pty(&term, None, Some((width, height, width_px, height_px)))?)
+        })
     }
 
     fn resize_pty(&self, py: Python<'_>, width: u32, height: u32, width_px: u32, height_px: u32) -> PyResult<()> {
-        self.on_open(py, Kind::Request, |c| Ok(c.request_pty_size(width, height, Some(width_px), Some(height_px))?))
+        self.on_open(py, Kind::Request, |c| {
+            Ok(c.request_pty_size(width, height, Some(width_px), Some(height_px))?)
+        })
     }
 
     fn setenv(&self, py: Python<'_>, name: String, value: String) -> PyResult<()> {
@@ -281,7 +305,11 @@ impl Channel {
 
     /// Deliver stderr on the stdout stream (paramiko's set_combine_stderr).
     fn merge_stderr(&self, py: Python<'_>, merge: bool) -> PyResult<()> {
-        let mode = if merge { ssh2::ExtendedData::Merge } else { ssh2::ExtendedData::Normal };
+        let mode = if merge {
+            ssh2::ExtendedData::Merge
+        } else {
+            ssh2::ExtendedData::Normal
+        };
         self.on_open(py, Kind::Request, |c| Ok(c.handle_extended_data(mode)?))
     }
 

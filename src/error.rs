@@ -24,7 +24,11 @@ pub enum Error {
     Dns(String),
     /// Every resolved address refused or was unreachable.
     #[error("Unable to connect to port {port} on {host}")]
-    NoValidConnections { host: String, port: u16, errors: Vec<(String, u16, std::io::Error)> },
+    NoValidConnections {
+        host: String,
+        port: u16,
+        errors: Vec<(String, u16, std::io::Error)>,
+    },
     /// Transport-level failure: handshake, protocol, dropped connection.
     #[error("{0}")]
     Ssh(String),
@@ -91,7 +95,10 @@ pub fn sftp_status_text(code: u32) -> &'static str {
 pub fn is_fatal_transport_code(code: i32) -> bool {
     // SOCKET_NONE, BANNER_RECV, BANNER_SEND, INVALID_MAC, DECRYPT, SOCKET_SEND,
     // SOCKET_DISCONNECT, PROTO, SOCKET_TIMEOUT, SOCKET_RECV, KEX failures
-    matches!(code, -1 | -2 | -3 | -4 | -5 | -7 | -8 | -12 | -13 | -14 | -30 | -43 | -44)
+    matches!(
+        code,
+        -1 | -2 | -3 | -4 | -5 | -7 | -8 | -12 | -13 | -14 | -30 | -43 | -44
+    )
 }
 
 impl From<ssh2::Error> for Error {
@@ -137,21 +144,24 @@ fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
             exc("NoValidConnectionsError", (dict,).into_pyobject(py)?)?
         }
         Error::Ssh(msg) => exc("SSHException", (msg,).into_pyobject(py)?)?,
-        Error::Dropped(msg) => {
-            exc("ConnectionDropped", (format!("Server connection dropped: {msg}"),).into_pyobject(py)?)?
-        }
+        Error::Dropped(msg) => exc(
+            "ConnectionDropped",
+            (format!("Server connection dropped: {msg}"),).into_pyobject(py)?,
+        )?,
         Error::ResetDuringConnect(msg) => exc(
             "ConnectionResetDuringConnect",
             (libc::ECONNRESET, format!("Error reading SSH protocol banner: {msg}")).into_pyobject(py)?,
         )?,
         Error::Again => exc("SSHException", ("operation would block",).into_pyobject(py)?)?,
         Error::Auth(msg) => exc("AuthenticationException", (msg,).into_pyobject(py)?)?,
-        Error::BadAuthType { allowed } => {
-            exc("BadAuthenticationType", ("Bad authentication type", allowed).into_pyobject(py)?)?
-        }
-        Error::PasswordRequired => {
-            exc("PasswordRequiredException", ("private key file is encrypted",).into_pyobject(py)?)?
-        }
+        Error::BadAuthType { allowed } => exc(
+            "BadAuthenticationType",
+            ("Bad authentication type", allowed).into_pyobject(py)?,
+        )?,
+        Error::PasswordRequired => exc(
+            "PasswordRequiredException",
+            ("private key file is encrypted",).into_pyobject(py)?,
+        )?,
         Error::ChannelOpen { code, text } => exc("ChannelException", (code, text).into_pyobject(py)?)?,
         Error::Sftp(code) => {
             let text = sftp_status_text(code);

@@ -22,7 +22,11 @@ impl EventPipe {
         let (reader, writer) = UnixStream::pair()?;
         reader.set_nonblocking(true)?;
         writer.set_nonblocking(true)?;
-        Ok(EventPipe { reader, writer, set: false })
+        Ok(EventPipe {
+            reader,
+            writer,
+            set: false,
+        })
     }
 
     /// The descriptor to hand to select/poll (the pipe keeps it open).

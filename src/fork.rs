@@ -20,7 +20,10 @@ static LIVE: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
 
 pub fn register(fd: i32) {
     for slot in &LIVE {
-        if slot.compare_exchange(0, fd + 1, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+        if slot
+            .compare_exchange(0, fd + 1, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
             return;
         }
     }
@@ -29,7 +32,10 @@ pub fn register(fd: i32) {
 
 pub fn unregister(fd: i32) {
     for slot in &LIVE {
-        if slot.compare_exchange(fd + 1, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+        if slot
+            .compare_exchange(fd + 1, 0, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
             return;
         }
     }
@@ -75,7 +81,13 @@ pub fn blind(fd: i32) {
     // process's entry for `fd` (another process's copy of the socket stays
     // open), keeping it close-on-exec.
     unsafe {
-        if libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, pair.as_mut_ptr()) == 0 {
+        if libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+            0,
+            pair.as_mut_ptr(),
+        ) == 0
+        {
             libc::close(pair[1]);
             libc::dup3(pair[0], fd, libc::O_CLOEXEC);
             libc::close(pair[0]);

@@ -27,14 +27,26 @@ pub struct Listener {
 
 impl Listener {
     /// Ask the server to listen on `address:port` (port 0: it chooses).
-    pub fn listen(py: Python<'_>, shared: &Arc<Shared>, address: &str, port: u16, timeout: Option<f64>) -> PyResult<Listener> {
+    pub fn listen(
+        py: Python<'_>,
+        shared: &Arc<Shared>,
+        address: &str,
+        port: u16,
+        timeout: Option<f64>,
+    ) -> PyResult<Listener> {
         let until = deadline(timeout);
         let (listener, bound) = crate::shutdown::detach(py, || -> Result<(ssh2::Listener, u16)> {
             // a global request and its reply: one at a time per connection
             let _setup = shared.setup_lock()?;
-            shared.run(until, || Ok(shared.sess.channel_forward_listen(port, Some(address), None)?))
+            shared.run(until, || {
+                Ok(shared.sess.channel_forward_listen(port, Some(address), None)?)
+            })
         })?; // a refusal becomes paramiko's message in Transport.request_port_forward
-        Ok(Listener { shared: shared.clone(), listener: WaitLock::new(Some(listener)), port: if port == 0 { bound } else { port } })
+        Ok(Listener {
+            shared: shared.clone(),
+            listener: WaitLock::new(Some(listener)),
+            port: if port == 0 { bound } else { port },
+        })
     }
 }
 
@@ -84,11 +96,16 @@ impl Drop for Listener {
         // May run with the GIL held: cancel now only if the connection is
         // free, else in a thread of ours. A listener not cancelled (a dead
         // connection) is left to ssh2's own Drop, which tries once more.
-        let Some(mut listener) = self.listener.get_mut().take() else { return };
+        let Some(mut listener) = self.listener.get_mut().take() else {
+            return;
+        };
         if !self.shared.is_active() {
             return;
         }
-        if matches!(self.shared.try_run(deadline(Some(0.5)), || Ok(listener.cancel()?)), Some(Ok(()))) {
+        if matches!(
+            self.shared.try_run(deadline(Some(0.5)), || Ok(listener.cancel()?)),
+            Some(Ok(()))
+        ) {
             return;
         }
         let shared = self.shared.clone();

@@ -54,7 +54,9 @@ fn openssh_header(data: &[u8]) -> Result<(String, Vec<u8>)> {
         .take_while(|l| !l.starts_with("-----END"))
         .collect();
     let raw = openssl::base64::decode_block(&body).map_err(bad_key)?;
-    let rest = raw.strip_prefix(b"openssh-key-v1\0").ok_or_else(|| bad_key("bad magic"))?;
+    let rest = raw
+        .strip_prefix(b"openssh-key-v1\0")
+        .ok_or_else(|| bad_key("bad magic"))?;
     let mut reader = SshReader(rest);
     let cipher = String::from_utf8_lossy(reader.string()?).into_owned();
     reader.string()?; // kdf name
@@ -124,7 +126,10 @@ fn parse_pem(data: &[u8], passphrase: Option<&[u8]>) -> Result<KeyData> {
     match pkey.id() {
         Id::RSA => {
             let rsa = pkey.rsa().map_err(bad_key)?;
-            Ok(KeyData::Rsa(RsaPublicKey { e: mpint(rsa.e().to_vec())?, n: mpint(rsa.n().to_vec())? }))
+            Ok(KeyData::Rsa(RsaPublicKey {
+                e: mpint(rsa.e().to_vec())?,
+                n: mpint(rsa.n().to_vec())?,
+            }))
         }
         Id::EC => {
             let ec = pkey.ec_key().map_err(bad_key)?;
@@ -133,7 +138,9 @@ fn parse_pem(data: &[u8], passphrase: Option<&[u8]>) -> Result<KeyData> {
                 .public_key()
                 .to_bytes(ec.group(), openssl::ec::PointConversionForm::UNCOMPRESSED, &mut ctx)
                 .map_err(bad_key)?;
-            Ok(KeyData::Ecdsa(EcdsaPublicKey::from_sec1_bytes(&point).map_err(bad_key)?))
+            Ok(KeyData::Ecdsa(
+                EcdsaPublicKey::from_sec1_bytes(&point).map_err(bad_key)?,
+            ))
         }
         Id::ED25519 => {
             let raw = pkey.raw_public_key().map_err(bad_key)?;
@@ -186,6 +193,9 @@ pub fn agent_identities(py: Python<'_>) -> PyResult<Vec<(Vec<u8>, String)>> {
         agent.list_identities()?;
         let ids = agent.identities()?;
         let _ = agent.disconnect();
-        Ok(ids.iter().map(|k| (k.blob().to_vec(), k.comment().to_string())).collect())
+        Ok(ids
+            .iter()
+            .map(|k| (k.blob().to_vec(), k.comment().to_string()))
+            .collect())
     })?)
 }

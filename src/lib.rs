@@ -11,8 +11,8 @@ mod keys;
 mod locks;
 mod progress;
 mod session;
-mod shutdown;
 mod sftp;
+mod shutdown;
 mod socket;
 mod watch;
 
@@ -30,7 +30,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fork::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // SAFETY: libssh2_version(0) returns a pointer to a static NUL-terminated string.
-    m.add("LIBSSH2_VERSION", unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }.to_string_lossy().into_owned())?;
+    m.add(
+        "LIBSSH2_VERSION",
+        unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }
+            .to_string_lossy()
+            .into_owned(),
+    )?;
     m.add_class::<session::Session>()?;
     m.add_class::<channel::Channel>()?;
     m.add_class::<forward::Listener>()?;

@@ -74,7 +74,10 @@ where
 }
 
 /// A scoped thread of ours.
-pub fn spawn_scoped<'scope, 'env, F, T>(scope: &'scope std::thread::Scope<'scope, 'env>, f: F) -> std::thread::ScopedJoinHandle<'scope, T>
+pub fn spawn_scoped<'scope, 'env, F, T>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    f: F,
+) -> std::thread::ScopedJoinHandle<'scope, T>
 where
     F: FnOnce() -> T + Send + 'scope,
     T: Send + 'scope,

@@ -115,7 +115,13 @@ impl Progress {
     /// Wait until the connection moves past `seen`, the socket is ready in
     /// `dirs`, or one poll slice passes; `Error::Timeout` once `until` passed.
     /// Call with the GIL released and no lock held.
-    pub fn wait(&self, fd: i32, seen: u64, dirs: impl FnOnce() -> BlockDirections, until: Option<Instant>) -> Result<()> {
+    pub fn wait(
+        &self,
+        fd: i32,
+        seen: u64,
+        dirs: impl FnOnce() -> BlockDirections,
+        until: Option<Instant>,
+    ) -> Result<()> {
         let slice = slice_until(until)?;
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let _counted = Uncount(&self.waiting);
@@ -124,7 +130,10 @@ impl Progress {
             return Ok(());
         }
         if *polling {
-            let _ = self.moved.wait_timeout(polling, slice).unwrap_or_else(|p| p.into_inner());
+            let _ = self
+                .moved
+                .wait_timeout(polling, slice)
+                .unwrap_or_else(|p| p.into_inner());
             return Ok(());
         }
         *polling = true;

@@ -17,10 +17,10 @@ use ssh2::{BlockDirections, MethodType};
 
 use crate::channel::{Channel, ChannelInner};
 use crate::error::{is_fatal_transport_code, Error, Result};
-use crate::shutdown::InsideLibssh2;
 use crate::locks::{Brief, WaitLock};
 use crate::progress::{install_counting_recv, socket_activity, Progress, POLL_SLICE_MS};
 use crate::sftp::Sftp;
+use crate::shutdown::InsideLibssh2;
 
 /// Validate a timeout from Python as `socket.settimeout` does: NaN and negative
 /// values are a ValueError; inf or a huge value means "no deadline".
@@ -82,14 +82,20 @@ unsafe impl Sync for Shared {}
 static MAIN_THREAD: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
 
 pub fn remember_main_thread(py: Python<'_>) -> PyResult<()> {
-    let ident: u64 = py.import("threading")?.call_method0("main_thread")?.getattr("ident")?.extract()?;
+    let ident: u64 = py
+        .import("threading")?
+        .call_method0("main_thread")?
+        .getattr("ident")?
+        .extract()?;
     let _ = MAIN_THREAD.set(ident);
     Ok(())
 }
 
 pub fn on_main_thread() -> bool {
     // SAFETY: pthread_self has no preconditions and cannot fail.
-    MAIN_THREAD.get().is_some_and(|&main| unsafe { libc::pthread_self() } as u64 == main)
+    MAIN_THREAD
+        .get()
+        .is_some_and(|&main| unsafe { libc::pthread_self() } as u64 == main)
 }
 
 thread_local! {
@@ -151,7 +157,9 @@ impl Shared {
                 Err(Error::Again) => {}
                 other => return other,
             }
-            if let Err(e) = self.progress.wait(self.fd, seen, || self.sess.block_directions(), until)
+            if let Err(e) = self
+                .progress
+                .wait(self.fd, seen, || self.sess.block_directions(), until)
                 .and_then(|()| check_signals_now_and_then())
             {
                 if owns_half_sent {
@@ -182,7 +190,10 @@ impl Shared {
                 Err(Error::Again) => {}
                 other => return Some(other),
             }
-            if let Err(e) = self.progress.wait(self.fd, seen, || self.sess.block_directions(), until) {
+            if let Err(e) = self
+                .progress
+                .wait(self.fd, seen, || self.sess.block_directions(), until)
+            {
                 if owns_half_sent {
                     self.abort();
                 }
@@ -199,7 +210,9 @@ impl Shared {
             return Err(Error::Dropped("SSH session not active".into()));
         }
         if !self.in_owner_process() {
-            return Err(Error::Dropped("the connection belongs to the process that opened it (used after fork)".into()));
+            return Err(Error::Dropped(
+                "the connection belongs to the process that opened it (used after fork)".into(),
+            ));
         }
         let Some(_inside) = InsideLibssh2::enter() else {
             return Err(Error::Dropped("the interpreter is exiting".into()));
@@ -218,14 +231,21 @@ impl Shared {
             self.progress.bump();
         }
         match result {
-            Err(Error::Ssh(msg)) => Err(if self.note_failure() { Error::Dropped(msg) } else { Error::Ssh(msg) }),
+            Err(Error::Ssh(msg)) => Err(if self.note_failure() {
+                Error::Dropped(msg)
+            } else {
+                Error::Ssh(msg)
+            }),
             other => other,
         }
     }
 
     /// True while libssh2 holds a half-sent packet (it waits to send).
     pub fn sending(&self) -> bool {
-        matches!(self.sess.block_directions(), BlockDirections::Outbound | BlockDirections::Both)
+        matches!(
+            self.sess.block_directions(),
+            BlockDirections::Outbound | BlockDirections::Both
+        )
     }
 
     /// The wait room's generation (see progress.rs).
@@ -240,7 +260,9 @@ impl Shared {
         if !self.is_active() {
             return false;
         }
-        let Some(_inside) = InsideLibssh2::enter() else { return false };
+        let Some(_inside) = InsideLibssh2::enter() else {
+            return false;
+        };
         let read_before = socket_activity(self.fd);
         f();
         if socket_activity(self.fd) != read_before {
@@ -361,10 +383,16 @@ impl Shared {
                 let seen = self.progress.generation();
                 let sent = {
                     let Some(_op) = self.op_for_close() else { break };
-                    self.attempt(&mut || Ok(self.sess.disconnect(None, "closed by client", None)?), &mut owns_half_sent)
+                    self.attempt(
+                        &mut || Ok(self.sess.disconnect(None, "closed by client", None)?),
+                        &mut owns_half_sent,
+                    )
                 };
                 if !matches!(sent, Err(Error::Again))
-                    || self.progress.wait(self.fd, seen, || self.sess.block_directions(), until).is_err()
+                    || self
+                        .progress
+                        .wait(self.fd, seen, || self.sess.block_directions(), until)
+                        .is_err()
                 {
                     break;
                 }
@@ -409,9 +437,15 @@ fn method_type(kind: &str) -> Result<MethodType> {
 /// Keep only the names libssh2 supports, in the caller's order.
 fn filter_supported(sess: &ssh2::Session, kind: MethodType, wanted: &str) -> Result<String> {
     let supported = sess.supported_algs(kind)?;
-    let kept: Vec<&str> = wanted.split(',').map(str::trim).filter(|n| supported.contains(n)).collect();
+    let kept: Vec<&str> = wanted
+        .split(',')
+        .map(str::trim)
+        .filter(|n| supported.contains(n))
+        .collect();
     if kept.is_empty() {
-        return Err(Error::Ssh(format!("Incompatible ssh peer (no acceptable algorithm in {wanted:?})")));
+        return Err(Error::Ssh(format!(
+            "Incompatible ssh peer (no acceptable algorithm in {wanted:?})"
+        )));
     }
     Ok(kept.join(","))
 }
@@ -457,7 +491,11 @@ fn tcp_connect(host: &str, port: u16, timeout: Option<f64>) -> Result<TcpStream>
             Err(e) => errors.push((addr.ip().to_string(), port, e)),
         }
     }
-    Err(Error::NoValidConnections { host: host.to_string(), port, errors })
+    Err(Error::NoValidConnections {
+        host: host.to_string(),
+        port,
+        errors,
+    })
 }
 
 /// libssh2's banner and socket send/receive failures (BANNER_RECV, BANNER_SEND,
@@ -473,7 +511,12 @@ pub enum Socket {
     Unix(std::os::unix::net::UnixStream),
 }
 
-fn handshake(socket: Socket, compress: bool, prefs: &std::collections::HashMap<String, String>, until: Option<Instant>) -> Result<Shared> {
+fn handshake(
+    socket: Socket,
+    compress: bool,
+    prefs: &std::collections::HashMap<String, String>,
+    until: Option<Instant>,
+) -> Result<Shared> {
     // libssh2's non-blocking mode needs a non-blocking socket underneath.
     let (fd, peer) = match &socket {
         Socket::Tcp(stream) => {
@@ -506,10 +549,11 @@ fn handshake(socket: Socket, compress: bool, prefs: &std::collections::HashMap<S
             Err(e) => e,
         };
         match Error::from(&err) {
-            Error::Again => match progress.wait(fd, 0, || sess.block_directions(), until).and_then(|()| check_signals_now_and_then()) {
-                Err(Error::Timeout) => {
-                    return Err(Error::Ssh("Error reading SSH protocol banner: timed out".into()))
-                }
+            Error::Again => match progress
+                .wait(fd, 0, || sess.block_directions(), until)
+                .and_then(|()| check_signals_now_and_then())
+            {
+                Err(Error::Timeout) => return Err(Error::Ssh("Error reading SSH protocol banner: timed out".into())),
                 other => other?,
             },
             // The socket failed before the first packet: the peer reset or closed.
@@ -573,7 +617,12 @@ fn keepalive_loop(shared: Weak<Shared>) {
 
 fn auth_error(e: Error) -> Error {
     match e {
-        Error::Ssh(msg) if msg.contains("Authentication failed") || msg.contains("Username/PublicKey combination invalid") || msg.contains("Invalid signature") || msg.contains("unverified") => {
+        Error::Ssh(msg)
+            if msg.contains("Authentication failed")
+                || msg.contains("Username/PublicKey combination invalid")
+                || msg.contains("Invalid signature")
+                || msg.contains("unverified") =>
+        {
             Error::Auth("Authentication failed.".into())
         }
         Error::Timeout => Error::Auth("Authentication timeout.".into()),
@@ -627,7 +676,9 @@ impl Session {
             handshake(Socket::Tcp(stream), compress, &prefs, deadline(handshake_timeout))
         })?;
         log::debug!(target: "ferrosftp.transport", "connected to {}:{}", host, port);
-        Ok(Session { shared: Arc::new(shared) })
+        Ok(Session {
+            shared: Arc::new(shared),
+        })
     }
 
     /// Handshake over a connected stream socket; takes ownership of `fd`.
@@ -653,13 +704,19 @@ impl Session {
             }
         };
         let shared = crate::shutdown::detach(py, || handshake(socket, compress, &prefs, deadline(handshake_timeout)))?;
-        Ok(Session { shared: Arc::new(shared) })
+        Ok(Session {
+            shared: Arc::new(shared),
+        })
     }
 
     fn host_key(&self, py: Python<'_>) -> PyResult<(String, Vec<u8>)> {
         let blob = crate::shutdown::detach(py, || -> Result<Vec<u8>> {
             let _g = self.shared.lock()?;
-            let (blob, _) = self.shared.sess.host_key().ok_or_else(|| Error::Ssh("no host key".into()))?;
+            let (blob, _) = self
+                .shared
+                .sess
+                .host_key()
+                .ok_or_else(|| Error::Ssh("no host key".into()))?;
             Ok(blob.to_vec())
         })?;
         let (name, _) = crate::keys::blob_info(&blob)?;
@@ -687,16 +744,17 @@ impl Session {
         let timeout = check_timeout(timeout)?;
         let until = deadline(timeout);
         let sess = &self.shared.sess;
-        let list = crate::shutdown::detach(
-            py, || {
-                let _setup = self.shared.setup_lock();
-                self.shared.run(until, || Ok(sess.auth_methods(&username)?.to_string()))
-            })
-            .map_err(auth_error)?;
+        let list = crate::shutdown::detach(py, || {
+            let _setup = self.shared.setup_lock();
+            self.shared.run(until, || Ok(sess.auth_methods(&username)?.to_string()))
+        })
+        .map_err(auth_error)?;
         if sess.authenticated() {
             return Ok(None);
         }
-        Ok(Some(list.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()))
+        Ok(Some(
+            list.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        ))
     }
 
     fn auth_password(&self, py: Python<'_>, username: String, password: String, timeout: Option<f64>) -> PyResult<()> {
@@ -704,7 +762,13 @@ impl Session {
         self.auth_run(py, timeout, || Ok(sess.userauth_password(&username, &password)?))
     }
 
-    fn auth_keyboard_interactive(&self, py: Python<'_>, username: String, password: String, timeout: Option<f64>) -> PyResult<()> {
+    fn auth_keyboard_interactive(
+        &self,
+        py: Python<'_>,
+        username: String,
+        password: String,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let sess = &self.shared.sess;
         self.auth_run(py, timeout, || {
             Ok(sess.userauth_keyboard_interactive(&username, &mut PasswordPrompter(&password))?)
@@ -735,7 +799,9 @@ impl Session {
         crate::shutdown::detach(py, || -> Result<()> {
             let _setup = shared.setup_lock();
             let mut agent = shared.sess.agent()?;
-            agent.connect().map_err(|e| Error::Auth(format!("no ssh-agent: {}", e.message())))?;
+            agent
+                .connect()
+                .map_err(|e| Error::Auth(format!("no ssh-agent: {}", e.message())))?;
             agent.list_identities()?;
             for identity in agent.identities()? {
                 match shared.run(until, || Ok(agent.userauth(&username, &identity)?)) {
@@ -790,7 +856,13 @@ impl Session {
     /// Ask the server to listen on `address:port` and forward what it
     /// accepts there to us (port 0: the server chooses; see `Listener.port`).
     #[pyo3(signature = (address, port, timeout=None))]
-    fn forward_listen(&self, py: Python<'_>, address: String, port: u16, timeout: Option<f64>) -> PyResult<crate::forward::Listener> {
+    fn forward_listen(
+        &self,
+        py: Python<'_>,
+        address: String,
+        port: u16,
+        timeout: Option<f64>,
+    ) -> PyResult<crate::forward::Listener> {
         let timeout = check_timeout(timeout)?;
         crate::forward::Listener::listen(py, &self.shared, &address, port, timeout)
     }

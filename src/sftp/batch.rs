@@ -74,16 +74,21 @@ impl Reporter<'_, '_> {
     }
 
     fn flush(&mut self, now: bool) -> Result<()> {
-        let Some(report) = self.report.as_mut() else { return Ok(()) };
+        let Some(report) = self.report.as_mut() else {
+            return Ok(());
+        };
         if self.changed.is_empty() || (!now && self.last.elapsed() < TICK) {
             return Ok(());
         }
         self.last = Instant::now();
         let changed = std::mem::take(&mut self.changed);
-        crate::locks::attach(|py| changed.into_iter().try_for_each(|(i, done, total, end)| report(py, i, done, total, end)))
+        crate::locks::attach(|py| {
+            changed
+                .into_iter()
+                .try_for_each(|(i, done, total, end)| report(py, i, done, total, end))
+        })
     }
 }
-
 
 /// What a request in flight was for.
 #[derive(Clone, Copy)]
@@ -236,11 +241,22 @@ struct Put {
 /// remote attributes once in place (after the size check when confirming).
 /// A job with `expect` is checked just before it starts: a remote file that
 /// is not as expected fails it with `Error::Changed`, untouched.
-pub fn put_each(s: &Client, jobs: Vec<(PathBuf, Vec<u8>, Option<Expect>)>, opts: PutOptions, report: Option<&mut Report<'_>>) -> Outcomes {
+pub fn put_each(
+    s: &Client,
+    jobs: Vec<(PathBuf, Vec<u8>, Option<Expect>)>,
+    opts: PutOptions,
+    report: Option<&mut Report<'_>>,
+) -> Outcomes {
     let mut files: Vec<Put> = Vec::new();
     let count = jobs.len();
-    let mut reporter = Reporter { report, changed: Vec::new(), last: Instant::now() };
-    let ended_by = put_walk(s, jobs, opts, &mut files, &mut reporter).and_then(|()| reporter.flush(true)).err();
+    let mut reporter = Reporter {
+        report,
+        changed: Vec::new(),
+        last: Instant::now(),
+    };
+    let ended_by = put_walk(s, jobs, opts, &mut files, &mut reporter)
+        .and_then(|()| reporter.flush(true))
+        .err();
     if ended_by.is_some() && s.check_usable().is_ok() {
         // Ended early: close what is open, remove the temp names (best
         // effort, replies not awaited).
@@ -289,7 +305,11 @@ fn put_walk(
     files: &mut Vec<Put>,
     reporter: &mut Reporter<'_, '_>,
 ) -> Result<()> {
-    let mut flight = Flight { s, queue: VecDeque::new(), bytes: 0 };
+    let mut flight = Flight {
+        s,
+        queue: VecDeque::new(),
+        bytes: 0,
+    };
     let mut jobs = jobs.into_iter();
     let mut active = 0usize;
     let mut any_failed = false;
@@ -298,9 +318,15 @@ fn put_walk(
     loop {
         // Start files while there is room (and, for put_r, nothing failed).
         while !(opts.stop_at_first && any_failed) && active < MAX_FILES {
-            let Some((local, remote, expect)) = jobs.next() else { break };
+            let Some((local, remote, expect)) = jobs.next() else {
+                break;
+            };
             let i = files.len();
-            let target = if opts.atomic { temp_name_beside(&remote) } else { remote.clone() };
+            let target = if opts.atomic {
+                temp_name_beside(&remote)
+            } else {
+                remote.clone()
+            };
             let mut f = Put {
                 remote,
                 target,
@@ -358,7 +384,15 @@ fn put_walk(
                     f.file = None;
                     break;
                 }
-                flight.send(i, Step::Write { len: n }, &Request::Write { handle: &handle, offset: f.sent, data: &chunk[..n] })?;
+                flight.send(
+                    i,
+                    Step::Write { len: n },
+                    &Request::Write {
+                        handle: &handle,
+                        offset: f.sent,
+                        data: &chunk[..n],
+                    },
+                )?;
                 f.sent += n as u64;
                 f.writes_out += 1;
             }
@@ -375,7 +409,10 @@ fn put_walk(
             match step {
                 Step::Check => {
                     let found = match reply {
-                        Reply::Status { code: super::proto::FX_NO_SUCH_FILE, .. } => None,
+                        Reply::Status {
+                            code: super::proto::FX_NO_SUCH_FILE,
+                            ..
+                        } => None,
                         other => {
                             let a = expect_attrs(other)?;
                             Some((a.size.unwrap_or(0), a.times.map_or(0, |(_, m)| u64::from(m))))
@@ -405,7 +442,14 @@ fn put_walk(
                     if f.target != f.remote {
                         let mut w = Writer::default();
                         w.bytes(&f.target).bytes(&f.remote);
-                        flight.send(i, Step::Rename, &Request::Extended { name: "posix-rename@openssh.com", body: &w.0 })?;
+                        flight.send(
+                            i,
+                            Step::Rename,
+                            &Request::Extended {
+                                name: "posix-rename@openssh.com",
+                                body: &w.0,
+                            },
+                        )?;
                     } else {
                         after_rename(&mut flight, i, f, &opts)?;
                     }
@@ -431,7 +475,9 @@ fn put_walk(
                     f.last = Some(a);
                     f.w.done = true;
                 }
-                Step::Fstat | Step::Read { .. } | Step::Recheck => return Err(Error::Ssh("a read step in a put".into())),
+                Step::Fstat | Step::Read { .. } | Step::Recheck => {
+                    return Err(Error::Ssh("a read step in a put".into()))
+                }
             }
             Ok(())
         })();
@@ -454,14 +500,32 @@ fn put_walk(
 
 /// Open the file's target for writing.
 fn open_target(flight: &mut Flight<'_>, i: usize, f: &Put) -> Result<()> {
-    let attrs = FileAttrs { permissions: Some(0o666), ..FileAttrs::default() };
-    flight.send(i, Step::Open, &Request::Open { path: &f.target, pflags: FXF_WRITE | FXF_CREAT | FXF_TRUNC, attrs: &attrs })
+    let attrs = FileAttrs {
+        permissions: Some(0o666),
+        ..FileAttrs::default()
+    };
+    flight.send(
+        i,
+        Step::Open,
+        &Request::Open {
+            path: &f.target,
+            pflags: FXF_WRITE | FXF_CREAT | FXF_TRUNC,
+            attrs: &attrs,
+        },
+    )
 }
 
 /// After the bytes are in place: the attributes, then the size check.
 fn after_rename(flight: &mut Flight<'_>, i: usize, f: &mut Put, opts: &PutOptions) -> Result<()> {
     if let Some(attrs) = f.attrs_to_set(opts) {
-        flight.send(i, Step::SetAttrs, &Request::Setstat { path: &f.remote, attrs: &attrs })
+        flight.send(
+            i,
+            Step::SetAttrs,
+            &Request::Setstat {
+                path: &f.remote,
+                attrs: &attrs,
+            },
+        )
     } else if opts.confirm {
         flight.send(i, Step::Stat, &Request::Stat { path: &f.remote })
     } else {
@@ -502,10 +566,20 @@ impl Get {
 /// after its last read: a file whose size or mtime moved meanwhile fails
 /// with `Error::Changed` (the caller may fetch it again), and nothing is put
 /// in place.
-pub fn get_each(s: &Client, jobs: Vec<(Vec<u8>, PathBuf)>, recheck: bool, stop_at_first: bool, report: Option<&mut Report<'_>>) -> Outcomes {
+pub fn get_each(
+    s: &Client,
+    jobs: Vec<(Vec<u8>, PathBuf)>,
+    recheck: bool,
+    stop_at_first: bool,
+    report: Option<&mut Report<'_>>,
+) -> Outcomes {
     let mut files: Vec<Get> = Vec::new();
     let count = jobs.len();
-    let mut reporter = Reporter { report, changed: Vec::new(), last: Instant::now() };
+    let mut reporter = Reporter {
+        report,
+        changed: Vec::new(),
+        last: Instant::now(),
+    };
     let ended_by = get_walk(s, jobs, recheck, stop_at_first, &mut files, &mut reporter)
         .and_then(|()| reporter.flush(true))
         .err();
@@ -514,7 +588,10 @@ pub fn get_each(s: &Client, jobs: Vec<(Vec<u8>, PathBuf)>, recheck: bool, stop_a
         if !f.w.done || f.w.error.is_some() {
             let _ = fs::remove_file(&f.temp);
         }
-        if let (Some(handle), true) = (&f.w.handle, !f.w.finished && ended_by.is_some() && s.check_usable().is_ok()) {
+        if let (Some(handle), true) = (
+            &f.w.handle,
+            !f.w.finished && ended_by.is_some() && s.check_usable().is_ok(),
+        ) {
             forget(s, s.send(&Request::Close { handle }));
         }
     }
@@ -531,7 +608,11 @@ fn get_walk(
     files: &mut Vec<Get>,
     reporter: &mut Reporter<'_, '_>,
 ) -> Result<()> {
-    let mut flight = Flight { s, queue: VecDeque::new(), bytes: 0 };
+    let mut flight = Flight {
+        s,
+        queue: VecDeque::new(),
+        bytes: 0,
+    };
     let mut jobs = jobs.into_iter();
     let mut active = 0usize;
     let mut any_failed = false;
@@ -541,7 +622,15 @@ fn get_walk(
             let Some((remote, local)) = jobs.next() else { break };
             let i = files.len();
             let attrs = FileAttrs::default();
-            flight.send(i, Step::Open, &Request::Open { path: &remote, pflags: FXF_READ, attrs: &attrs })?;
+            flight.send(
+                i,
+                Step::Open,
+                &Request::Open {
+                    path: &remote,
+                    pflags: FXF_READ,
+                    attrs: &attrs,
+                },
+            )?;
             let temp = local_temp_beside(&local);
             files.push(Get {
                 local,
@@ -565,7 +654,15 @@ fn get_walk(
             let sized = f.attrs.is_some(); // its fstat has been answered
             while sized && f.w.error.is_none() && f.asked < f.size && flight.bytes + request <= WINDOW {
                 let len = (f.size - f.asked).min(request as u64) as u32;
-                flight.send(i, Step::Read { offset: f.asked, len }, &Request::Read { handle: &handle, offset: f.asked, len })?;
+                flight.send(
+                    i,
+                    Step::Read { offset: f.asked, len },
+                    &Request::Read {
+                        handle: &handle,
+                        offset: f.asked,
+                        len,
+                    },
+                )?;
                 f.asked += u64::from(len);
                 f.reads_out += 1;
             }
@@ -620,11 +717,26 @@ fn get_walk(
                                 // a short read: ask for the rest
                                 let rest = (offset + data.len() as u64, len - data.len() as u32);
                                 let handle = f.w.handle.clone().unwrap_or_default();
-                                flight.send(i, Step::Read { offset: rest.0, len: rest.1 }, &Request::Read { handle: &handle, offset: rest.0, len: rest.1 })?;
+                                flight.send(
+                                    i,
+                                    Step::Read {
+                                        offset: rest.0,
+                                        len: rest.1,
+                                    },
+                                    &Request::Read {
+                                        handle: &handle,
+                                        offset: rest.0,
+                                        len: rest.1,
+                                    },
+                                )?;
                                 f.reads_out += 1;
                             }
                         }
-                        Reply::Data(_) | Reply::Status { code: super::proto::FX_EOF, .. } => {
+                        Reply::Data(_)
+                        | Reply::Status {
+                            code: super::proto::FX_EOF,
+                            ..
+                        } => {
                             return Err(Error::OsMessage(format!(
                                 "size mismatch in get!  the file ended before its {} bytes",
                                 f.size
@@ -638,7 +750,10 @@ fn get_walk(
                     f.w.closed = true;
                     expect_ok(reply)?;
                     if f.w.error.is_none() {
-                        let out = f.out.take().ok_or_else(|| Error::OsMessage("download file lost".into()))?;
+                        let out = f
+                            .out
+                            .take()
+                            .ok_or_else(|| Error::OsMessage("download file lost".into()))?;
                         publish_download(out, &f.temp, &f.local, f.got)?;
                         reporter.finished(i, f.got);
                     }

@@ -15,7 +15,14 @@ use crate::session::{deadline, Shared};
 
 /// (size, uid, gid, mode, atime, mtime); None where the server sent nothing.
 /// The shape the Python glue turns into SFTPAttributes.
-pub type Attrs = (Option<u64>, Option<u32>, Option<u32>, Option<u32>, Option<u64>, Option<u64>);
+pub type Attrs = (
+    Option<u64>,
+    Option<u32>,
+    Option<u32>,
+    Option<u32>,
+    Option<u64>,
+    Option<u64>,
+);
 
 pub fn attrs_to_tuple(a: &FileAttrs) -> Attrs {
     (
@@ -50,7 +57,6 @@ pub type Entry = (Vec<u8>, Vec<u8>, Attrs);
 /// An open remote file or directory handle.
 #[derive(Clone, Debug)]
 pub struct Handle(pub Vec<u8>);
-
 
 pub struct Client {
     pub conn: SftpConn,
@@ -107,7 +113,8 @@ impl Client {
     /// connection is shut, so every other waiter learns it at once.
     pub fn settle<T>(&self, result: Result<T>) -> Result<T> {
         if let Err(Error::Timeout) = &result {
-            self.conn.fail(Error::Dropped("the server did not answer in time".into()));
+            self.conn
+                .fail(Error::Dropped("the server did not answer in time".into()));
             self.session.abort();
         }
         result
@@ -164,7 +171,10 @@ impl Client {
     }
 
     pub fn setstat(&self, path: &[u8], attrs: &Attrs) -> Result<()> {
-        self.call_ok(&Request::Setstat { path, attrs: &attrs_from_tuple(attrs)? })
+        self.call_ok(&Request::Setstat {
+            path,
+            attrs: &attrs_from_tuple(attrs)?,
+        })
     }
 
     pub fn fstat(&self, h: &Handle) -> Result<Attrs> {
@@ -172,11 +182,17 @@ impl Client {
     }
 
     pub fn fsetstat(&self, h: &Handle, attrs: &Attrs) -> Result<()> {
-        self.call_ok(&Request::Fsetstat { handle: &h.0, attrs: &attrs_from_tuple(attrs)? })
+        self.call_ok(&Request::Fsetstat {
+            handle: &h.0,
+            attrs: &attrs_from_tuple(attrs)?,
+        })
     }
 
     pub fn mkdir(&self, path: &[u8], mode: u32) -> Result<()> {
-        let attrs = FileAttrs { permissions: Some(mode), ..FileAttrs::default() };
+        let attrs = FileAttrs {
+            permissions: Some(mode),
+            ..FileAttrs::default()
+        };
         self.call_ok(&Request::Mkdir { path, attrs: &attrs })
     }
 
@@ -214,8 +230,15 @@ impl Client {
     }
 
     pub fn open(&self, path: &[u8], pflags: u32, mode: u32) -> Result<Handle> {
-        let attrs = FileAttrs { permissions: (pflags & FXF_CREAT != 0).then_some(mode), ..FileAttrs::default() };
-        self.call_handle(&Request::Open { path, pflags, attrs: &attrs })
+        let attrs = FileAttrs {
+            permissions: (pflags & FXF_CREAT != 0).then_some(mode),
+            ..FileAttrs::default()
+        };
+        self.call_handle(&Request::Open {
+            path,
+            pflags,
+            attrs: &attrs,
+        })
     }
 
     pub fn opendir(&self, path: &[u8]) -> Result<Handle> {
@@ -225,9 +248,10 @@ impl Client {
     /// The next entries of a directory; empty at its end.
     pub fn readdir(&self, h: &Handle) -> Result<Vec<Entry>> {
         match self.call(&Request::Readdir { handle: &h.0 })? {
-            Reply::Name(entries) => {
-                Ok(entries.into_iter().map(|e| (e.filename, e.longname, attrs_to_tuple(&e.attrs))).collect())
-            }
+            Reply::Name(entries) => Ok(entries
+                .into_iter()
+                .map(|e| (e.filename, e.longname, attrs_to_tuple(&e.attrs)))
+                .collect()),
             Reply::Status { code: FX_EOF, .. } => Ok(Vec::new()),
             Reply::Status { code, .. } => Err(Error::Sftp(code)),
             other => Err(unexpected(&other)),
@@ -298,7 +322,11 @@ impl Client {
     /// one open file to another, nothing passes through the client.
     pub fn copy_data(&self, from: &Handle, from_offset: u64, length: u64, to: &Handle, to_offset: u64) -> Result<()> {
         let mut w = Writer::default();
-        w.bytes(&from.0).u64(from_offset).u64(length).bytes(&to.0).u64(to_offset);
+        w.bytes(&from.0)
+            .u64(from_offset)
+            .u64(length)
+            .bytes(&to.0)
+            .u64(to_offset);
         expect_ok(self.extended("copy-data", &w.0)?)
     }
 

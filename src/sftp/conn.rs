@@ -105,7 +105,9 @@ impl SftpConn {
         let channel = {
             // channel open and subsystem requests take turns across the connection
             let _setup = session.setup_lock()?;
-            let mut chan = session.run(until, || Ok(session.sess.channel_open("session", WINDOW, PACKET, None)?))?;
+            let mut chan = session.run(until, || {
+                Ok(session.sess.channel_open("session", WINDOW, PACKET, None)?)
+            })?;
             session.run(until, || Ok(chan.subsystem("sftp")?))?;
             chan
         };
@@ -123,14 +125,22 @@ impl SftpConn {
         let body = conn.wait_version(until)?;
         let (version, extensions) = proto::decode_version(&body).map_err(|e| Error::Ssh(e.to_string()))?;
         if version < 3 {
-            return Err(Error::Ssh(format!("the server speaks SFTP version {version}; version 3 is needed")));
+            return Err(Error::Ssh(format!(
+                "the server speaks SFTP version {version}; version 3 is needed"
+            )));
         }
         conn.version = version;
         conn.extensions = extensions;
         if let Some(known) = limits {
             conn.limits = known;
         } else if conn.has_extension("limits@openssh.com") {
-            if let Reply::Extended(data) = conn.call(&Request::Extended { name: "limits@openssh.com", body: &[] }, until)? {
+            if let Reply::Extended(data) = conn.call(
+                &Request::Extended {
+                    name: "limits@openssh.com",
+                    body: &[],
+                },
+                until,
+            )? {
                 conn.limits = Limits::decode(&data).map_err(|e| Error::Ssh(e.to_string()))?;
             }
         }
@@ -199,7 +209,10 @@ impl SftpConn {
                         st.reading = true;
                         break; // this thread reads for everyone (below)
                     }
-                    let (guard, _) = self.arrived.wait_timeout(st, WAIT_SLICE).unwrap_or_else(|p| p.into_inner());
+                    let (guard, _) = self
+                        .arrived
+                        .wait_timeout(st, WAIT_SLICE)
+                        .unwrap_or_else(|p| p.into_inner());
                     st = guard;
                     if past(until) {
                         st.waiting.remove(&id);
@@ -262,8 +275,12 @@ impl SftpConn {
         let mut sent = 0;
         while sent < packet.len() {
             let tried = self.session.try_run(crate::session::deadline(Some(0.5)), || {
-                let Some(mut chan) = self.channel.try_lock() else { return Err(Error::Again) };
-                let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
+                let Some(mut chan) = self.channel.try_lock() else {
+                    return Err(Error::Again);
+                };
+                let chan = chan
+                    .as_mut()
+                    .ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
                 match chan.write(&packet[sent..]).map_err(io_to_error) {
                     Ok(0) => Err(Error::Again),
                     other => other,
@@ -273,7 +290,9 @@ impl SftpConn {
                 Some(Ok(n)) => sent += n,
                 _ => {
                     if sent > 0 {
-                        self.fail(Error::Ssh("an SFTP request was cut short: the SFTP channel is closed".into()));
+                        self.fail(Error::Ssh(
+                            "an SFTP request was cut short: the SFTP channel is closed".into(),
+                        ));
                     }
                     return;
                 }
@@ -333,7 +352,9 @@ impl SftpConn {
                 Ok(n) => sent += n,
                 Err(e) => {
                     if sent > 0 {
-                        self.fail(Error::Ssh(format!("an SFTP request was cut short ({e}): the SFTP channel is closed")));
+                        self.fail(Error::Ssh(format!(
+                            "an SFTP request was cut short ({e}): the SFTP channel is closed"
+                        )));
                     }
                     return Err(e);
                 }
@@ -348,7 +369,9 @@ impl SftpConn {
     fn write_try(&self, data: &[u8]) -> Result<usize> {
         let written = {
             let mut chan = self.channel.lock()?;
-            let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
+            let chan = chan
+                .as_mut()
+                .ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
             chan.write(data)
         };
         match written.map_err(io_to_error) {
@@ -369,7 +392,9 @@ impl SftpConn {
                 buf.resize(READ_CHUNK, 0);
             }
             let mut chan = self.channel.lock()?;
-            let chan = chan.as_mut().ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
+            let chan = chan
+                .as_mut()
+                .ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
             let n = chan.read(&mut buf[..]).map_err(io_to_error)?;
             if n == 0 {
                 return Err(Error::Dropped("the server closed the SFTP channel".into()));
@@ -420,7 +445,9 @@ impl Drop for SftpConn {
         // May run with the GIL held: send CHANNEL_CLOSE only if nobody is busy.
         let taken = self.channel.get_mut().take();
         if let Some(mut chan) = taken {
-            let sent = self.session.try_run(crate::session::deadline(Some(0.5)), || self.session.send_close(&mut chan));
+            let sent = self.session.try_run(crate::session::deadline(Some(0.5)), || {
+                self.session.send_close(&mut chan)
+            });
             if !matches!(sent, Some(Ok(()))) && self.session.sending() {
                 // A packet left half sent: libssh2's free of this channel
                 // waits (up to the closed session's timeout). Not with the GIL.

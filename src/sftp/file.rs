@@ -9,8 +9,8 @@ use pyo3::types::PyBytes;
 
 use super::client::{Attrs, Client, Handle};
 use super::pipeline::{Lane, ReadAhead, WriteQueue};
-use crate::locks::WaitLock;
 use crate::error::{Error, Result};
+use crate::locks::WaitLock;
 
 #[pyclass(module = "ferrosftp._native", frozen)]
 pub struct File {
@@ -29,24 +29,39 @@ struct Open {
 
 impl File {
     pub fn new(sftp: Arc<Client>, handle: Handle) -> File {
-        File { sftp, state: WaitLock::new(Some(Open { handle, pos: 0, writes: WriteQueue::default() })) }
+        File {
+            sftp,
+            state: WaitLock::new(Some(Open {
+                handle,
+                pos: 0,
+                writes: WriteQueue::default(),
+            })),
+        }
     }
 
     /// This file's handle (for requests that name two files), its writes
     /// confirmed first. Call detached.
     pub fn handle(&self) -> Result<Handle> {
         let mut guard = self.state.lock()?;
-        let open = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
+        let open = guard
+            .as_mut()
+            .ok_or_else(|| Error::OsMessage("File is closed".into()))?;
         open.writes.finish(Lane::main(&self.sftp))?;
         Ok(open.handle.clone())
     }
 
     /// `f` on the open file, after every write in flight is confirmed: a
     /// write-behind error is raised by the next call, as in paramiko.
-    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Client, &Handle, &mut u64) -> Result<T> + Send) -> PyResult<T> {
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&Client, &Handle, &mut u64) -> Result<T> + Send,
+    ) -> PyResult<T> {
         crate::shutdown::detach(py, || {
             let mut guard = self.state.lock()?;
-            let open = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
+            let open = guard
+                .as_mut()
+                .ok_or_else(|| Error::OsMessage("File is closed".into()))?;
             open.writes.finish(Lane::main(&self.sftp))?;
             f(&self.sftp, &open.handle, &mut open.pos)
         })
@@ -95,7 +110,9 @@ impl File {
         let s = &*self.sftp;
         crate::shutdown::detach(py, || -> Result<()> {
             let mut guard = self.state.lock()?;
-            let open = guard.as_mut().ok_or_else(|| Error::OsMessage("File is closed".into()))?;
+            let open = guard
+                .as_mut()
+                .ok_or_else(|| Error::OsMessage("File is closed".into()))?;
             let lane = Lane::main(s);
             if open.writes.is_empty() || open.writes.next != open.pos {
                 open.writes.finish(lane)?; // a seek between: one run of writes at a time

@@ -45,9 +45,11 @@ impl Sftp {
 
 /// A batch's progress report calling `callback(index, done, total, finished)`.
 fn reporter(callback: Option<Py<PyAny>>) -> Option<impl FnMut(Python<'_>, usize, u64, u64, bool) -> Result<()> + Send> {
-    callback.map(|cb| move |py: Python<'_>, i: usize, done: u64, total: u64, finished: bool| -> Result<()> {
-        cb.call1(py, (i, done, total, finished))?;
-        Ok(())
+    callback.map(|cb| {
+        move |py: Python<'_>, i: usize, done: u64, total: u64, finished: bool| -> Result<()> {
+            cb.call1(py, (i, done, total, finished))?;
+            Ok(())
+        }
     })
 }
 
@@ -120,7 +122,11 @@ impl Sftp {
     }
 
     #[allow(clippy::type_complexity)]
-    fn listdir<'py>(&self, py: Python<'py>, path: Vec<u8>) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Attrs)>> {
+    fn listdir<'py>(
+        &self,
+        py: Python<'py>,
+        path: Vec<u8>,
+    ) -> PyResult<Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>, Attrs)>> {
         let entries = self.call(py, |s| listdir(s, &path))?;
         Ok(entries
             .into_iter()
@@ -177,7 +183,14 @@ impl Sftp {
         callback: Option<Py<PyAny>>,
         lanes: Option<usize>,
     ) -> PyResult<u64> {
-        transfer::get(py, &self.inner, &remote, &local, callback, lanes.unwrap_or(parallel::DEFAULT_DOWNLOAD_LANES))
+        transfer::get(
+            py,
+            &self.inner,
+            &remote,
+            &local,
+            callback,
+            lanes.unwrap_or(parallel::DEFAULT_DOWNLOAD_LANES),
+        )
     }
 
     #[pyo3(signature = (remote, fl, callback=None))]
@@ -240,11 +253,25 @@ impl Sftp {
             return Err(Error::Value("expect needs one entry per job".into()).into());
         }
         let mut expect = expect.map(Vec::into_iter);
-        let jobs = jobs.into_iter().map(|(l, r)| (l, r, expect.as_mut().and_then(Iterator::next))).collect();
-        let opts = batch::PutOptions { confirm, atomic, times, mode, stop_at_first };
+        let jobs = jobs
+            .into_iter()
+            .map(|(l, r)| (l, r, expect.as_mut().and_then(Iterator::next)))
+            .collect();
+        let opts = batch::PutOptions {
+            confirm,
+            atomic,
+            times,
+            mode,
+            stop_at_first,
+        };
         let mut report = reporter(callback);
         let outcomes = crate::shutdown::detach(py, || {
-            batch::put_each(&self.inner, jobs, opts, report.as_mut().map(|r| r as &mut batch::Report<'_>))
+            batch::put_each(
+                &self.inner,
+                jobs,
+                opts,
+                report.as_mut().map(|r| r as &mut batch::Report<'_>),
+            )
         });
         outcomes_to_py(py, outcomes)
     }
@@ -263,7 +290,13 @@ impl Sftp {
     ) -> PyResult<(Vec<Py<PyAny>>, Py<PyAny>)> {
         let mut report = reporter(callback);
         let outcomes = crate::shutdown::detach(py, || {
-            batch::get_each(&self.inner, jobs, recheck, stop_at_first, report.as_mut().map(|r| r as &mut batch::Report<'_>))
+            batch::get_each(
+                &self.inner,
+                jobs,
+                recheck,
+                stop_at_first,
+                report.as_mut().map(|r| r as &mut batch::Report<'_>),
+            )
         });
         outcomes_to_py(py, outcomes)
     }
@@ -295,7 +328,12 @@ impl Sftp {
 
     /// The extensions the server offered: {name: data}.
     fn extensions<'py>(&self, py: Python<'py>) -> Vec<(String, Bound<'py, PyBytes>)> {
-        self.inner.conn.extensions.iter().map(|(n, d)| (n.clone(), PyBytes::new(py, d))).collect()
+        self.inner
+            .conn
+            .extensions
+            .iter()
+            .map(|(n, d)| (n.clone(), PyBytes::new(py, d)))
+            .collect()
     }
 
     /// (max packet, max read, max write, max open handles) from
@@ -306,9 +344,15 @@ impl Sftp {
     }
 
     #[allow(clippy::type_complexity)]
-    fn statvfs(&self, py: Python<'_>, path: Vec<u8>) -> PyResult<(u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64)> {
+    fn statvfs(
+        &self,
+        py: Python<'_>,
+        path: Vec<u8>,
+    ) -> PyResult<(u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64)> {
         let v = self.call(py, |s| s.statvfs(&path))?;
-        Ok((v.bsize, v.frsize, v.blocks, v.bfree, v.bavail, v.files, v.ffree, v.favail, v.fsid, v.flag, v.namemax))
+        Ok((
+            v.bsize, v.frsize, v.blocks, v.bfree, v.bavail, v.files, v.ffree, v.favail, v.fsid, v.flag, v.namemax,
+        ))
     }
 
     fn hardlink(&self, py: Python<'_>, old: Vec<u8>, new: Vec<u8>) -> PyResult<()> {
@@ -322,8 +366,18 @@ impl Sftp {
 
     /// Server-side copy of `length` bytes (0: all) between two open files.
     #[pyo3(signature = (src, dst, src_offset=0, length=0, dst_offset=0))]
-    fn copy_data(&self, py: Python<'_>, src: &File, dst: &File, src_offset: u64, length: u64, dst_offset: u64) -> PyResult<()> {
-        self.call(py, |s| s.copy_data(&src.handle()?, src_offset, length, &dst.handle()?, dst_offset))
+    fn copy_data(
+        &self,
+        py: Python<'_>,
+        src: &File,
+        dst: &File,
+        src_offset: u64,
+        length: u64,
+        dst_offset: u64,
+    ) -> PyResult<()> {
+        self.call(py, |s| {
+            s.copy_data(&src.handle()?, src_offset, length, &dst.handle()?, dst_offset)
+        })
     }
 
     /// SFTP channels this client has open (its own and the helpers of

@@ -52,7 +52,6 @@ const UPLOAD_STEP: usize = 1 << 20;
 const STEP_MIN: u64 = 8 << 20;
 const STEP_MAX: u64 = 64 << 20;
 
-
 /// Pieces of [0, end) handed to whichever lane asks next: a lane that
 /// starts late (its channel still opening) or runs slow simply takes fewer.
 struct Claims {
@@ -66,7 +65,11 @@ impl Claims {
         // a few pieces per lane: late lanes still find work, and each piece
         // is long enough that its start (one round trip) costs little
         let step = (end / (lanes as u64 * 3)).clamp(STEP_MIN, STEP_MAX).div_ceil(align) * align;
-        Claims { next: AtomicU64::new(0), end, step }
+        Claims {
+            next: AtomicU64::new(0),
+            end,
+            step,
+        }
     }
 
     fn exhausted(&self) -> bool {
@@ -120,7 +123,12 @@ fn run_lanes(
     lane_work: &Work<'_>,
     mut tick: impl FnMut(Python<'_>, u64) -> Result<()> + Send,
 ) -> Result<u64> {
-    let run = Run { cancel: AtomicBool::new(false), done: AtomicU64::new(0), finished: AtomicUsize::new(0), error: Brief::new(None) };
+    let run = Run {
+        cancel: AtomicBool::new(false),
+        done: AtomicU64::new(0),
+        finished: AtomicUsize::new(0),
+        error: Brief::new(None),
+    };
     let work = |lane: Lane<'_>, h: &Handle| lane_work(lane, h, claims, &run.done);
     crate::shutdown::detach(py, || {
         std::thread::scope(|scope| {
@@ -128,13 +136,24 @@ fn run_lanes(
                 let (run, work) = (&run, &work);
                 crate::locks::spawn_scoped(scope, move || {
                     let result = if i == 0 {
-                        work(Lane { client: s, conn: &s.conn, cancel: Some(&run.cancel) }, handle)
+                        work(
+                            Lane {
+                                client: s,
+                                conn: &s.conn,
+                                cancel: Some(&run.cancel),
+                            },
+                            handle,
+                        )
                     } else if claims.exhausted() {
                         Ok(()) // the others took everything already
                     } else {
                         match s.open_helper() {
                             Some(conn) => {
-                                let lane = Lane { client: s, conn: &conn, cancel: Some(&run.cancel) };
+                                let lane = Lane {
+                                    client: s,
+                                    conn: &conn,
+                                    cancel: Some(&run.cancel),
+                                };
                                 let r = on_own_handle(lane, path, pflags, |h| work(lane, h));
                                 s.release_helper(&conn);
                                 r
@@ -171,7 +190,11 @@ fn run_lanes(
 /// Open `path` on a helper lane, run `f` with the handle, close it.
 fn on_own_handle(lane: Lane<'_>, path: &[u8], pflags: u32, f: impl FnOnce(&Handle) -> Result<()>) -> Result<()> {
     let attrs = FileAttrs::default();
-    let handle = Handle(expect_handle(lane.wait(lane.send(&Request::Open { path, pflags, attrs: &attrs })?)?)?);
+    let handle = Handle(expect_handle(lane.wait(lane.send(&Request::Open {
+        path,
+        pflags,
+        attrs: &attrs,
+    })?)?)?);
     let result = f(&handle);
     if result.is_ok() {
         expect_ok(lane.wait(lane.send(&Request::Close { handle: &handle.0 })?)?)?;
@@ -202,7 +225,9 @@ pub fn download(
             if lane.cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
                 break;
             }
-            let mut reads = ReadAhead::new(lane, h, start, Some(end)).sharing(lanes).resuming(window);
+            let mut reads = ReadAhead::new(lane, h, start, Some(end))
+                .sharing(lanes)
+                .resuming(window);
             let mut pos = start;
             loop {
                 let piece = reads.next_piece()?;
@@ -215,7 +240,9 @@ pub fn download(
             }
             window = reads.window();
             if pos != end {
-                return Err(Error::OsMessage(format!("size mismatch in get!  the file ended at {pos}, not {end}")));
+                return Err(Error::OsMessage(format!(
+                    "size mismatch in get!  the file ended at {pos}, not {end}"
+                )));
             }
         }
         Ok(())
@@ -283,7 +310,13 @@ mod tests {
 
     #[test]
     fn claims_cover_the_file_once() {
-        for (size, lanes, align) in [(0u64, 4, 10u64), (1, 4, 10), (100, 4, 10), (101, 3, 7), (1 << 30, 4, 261_120)] {
+        for (size, lanes, align) in [
+            (0u64, 4, 10u64),
+            (1, 4, 10),
+            (100, 4, 10),
+            (101, 3, 7),
+            (1 << 30, 4, 261_120),
+        ] {
             let c = Claims::new(size, lanes, align);
             let mut at = 0;
             while let Some((a, b)) = c.claim() {

@@ -36,7 +36,11 @@ pub struct Lane<'a> {
 impl<'a> Lane<'a> {
     /// The client's own channel.
     pub fn main(client: &'a Client) -> Lane<'a> {
-        Lane { client, conn: &client.conn, cancel: None }
+        Lane {
+            client,
+            conn: &client.conn,
+            cancel: None,
+        }
     }
 
     pub fn send(&self, req: &Request<'_>) -> Result<u32> {
@@ -46,7 +50,9 @@ impl<'a> Lane<'a> {
 
     pub fn wait(&self, id: u32) -> Result<Reply> {
         let until = self.client.deadline();
-        let Some(cancel) = self.cancel else { return self.client.settle(self.conn.wait(id, until)) };
+        let Some(cancel) = self.cancel else {
+            return self.client.settle(self.conn.wait(id, until));
+        };
         loop {
             if cancel.load(Ordering::SeqCst) {
                 self.conn.forget(id);
@@ -121,7 +127,9 @@ impl<'a> ReadAhead<'a> {
         self.since_mark = 0;
         let want = 2.0 * self.rate * rtt.as_secs_f64();
         // at most double per round: a window-bound transfer grows each round
-        self.window = (want as usize).clamp(self.min_window, READ_WINDOW_MAX).min(self.window * 2);
+        self.window = (want as usize)
+            .clamp(self.min_window, READ_WINDOW_MAX)
+            .min(self.window * 2);
     }
 
     /// One of `lanes` reading the same link at once: the smallest window is
@@ -156,7 +164,11 @@ impl<'a> ReadAhead<'a> {
                 Some(end) => (end - self.next).min(self.request as u64) as u32,
                 None => self.request as u32,
             };
-            let id = self.lane.send(&Request::Read { handle: &self.handle.0, offset: self.next, len })?;
+            let id = self.lane.send(&Request::Read {
+                handle: &self.handle.0,
+                offset: self.next,
+                len,
+            })?;
             self.queue.push_back((id, self.next, len, Instant::now()));
             self.next += u64::from(len);
             self.in_flight += len as usize;
@@ -167,7 +179,9 @@ impl<'a> ReadAhead<'a> {
     /// The next bytes in file order; empty at the end.
     pub fn next_piece(&mut self) -> Result<Vec<u8>> {
         self.fill()?;
-        let Some((id, offset, len, sent)) = self.queue.pop_front() else { return Ok(Vec::new()) };
+        let Some((id, offset, len, sent)) = self.queue.pop_front() else {
+            return Ok(Vec::new());
+        };
         self.in_flight -= len as usize;
         // A reply already here says nothing about the round trip.
         let waited = !self.lane.conn.is_answered(id);
@@ -176,9 +190,10 @@ impl<'a> ReadAhead<'a> {
             self.learn(data.len(), waited.then(|| sent.elapsed()));
         }
         match reply {
-            Reply::Data(data) if data.len() > len as usize => {
-                Err(Error::Ssh(format!("the server sent {} bytes for a read of {len}", data.len())))
-            }
+            Reply::Data(data) if data.len() > len as usize => Err(Error::Ssh(format!(
+                "the server sent {} bytes for a read of {len}",
+                data.len()
+            ))),
             Reply::Data(data) if data.is_empty() => {
                 self.stop();
                 Ok(data)
@@ -187,7 +202,11 @@ impl<'a> ReadAhead<'a> {
                 if data.len() < len as usize {
                     // A short read: ask for the rest now, ahead of the others.
                     let rest = (offset + data.len() as u64, len - data.len() as u32);
-                    let id = self.lane.send(&Request::Read { handle: &self.handle.0, offset: rest.0, len: rest.1 })?;
+                    let id = self.lane.send(&Request::Read {
+                        handle: &self.handle.0,
+                        offset: rest.0,
+                        len: rest.1,
+                    })?;
                     self.queue.push_front((id, rest.0, rest.1, Instant::now()));
                     self.in_flight += rest.1 as usize;
                 }
@@ -249,7 +268,10 @@ pub struct WriteQueue {
 
 impl WriteQueue {
     pub fn starting_at(next: u64) -> WriteQueue {
-        WriteQueue { next, ..WriteQueue::default() }
+        WriteQueue {
+            next,
+            ..WriteQueue::default()
+        }
     }
 
     /// Send `data` from `next`, waiting for the oldest replies only while
@@ -259,7 +281,11 @@ impl WriteQueue {
             while self.in_flight + piece.len() > WRITE_WINDOW && !self.queue.is_empty() {
                 self.reap_one(lane)?;
             }
-            let id = lane.send(&Request::Write { handle: &handle.0, offset: self.next, data: piece })?;
+            let id = lane.send(&Request::Write {
+                handle: &handle.0,
+                offset: self.next,
+                data: piece,
+            })?;
             self.queue.push_back((id, piece.len()));
             self.next += piece.len() as u64;
             self.in_flight += piece.len();
@@ -310,7 +336,11 @@ pub struct WriteBehind<'a> {
 
 impl<'a> WriteBehind<'a> {
     pub fn new(lane: Lane<'a>, handle: &'a Handle, start: u64) -> WriteBehind<'a> {
-        WriteBehind { lane, handle, queue: WriteQueue::starting_at(start) }
+        WriteBehind {
+            lane,
+            handle,
+            queue: WriteQueue::starting_at(start),
+        }
     }
 
     /// Go on writing at `offset`; the writes in flight stay in flight.

@@ -98,7 +98,10 @@ pub struct NameEntry {
 /// The server's answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    Status { code: u32, message: String },
+    Status {
+        code: u32,
+        message: String,
+    },
     Handle(Vec<u8>),
     Data(Vec<u8>),
     Name(Vec<NameEntry>),
@@ -110,28 +113,78 @@ pub enum Reply {
 /// A request; `encode` frames it with its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request<'a> {
-    Open { path: &'a [u8], pflags: u32, attrs: &'a FileAttrs },
-    Close { handle: &'a [u8] },
-    Read { handle: &'a [u8], offset: u64, len: u32 },
-    Write { handle: &'a [u8], offset: u64, data: &'a [u8] },
-    Lstat { path: &'a [u8] },
-    Fstat { handle: &'a [u8] },
-    Setstat { path: &'a [u8], attrs: &'a FileAttrs },
-    Fsetstat { handle: &'a [u8], attrs: &'a FileAttrs },
-    Opendir { path: &'a [u8] },
-    Readdir { handle: &'a [u8] },
-    Remove { path: &'a [u8] },
-    Mkdir { path: &'a [u8], attrs: &'a FileAttrs },
-    Rmdir { path: &'a [u8] },
-    Realpath { path: &'a [u8] },
-    Stat { path: &'a [u8] },
-    Rename { old: &'a [u8], new: &'a [u8] },
-    Readlink { path: &'a [u8] },
+    Open {
+        path: &'a [u8],
+        pflags: u32,
+        attrs: &'a FileAttrs,
+    },
+    Close {
+        handle: &'a [u8],
+    },
+    Read {
+        handle: &'a [u8],
+        offset: u64,
+        len: u32,
+    },
+    Write {
+        handle: &'a [u8],
+        offset: u64,
+        data: &'a [u8],
+    },
+    Lstat {
+        path: &'a [u8],
+    },
+    Fstat {
+        handle: &'a [u8],
+    },
+    Setstat {
+        path: &'a [u8],
+        attrs: &'a FileAttrs,
+    },
+    Fsetstat {
+        handle: &'a [u8],
+        attrs: &'a FileAttrs,
+    },
+    Opendir {
+        path: &'a [u8],
+    },
+    Readdir {
+        handle: &'a [u8],
+    },
+    Remove {
+        path: &'a [u8],
+    },
+    Mkdir {
+        path: &'a [u8],
+        attrs: &'a FileAttrs,
+    },
+    Rmdir {
+        path: &'a [u8],
+    },
+    Realpath {
+        path: &'a [u8],
+    },
+    Stat {
+        path: &'a [u8],
+    },
+    Rename {
+        old: &'a [u8],
+        new: &'a [u8],
+    },
+    Readlink {
+        path: &'a [u8],
+    },
     /// OpenSSH's sftp-server takes (target, link) in this order, reversed
     /// from the draft; every client follows OpenSSH.
-    Symlink { target: &'a [u8], link: &'a [u8] },
+    Symlink {
+        target: &'a [u8],
+        link: &'a [u8],
+    },
     /// An extension request: its name, then its own fields, already encoded.
-    Extended { name: &'a str, body: &'a [u8] },
+    Extended {
+        name: &'a str,
+        body: &'a [u8],
+    },
 }
 
 /// Builds packet bodies: big-endian integers and length-prefixed strings.
@@ -340,7 +393,11 @@ pub fn decode_reply(body: &[u8]) -> Result<(u32, Reply), ProtoError> {
         FXP_STATUS => {
             let code = r.u32()?;
             // Version 3 servers may omit the message and language tag.
-            let message = if r.is_empty() { String::new() } else { String::from_utf8_lossy(r.bytes()?).into_owned() };
+            let message = if r.is_empty() {
+                String::new()
+            } else {
+                String::from_utf8_lossy(r.bytes()?).into_owned()
+            };
             if !r.is_empty() {
                 r.bytes()?;
             }
@@ -356,7 +413,11 @@ pub fn decode_reply(body: &[u8]) -> Result<(u32, Reply), ProtoError> {
                 let filename = r.bytes()?.to_vec();
                 let longname = r.bytes()?.to_vec();
                 let attrs = r.attrs()?;
-                entries.push(NameEntry { filename, longname, attrs });
+                entries.push(NameEntry {
+                    filename,
+                    longname,
+                    attrs,
+                });
             }
             Reply::Name(entries)
         }
@@ -424,11 +485,21 @@ pub struct Limits {
 impl Limits {
     /// What every SFTP v3 server must take: 32 KiB reads and writes
     /// (the draft's minimum), used until the server says more.
-    pub const SAFE: Limits = Limits { max_packet: 34_000, max_read: 32_768, max_write: 32_768, max_open_handles: 0 };
+    pub const SAFE: Limits = Limits {
+        max_packet: 34_000,
+        max_read: 32_768,
+        max_write: 32_768,
+        max_open_handles: 0,
+    };
 
     pub fn decode(data: &[u8]) -> Result<Limits, ProtoError> {
         let mut r = Reader::new(data);
-        Ok(Limits { max_packet: r.u64()?, max_read: r.u64()?, max_write: r.u64()?, max_open_handles: r.u64()? })
+        Ok(Limits {
+            max_packet: r.u64()?,
+            max_read: r.u64()?,
+            max_write: r.u64()?,
+            max_open_handles: r.u64()?,
+        })
     }
 }
 
@@ -486,12 +557,20 @@ mod tests {
     #[test]
     fn stat_request_layout() {
         let p = Request::Stat { path: b"/tmp" }.encode(7);
-        assert_eq!(p, vec![0, 0, 0, 13, FXP_STAT, 0, 0, 0, 7, 0, 0, 0, 4, b'/', b't', b'm', b'p']);
+        assert_eq!(
+            p,
+            vec![0, 0, 0, 13, FXP_STAT, 0, 0, 0, 7, 0, 0, 0, 4, b'/', b't', b'm', b'p']
+        );
     }
 
     #[test]
     fn write_request_layout() {
-        let p = Request::Write { handle: b"h", offset: 0x0102, data: b"xyz" }.encode(1);
+        let p = Request::Write {
+            handle: b"h",
+            offset: 0x0102,
+            data: b"xyz",
+        }
+        .encode(1);
         let mut r = Reader::new(body(&p));
         assert_eq!(r.u8().unwrap(), FXP_WRITE);
         assert_eq!(r.u32().unwrap(), 1);
@@ -514,7 +593,16 @@ mod tests {
     fn status_without_message_is_accepted() {
         let mut w = Writer::default();
         w.u8(FXP_STATUS).u32(9).u32(FX_EOF);
-        assert_eq!(decode_reply(&w.0).unwrap(), (9, Reply::Status { code: FX_EOF, message: String::new() }));
+        assert_eq!(
+            decode_reply(&w.0).unwrap(),
+            (
+                9,
+                Reply::Status {
+                    code: FX_EOF,
+                    message: String::new()
+                }
+            )
+        );
     }
 
     #[test]
@@ -559,7 +647,10 @@ mod tests {
             proptest::option::of(any::<u32>()),
             proptest::option::of((any::<u32>(), any::<u32>())),
             proptest::collection::vec(
-                (proptest::collection::vec(any::<u8>(), 0..8), proptest::collection::vec(any::<u8>(), 0..8)),
+                (
+                    proptest::collection::vec(any::<u8>(), 0..8),
+                    proptest::collection::vec(any::<u8>(), 0..8),
+                ),
                 0..3,
             ),
         )
@@ -577,7 +668,11 @@ mod tests {
         let mut w = Writer::default();
         match reply {
             Reply::Status { code, message } => {
-                w.u8(FXP_STATUS).u32(id).u32(*code).bytes(message.as_bytes()).bytes(b"en");
+                w.u8(FXP_STATUS)
+                    .u32(id)
+                    .u32(*code)
+                    .bytes(message.as_bytes())
+                    .bytes(b"en");
             }
             Reply::Handle(h) => {
                 w.u8(FXP_HANDLE).u32(id).bytes(h);

@@ -68,11 +68,17 @@ pub fn readv(lane: Lane<'_>, h: &Handle, chunks: &[(u64, u64)]) -> Result<Vec<Ve
                 if offset >= ends[i] {
                     continue; // past this span's EOF
                 }
-                let id = lane.send(&Request::Read { handle: &h.0, offset, len: len as u32 })?;
+                let id = lane.send(&Request::Read {
+                    handle: &h.0,
+                    offset,
+                    len: len as u32,
+                })?;
                 asked.push_back((id, i, offset, len));
                 in_flight += len;
             }
-            let Some((id, i, offset, len)) = asked.pop_front() else { return Ok(()) };
+            let Some((id, i, offset, len)) = asked.pop_front() else {
+                return Ok(());
+            };
             in_flight -= len;
             match lane.wait(id)? {
                 Reply::Data(d) if !d.is_empty() && d.len() as u64 <= len => {
@@ -89,7 +95,12 @@ pub fn readv(lane: Lane<'_>, h: &Handle, chunks: &[(u64, u64)]) -> Result<Vec<Ve
                 }
                 Reply::Data(d) if d.is_empty() => ends[i] = ends[i].min(offset),
                 Reply::Status { code: FX_EOF, .. } => ends[i] = ends[i].min(offset),
-                Reply::Data(d) => return Err(Error::Ssh(format!("the server sent {} bytes for a read of {len}", d.len()))),
+                Reply::Data(d) => {
+                    return Err(Error::Ssh(format!(
+                        "the server sent {} bytes for a read of {len}",
+                        d.len()
+                    )))
+                }
                 Reply::Status { code, .. } => return Err(Error::Sftp(code)),
                 other => return Err(unexpected(&other)),
             }

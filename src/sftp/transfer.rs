@@ -21,7 +21,6 @@ const CHUNK: usize = 4 << 20;
 /// Minimum spacing of progress callbacks (the final call always happens).
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
-
 /// Throttled `callback(bytes_so_far, total)`, paramiko's progress protocol.
 struct Progress {
     callback: Option<Py<PyAny>>,
@@ -32,7 +31,12 @@ struct Progress {
 
 impl Progress {
     fn new(callback: Option<Py<PyAny>>, total: u64) -> Progress {
-        Progress { callback, total, last_time: Instant::now(), last_done: 0 }
+        Progress {
+            callback,
+            total,
+            last_time: Instant::now(),
+            last_done: 0,
+        }
     }
 
     /// Between chunks: maybe report, and let Ctrl-C through.
@@ -134,7 +138,9 @@ fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     if openssl::rand::rand_bytes(&mut bytes).is_err() {
         // OpenSSL's CSPRNG does not fail once seeded; keep a unique fallback.
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         bytes.copy_from_slice(&(nanos.as_nanos() as u64 ^ std::process::id() as u64).to_le_bytes()[..6]);
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -158,7 +164,10 @@ pub(crate) fn temp_name_beside(name: &[u8]) -> Vec<u8> {
 fn current_umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string())))
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string()))
+        })
         .and_then(|v| u32::from_str_radix(&v, 8).ok())
         .unwrap_or(0o022)
 }
@@ -197,11 +206,20 @@ pub(crate) fn publish_download(mut out: fs::File, temp: &Path, local: &Path, don
 /// A hidden, unguessable local temp path beside `local`.
 pub(crate) fn local_temp_beside(local: &Path) -> PathBuf {
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
-    PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(local.as_os_str().as_bytes())))
+    PathBuf::from(std::ffi::OsString::from_vec(temp_name_beside(
+        local.as_os_str().as_bytes(),
+    )))
 }
 
 /// Download to a temp file beside `local` and rename it into place when complete.
-pub fn get(py: Python<'_>, s: &Client, remote: &[u8], local: &Path, callback: Option<Py<PyAny>>, lanes: usize) -> PyResult<u64> {
+pub fn get(
+    py: Python<'_>,
+    s: &Client,
+    remote: &[u8],
+    local: &Path,
+    callback: Option<Py<PyAny>>,
+    lanes: usize,
+) -> PyResult<u64> {
     let temp = local_temp_beside(local);
     let result = (|| -> Result<u64> {
         let out = create_temp(&temp)?;
@@ -252,7 +270,9 @@ fn upload(
         if let Some((local, asked)) = parallel {
             let lanes = parallel::upload_lanes(asked, open_rtt);
             if total >= parallel::PARALLEL_MIN && lanes > 1 {
-                let sent = parallel::upload(py, s, lanes, remote, &handle, total, local, |py, d| progress.tick(py, d))?;
+                let sent = parallel::upload(py, s, lanes, remote, &handle, total, local, |py, d| {
+                    progress.tick(py, d)
+                })?;
                 progress.finish(py, sent)?;
                 return Ok(sent);
             }
@@ -286,7 +306,11 @@ fn upload_to(
     atomic: bool,
     send: impl FnOnce(&[u8]) -> Result<u64>,
 ) -> Result<Option<Attrs>> {
-    let target = if atomic { temp_name_beside(remote) } else { remote.to_vec() };
+    let target = if atomic {
+        temp_name_beside(remote)
+    } else {
+        remote.to_vec()
+    };
     let result = (|| -> Result<Option<Attrs>> {
         let sent = send(&target)?;
         if atomic {
@@ -383,8 +407,15 @@ mod tests {
         assert!(text.ends_with(".ferrosftp-part"), "{text}");
         let bare = String::from_utf8(temp_name_beside(b"file")).unwrap();
         assert!(bare.starts_with(".file."), "{bare}");
-        assert_ne!(temp_name_beside(b"a"), temp_name_beside(b"a"), "names must be unique per call");
+        assert_ne!(
+            temp_name_beside(b"a"),
+            temp_name_beside(b"a"),
+            "names must be unique per call"
+        );
         let long = vec![b'x'; 255];
-        assert!(temp_name_beside(&long).len() <= NAME_MAX, "temp name of a 255-byte name must fit");
+        assert!(
+            temp_name_beside(&long).len() <= NAME_MAX,
+            "temp name of a 255-byte name must fit"
+        );
     }
 }
