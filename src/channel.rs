@@ -28,8 +28,8 @@ pub(crate) fn io_to_error(e: std::io::Error) -> Error {
 
 fn open_error(e: Error) -> Error {
     match e {
-        Error::Ssh(msg) if msg.to_lowercase().contains("channel open failure") || msg.contains("prohibited") => {
-            Error::ChannelOpen { code: 1, text: msg }
+        Error::Libssh2 { code, msg } if code == crate::error::code::CHANNEL_FAILURE => {
+            crate::error::channel_open_refused(&msg)
         }
         other => other,
     }

@@ -1,15 +1,30 @@
 //! The one error type of the Rust core, and its single mapping to Python exceptions.
 //!
-//! Python exception classes (paramiko's hierarchy) are defined in
-//! `ferrosftp/ssh_exception.py`; this module imports them when an error crosses
-//! the boundary, so `except paramiko.SSHException` keeps working for our users.
+//! Python exception classes (paramiko's hierarchy) are defined once, in
+//! `ferrosftp/ssh_exception.py`; this module imports them (pyo3's
+//! `import_exception!`, as cryptography does) so `except paramiko.SSHException`
+//! keeps working for our users.
 
 use pyo3::exceptions::{PyEOFError, PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
-/// libssh2's "would block" code: only ever seen inside the wait loop.
-pub const EAGAIN: i32 = -37;
+/// libssh2's error codes the mapping looks at (LIBSSH2_ERROR_* in libssh2.h).
+pub mod code {
+    /// "Would block": only ever seen inside the wait loop.
+    pub const EAGAIN: i32 = -37;
+    pub const TIMEOUT: i32 = -9;
+    pub const AUTHENTICATION_FAILED: i32 = -18;
+    pub const PUBLICKEY_UNVERIFIED: i32 = -19;
+    pub const CHANNEL_FAILURE: i32 = -21;
+    /// The socket failed: before the first packet this means the peer
+    /// reset or closed (SOCKET_NONE, BANNER_RECV, BANNER_SEND, SOCKET_SEND,
+    /// SOCKET_DISCONNECT, SOCKET_RECV).
+    pub const SOCKET: [i32; 6] = [-1, -2, -3, -7, -13, -43];
+    /// After these the connection is unusable: the socket codes plus
+    /// INVALID_MAC, KEX_FAILURE, KEY_EXCHANGE_FAILURE, DECRYPT, PROTO,
+    /// SOCKET_TIMEOUT, ENCRYPT.
+    pub const FATAL: [i32; 13] = [-1, -2, -3, -4, -5, -7, -8, -12, -13, -14, -30, -43, -44];
+}
 
 #[derive(thiserror::Error, Debug)]
 pub enum Error {
@@ -19,19 +34,13 @@ pub enum Error {
     /// Our own deadline passed (socket.timeout, like paramiko).
     #[error("timed out")]
     Timeout,
-    /// DNS failure (socket.gaierror).
-    #[error("{0}")]
-    Dns(String),
-    /// Every resolved address refused or was unreachable.
-    #[error("Unable to connect to port {port} on {host}")]
-    NoValidConnections {
-        host: String,
-        port: u16,
-        errors: Vec<(String, u16, std::io::Error)>,
-    },
-    /// Transport-level failure: handshake, protocol, dropped connection.
+    /// Transport-level failure found by our own code: handshake, protocol.
     #[error("{0}")]
     Ssh(String),
+    /// A failure libssh2 reported, with its code (LIBSSH2_ERROR_*): callers
+    /// map by the code, never by the text.
+    #[error("{msg}")]
+    Libssh2 { code: i32, msg: String },
     /// The connection died under us (EOF, reset, MAC failure): both an
     /// SSHException and an EOFError in Python, so either `except` catches it.
     #[error("Server connection dropped: {0}")]
@@ -76,10 +85,42 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+impl Error {
+    /// libssh2's code, for an error libssh2 reported.
+    pub fn libssh2_code(&self) -> Option<i32> {
+        match self {
+            Error::Libssh2 { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// A channel open the server refused (`LIBSSH2_ERROR_CHANNEL_FAILURE`), as
+/// paramiko reports it: `ChannelException(reason, text)`. libssh2 keeps the
+/// server's reason code only in its fixed message, so it is read from there.
+pub fn channel_open_refused(msg: &str) -> Error {
+    const REASONS: [(i32, &str, &str); 4] = [
+        (1, "(administratively prohibited)", "Administratively prohibited"),
+        (2, "(connect failed)", "Connect failed"),
+        (3, "(unknown channel type)", "Unknown channel type"),
+        (4, "(resource shortage)", "Resource shortage"),
+    ];
+    match REASONS.iter().find(|(_, libssh2, _)| msg.ends_with(libssh2)) {
+        Some(&(code, _, text)) => Error::ChannelOpen {
+            code,
+            text: text.into(),
+        },
+        None => Error::ChannelOpen {
+            code: 0,
+            text: msg.into(),
+        },
+    }
+}
+
 /// paramiko's texts for SFTP status codes (OpenSSH sends the same words).
 pub fn sftp_status_text(code: u32) -> &'static str {
     match code {
-        1 => "EOF",
+        1 => "End of file",
         2 => "No such file",
         3 => "Permission denied",
         4 => "Failure",
@@ -91,16 +132,6 @@ pub fn sftp_status_text(code: u32) -> &'static str {
     }
 }
 
-/// Transport error codes after which the connection is unusable.
-pub fn is_fatal_transport_code(code: i32) -> bool {
-    // SOCKET_NONE, BANNER_RECV, BANNER_SEND, INVALID_MAC, DECRYPT, SOCKET_SEND,
-    // SOCKET_DISCONNECT, PROTO, SOCKET_TIMEOUT, SOCKET_RECV, KEX failures
-    matches!(
-        code,
-        -1 | -2 | -3 | -4 | -5 | -7 | -8 | -12 | -13 | -14 | -30 | -43 | -44
-    )
-}
-
 impl From<ssh2::Error> for Error {
     fn from(e: ssh2::Error) -> Self {
         Error::from(&e)
@@ -110,91 +141,76 @@ impl From<ssh2::Error> for Error {
 impl From<&ssh2::Error> for Error {
     fn from(e: &ssh2::Error) -> Self {
         match e.code() {
-            ssh2::ErrorCode::Session(EAGAIN) => Error::Again,
-            ssh2::ErrorCode::Session(-9) => Error::Timeout,
+            ssh2::ErrorCode::Session(code::EAGAIN) => Error::Again,
+            ssh2::ErrorCode::Session(code::TIMEOUT) => Error::Timeout,
             ssh2::ErrorCode::SFTP(code) => Error::Sftp(code as u32),
-            ssh2::ErrorCode::Session(_) => Error::Ssh(e.message().to_string()),
+            ssh2::ErrorCode::Session(code) => Error::Libssh2 {
+                code,
+                msg: e.message().to_string(),
+            },
         }
     }
 }
 
-fn ssh_exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    py.import("ferrosftp.ssh_exception")?.getattr(name)
+// The Python classes (paramiko's hierarchy), defined once in Python and
+// imported the first time one is raised.
+mod py_exceptions {
+    pyo3::import_exception!(socket, timeout);
+    pyo3::import_exception!(ferrosftp.ssh_exception, SSHException);
+    pyo3::import_exception!(ferrosftp.ssh_exception, ConnectionDropped);
+    pyo3::import_exception!(ferrosftp.ssh_exception, ConnectionResetDuringConnect);
+    pyo3::import_exception!(ferrosftp.ssh_exception, AuthenticationException);
+    pyo3::import_exception!(ferrosftp.ssh_exception, BadAuthenticationType);
+    pyo3::import_exception!(ferrosftp.ssh_exception, PasswordRequiredException);
+    pyo3::import_exception!(ferrosftp.ssh_exception, ChannelException);
+    pyo3::import_exception!(ferrosftp.exceptions, SyncConflict);
 }
 
-fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
-    let exc = |name: &str, args: Bound<'_, pyo3::types::PyTuple>| -> PyResult<PyErr> {
-        let cls = ssh_exception_class(py, name)?;
-        Ok(PyErr::from_value(cls.call1(args)?))
-    };
-    Ok(match err {
-        Error::Timeout => {
-            let cls = py.import("socket")?.getattr("timeout")?;
-            PyErr::from_value(cls.call0()?)
-        }
-        Error::Dns(msg) => {
-            let cls = py.import("socket")?.getattr("gaierror")?;
-            PyErr::from_value(cls.call1((-2, msg))?)
-        }
-        Error::NoValidConnections { errors, .. } => {
-            let dict = PyDict::new(py);
-            for (addr, port, io) in errors {
-                dict.set_item((addr, port), PyErr::from(io).into_value(py))?;
-            }
-            exc("NoValidConnectionsError", (dict,).into_pyobject(py)?)?
-        }
-        Error::Ssh(msg) => exc("SSHException", (msg,).into_pyobject(py)?)?,
-        Error::Dropped(msg) => exc(
-            "ConnectionDropped",
-            (format!("Server connection dropped: {msg}"),).into_pyobject(py)?,
-        )?,
-        Error::ResetDuringConnect(msg) => exc(
-            "ConnectionResetDuringConnect",
-            (libc::ECONNRESET, format!("Error reading SSH protocol banner: {msg}")).into_pyobject(py)?,
-        )?,
-        Error::Again => exc("SSHException", ("operation would block",).into_pyobject(py)?)?,
-        Error::Auth(msg) => exc("AuthenticationException", (msg,).into_pyobject(py)?)?,
-        Error::BadAuthType { allowed } => exc(
-            "BadAuthenticationType",
-            ("Bad authentication type", allowed).into_pyobject(py)?,
-        )?,
-        Error::PasswordRequired => exc(
-            "PasswordRequiredException",
-            ("private key file is encrypted",).into_pyobject(py)?,
-        )?,
-        Error::ChannelOpen { code, text } => exc("ChannelException", (code, text).into_pyobject(py)?)?,
-        Error::Sftp(code) => {
-            let text = sftp_status_text(code);
-            match code {
-                1 => PyEOFError::new_err(text),
-                2 => PyFileNotFoundError::new_err((libc::ENOENT, text)),
-                3 => PyPermissionError::new_err((libc::EACCES, text)),
-                _ => PyOSError::new_err(text),
-            }
-        }
-        // OSError(errno, strerror) picks the subclass (FileNotFoundError...) and
-        // keeps .errno, as open()/write() would.
-        Error::Io(io) => match io.raw_os_error() {
-            Some(code) => {
-                let text = std::io::Error::from_raw_os_error(code).to_string();
-                let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-                PyOSError::new_err((code, text))
-            }
-            None => PyErr::from(io),
-        },
-        Error::OsMessage(msg) => PyOSError::new_err(msg),
-        Error::Value(msg) => PyValueError::new_err(msg),
-        Error::Changed(msg) => {
-            let cls = py.import("ferrosftp.exceptions")?.getattr("SyncConflict")?;
-            PyErr::from_value(cls.call1((pyo3::types::PyList::empty(py), msg))?)
-        }
-        Error::Python(e) => e,
-    })
-}
-
+/// The one mapping to Python exceptions. Built lazily: no Python runs (and
+/// no GIL is needed) until the exception is raised.
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
-        crate::locks::attach(|py| to_pyerr(py, err).unwrap_or_else(|e| e))
+        use py_exceptions::{
+            timeout, AuthenticationException, BadAuthenticationType, ChannelException, ConnectionDropped,
+            ConnectionResetDuringConnect, PasswordRequiredException, SSHException, SyncConflict,
+        };
+        match err {
+            Error::Timeout => timeout::new_err(()),
+            Error::Ssh(msg) | Error::Libssh2 { msg, .. } => SSHException::new_err(msg),
+            Error::Again => SSHException::new_err("operation would block"),
+            Error::Dropped(msg) => ConnectionDropped::new_err(format!("Server connection dropped: {msg}")),
+            Error::ResetDuringConnect(msg) => ConnectionResetDuringConnect::new_err((
+                libc::ECONNRESET,
+                format!("Error reading SSH protocol banner: {msg}"),
+            )),
+            Error::Auth(msg) => AuthenticationException::new_err(msg),
+            Error::BadAuthType { allowed } => BadAuthenticationType::new_err(("Bad authentication type", allowed)),
+            Error::PasswordRequired => PasswordRequiredException::new_err("private key file is encrypted"),
+            Error::ChannelOpen { code, text } => ChannelException::new_err((code, text)),
+            Error::Sftp(code) => {
+                let text = sftp_status_text(code);
+                match code {
+                    1 => PyEOFError::new_err(text),
+                    2 => PyFileNotFoundError::new_err((libc::ENOENT, text)),
+                    3 => PyPermissionError::new_err((libc::EACCES, text)),
+                    _ => PyOSError::new_err(text),
+                }
+            }
+            // OSError(errno, strerror) picks the subclass (FileNotFoundError...)
+            // and keeps .errno, as open()/write() would.
+            Error::Io(io) => match io.raw_os_error() {
+                Some(code) => {
+                    let text = std::io::Error::from_raw_os_error(code).to_string();
+                    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+                    PyOSError::new_err((code, text))
+                }
+                None => PyErr::from(io),
+            },
+            Error::OsMessage(msg) => PyOSError::new_err(msg),
+            Error::Value(msg) => PyValueError::new_err(msg),
+            Error::Changed(msg) => SyncConflict::new_err((Vec::<String>::new(), msg)),
+            Error::Python(e) => e,
+        }
     }
 }
 
@@ -212,8 +228,29 @@ mod tests {
     }
 
     #[test]
+    fn libssh2_codes_are_kept() {
+        let e = ssh2::Error::new(
+            ssh2::ErrorCode::Session(code::AUTHENTICATION_FAILED),
+            "Authentication failed",
+        );
+        assert_eq!(Error::from(e).libssh2_code(), Some(code::AUTHENTICATION_FAILED));
+        let e = ssh2::Error::new(ssh2::ErrorCode::Session(code::TIMEOUT), "timed out");
+        assert!(matches!(Error::from(e), Error::Timeout));
+    }
+
+    #[test]
+    fn channel_open_reasons_match_paramiko() {
+        let e = channel_open_refused("Channel open failure (connect failed)");
+        assert!(matches!(e, Error::ChannelOpen { code: 2, ref text } if text == "Connect failed"));
+        let e = channel_open_refused("Channel open failure (administratively prohibited)");
+        assert!(matches!(e, Error::ChannelOpen { code: 1, .. }));
+        let e = channel_open_refused("Channel open failure");
+        assert!(matches!(e, Error::ChannelOpen { code: 0, ref text } if text == "Channel open failure"));
+    }
+
+    #[test]
     fn would_block_is_recognised() {
-        let e = ssh2::Error::new(ssh2::ErrorCode::Session(EAGAIN), "would block");
+        let e = ssh2::Error::new(ssh2::ErrorCode::Session(code::EAGAIN), "would block");
         assert!(matches!(Error::from(e), Error::Again));
     }
 }

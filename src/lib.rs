@@ -24,18 +24,12 @@ extern "C" {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // Rust `log` records go to Python's `logging`, under the targets we name.
-    let _ = pyo3_log::try_init();
     session::remember_main_thread(m.py())?;
     fork::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // SAFETY: libssh2_version(0) returns a pointer to a static NUL-terminated string.
-    m.add(
-        "LIBSSH2_VERSION",
-        unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) }
-            .to_string_lossy()
-            .into_owned(),
-    )?;
+    let version = unsafe { std::ffi::CStr::from_ptr(libssh2_version(0)) };
+    m.add("LIBSSH2_VERSION", version.to_string_lossy().into_owned())?;
     m.add_class::<session::Session>()?;
     m.add_class::<channel::Channel>()?;
     m.add_class::<forward::Listener>()?;

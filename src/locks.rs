@@ -151,7 +151,7 @@ impl<T> Brief<T> {
 impl<T: Send + Sync> Brief<Option<T>> {
     /// Replace the value.
     pub fn set_value(&self, value: T) {
-        self.with(|v| *v = Some(value))
+        self.with(|v| *v = Some(value));
     }
 }
 
@@ -161,7 +161,7 @@ impl<T: Copy + Send + Sync> Brief<T> {
     }
 
     pub fn set(&self, value: T) {
-        self.with(|v| *v = value)
+        self.with(|v| *v = value);
     }
 }
 

@@ -6,7 +6,7 @@
 //! own timeout overshoots about 4x). All calls on one session are serialised by
 //! `Shared::op`, which is only ever waited on with the GIL released.
 
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard, Weak};
@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use ssh2::{BlockDirections, MethodType};
 
 use crate::channel::{Channel, ChannelInner};
-use crate::error::{is_fatal_transport_code, Error, Result};
+use crate::error::{code, Error, Result};
 use crate::locks::{Brief, WaitLock};
 use crate::progress::{install_counting_recv, socket_activity, Progress, POLL_SLICE_MS};
 use crate::sftp::Sftp;
@@ -74,6 +74,7 @@ pub struct Shared {
 
 // SAFETY: the raw pointer is only used while `op` is held, which serialises all access.
 unsafe impl Send for Shared {}
+// SAFETY: as for Send: every use of the raw pointer is under `op`.
 unsafe impl Sync for Shared {}
 
 /// Python's main thread (pthread id), the only one signal handlers run on. Other
@@ -231,11 +232,13 @@ impl Shared {
             self.progress.bump();
         }
         match result {
-            Err(Error::Ssh(msg)) => Err(if self.note_failure() {
-                Error::Dropped(msg)
-            } else {
-                Error::Ssh(msg)
-            }),
+            Err(Error::Libssh2 { code, msg }) if code::FATAL.contains(&code) => {
+                self.dead.store(true, Ordering::SeqCst);
+                Err(Error::Dropped(msg))
+            }
+            // ssh2's Read/Write keep only libssh2's text in their io::Error
+            // (channel::io_to_error): the code is libssh2's last error.
+            Err(Error::Ssh(msg)) if self.note_failure() => Err(Error::Dropped(msg)),
             other => other,
         }
     }
@@ -302,7 +305,7 @@ impl Shared {
         let _libssh2 = self.sess.raw();
         if let Some(err) = ssh2::Error::last_session_error_raw(self.raw) {
             if let ssh2::ErrorCode::Session(code) = err.code() {
-                if is_fatal_transport_code(code) {
+                if code::FATAL.contains(&code) {
                     self.dead.store(true, Ordering::SeqCst);
                     return true;
                 }
@@ -468,42 +471,8 @@ fn apply_prefs(sess: &ssh2::Session, prefs: &std::collections::HashMap<String, S
     Ok(())
 }
 
-/// Connect to the first address that answers, like paramiko's SSHClient.connect.
-fn tcp_connect(host: &str, port: u16, timeout: Option<f64>) -> Result<TcpStream> {
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| Error::Dns(format!("{e}")))?
-        .collect();
-    let mut errors = Vec::new();
-    for addr in &addrs {
-        let attempt = match timeout {
-            Some(t) => match Duration::try_from_secs_f64(t.max(0.001)) {
-                Ok(wait) => TcpStream::connect_timeout(addr, wait),
-                Err(_) => TcpStream::connect(addr),
-            },
-            None => TcpStream::connect(addr),
-        };
-        match attempt {
-            Ok(stream) => return Ok(stream),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut || e.kind() == std::io::ErrorKind::WouldBlock => {
-                return Err(Error::Timeout)
-            }
-            Err(e) => errors.push((addr.ip().to_string(), port, e)),
-        }
-    }
-    Err(Error::NoValidConnections {
-        host: host.to_string(),
-        port,
-        errors,
-    })
-}
-
 /// libssh2's banner and socket send/receive failures (BANNER_RECV, BANNER_SEND,
 /// SOCKET_SEND, SOCKET_DISCONNECT, SOCKET_RECV).
-fn is_socket_code(e: &ssh2::Error) -> bool {
-    matches!(e.code(), ssh2::ErrorCode::Session(-2 | -3 | -7 | -13 | -43))
-}
-
 /// The connection's socket: TCP, or one end of a Unix socket pair whose
 /// other end is a ProxyCommand or a bridge to a socket-like object (proxy.py).
 pub enum Socket {
@@ -539,7 +508,7 @@ fn handshake(
     sess.set_blocking(false);
     let raw = {
         let mut guard = sess.raw();
-        &mut *guard as *mut libssh2_sys::LIBSSH2_SESSION
+        std::ptr::from_mut::<libssh2_sys::LIBSSH2_SESSION>(&mut *guard)
     };
     install_counting_recv(raw);
     let progress = Progress::new();
@@ -557,8 +526,8 @@ fn handshake(
                 other => other?,
             },
             // The socket failed before the first packet: the peer reset or closed.
-            Error::Ssh(msg) if is_socket_code(&err) => return Err(Error::ResetDuringConnect(msg)),
-            Error::Ssh(msg) => return Err(Error::Ssh(format!("Error during SSH handshake: {msg}"))),
+            Error::Libssh2 { code, msg } if code::SOCKET.contains(&code) => return Err(Error::ResetDuringConnect(msg)),
+            Error::Libssh2 { msg, .. } => return Err(Error::Ssh(format!("Error during SSH handshake: {msg}"))),
             e => return Err(e),
         }
     }
@@ -591,7 +560,7 @@ fn keepalive_loop(shared: Weak<Shared>) {
         if interval == 0 || !shared.is_active() {
             return;
         }
-        if last_sent.elapsed() < Duration::from_secs(interval as u64) {
+        if last_sent.elapsed() < Duration::from_secs(u64::from(interval)) {
             continue;
         }
         let guard = shared.op.try_lock();
@@ -617,12 +586,7 @@ fn keepalive_loop(shared: Weak<Shared>) {
 
 fn auth_error(e: Error) -> Error {
     match e {
-        Error::Ssh(msg)
-            if msg.contains("Authentication failed")
-                || msg.contains("Username/PublicKey combination invalid")
-                || msg.contains("Invalid signature")
-                || msg.contains("unverified") =>
-        {
+        Error::Libssh2 { code, .. } if code == code::AUTHENTICATION_FAILED || code == code::PUBLICKEY_UNVERIFIED => {
             Error::Auth("Authentication failed.".into())
         }
         Error::Timeout => Error::Auth("Authentication timeout.".into()),
@@ -659,28 +623,6 @@ impl Session {
 
 #[pymethods]
 impl Session {
-    #[staticmethod]
-    #[pyo3(signature = (host, port, connect_timeout, handshake_timeout, compress, prefs))]
-    fn connect(
-        py: Python<'_>,
-        host: String,
-        port: u16,
-        connect_timeout: Option<f64>,
-        handshake_timeout: Option<f64>,
-        compress: bool,
-        prefs: std::collections::HashMap<String, String>,
-    ) -> PyResult<Session> {
-        let (connect_timeout, handshake_timeout) = (check_timeout(connect_timeout)?, check_timeout(handshake_timeout)?);
-        let shared = crate::shutdown::detach(py, || -> Result<Shared> {
-            let stream = tcp_connect(&host, port, connect_timeout)?;
-            handshake(Socket::Tcp(stream), compress, &prefs, deadline(handshake_timeout))
-        })?;
-        log::debug!(target: "ferrosftp.transport", "connected to {}:{}", host, port);
-        Ok(Session {
-            shared: Arc::new(shared),
-        })
-    }
-
     /// Handshake over a connected stream socket; takes ownership of `fd`.
     /// `unix`: one end of a Unix socket pair (ProxyCommand, bridge), else TCP.
     #[staticmethod]
@@ -807,7 +749,7 @@ impl Session {
                 match shared.run(until, || Ok(agent.userauth(&username, &identity)?)) {
                     Ok(()) => return Ok(()),
                     Err(Error::Timeout) => return Err(Error::Timeout),
-                    Err(_) if shared.is_active() => continue,
+                    Err(_) if shared.is_active() => {}
                     Err(e) => return Err(e),
                 }
             }

@@ -99,6 +99,6 @@ pub fn exiting() -> bool {
 /// For a thread other than the one running the exit: never return.
 pub fn park_forever() -> ! {
     loop {
-        std::thread::sleep(Duration::from_secs(3600));
+        std::thread::sleep(Duration::from_hours(1));
     }
 }

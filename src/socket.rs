@@ -60,7 +60,7 @@ pub fn shut_down(fd: i32) {
 /// `buffer` must point to `length` writable bytes, and `sock` be open.
 pub unsafe fn recv_for_libssh2(sock: c_int, buffer: *mut c_void, length: usize, flags: c_int) -> isize {
     // SAFETY: the caller (libssh2) hands a writable buffer of `length` bytes.
-    let buf = unsafe { std::slice::from_raw_parts_mut(buffer as *mut u8, length) };
+    let buf = unsafe { std::slice::from_raw_parts_mut(buffer.cast::<u8>(), length) };
     // SAFETY: libssh2 calls this on its live session's socket.
     let sock = unsafe { as_socket(sock) };
     match recv(sock, buf, RecvFlags::from_bits_retain(flags as _)) {

@@ -78,20 +78,6 @@ class Listener:
 @final
 class Session:
     @staticmethod
-    def connect(
-        host: str,
-        port: int,
-        connect_timeout: Optional[float],
-        handshake_timeout: Optional[float],
-        compress: bool,
-        prefs: dict[str, str],
-    ) -> "Session":
-        """TCP connect (every resolved address) and SSH handshake.
-        ``prefs`` maps "kex", "hostkey", "cipher", "mac", "compression" to a
-        comma-separated preference list (unknown names are dropped).
-        Raises socket.gaierror (DNS), socket.timeout (connect/handshake timeout),
-        NoValidConnectionsError (every address refused/unreachable), SSHException."""
-    @staticmethod
     def handshake_fd(
         fd: int, handshake_timeout: Optional[float], compress: bool, prefs: dict[str, str], unix: bool = False
     ) -> "Session":
@@ -262,7 +248,6 @@ class File:
         """Write all of data at the current position (pipelined). ``behind``: return
         once sent; an error is raised by the next call or close()."""
     def seek(self, offset: int) -> None: ...
-    def tell(self) -> int: ...
     def stat(self) -> _Attrs: ...
     def setstat(
         self,

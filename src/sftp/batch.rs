@@ -288,7 +288,7 @@ impl Put {
         let meta = self.meta.as_ref()?;
         let mut attrs = FileAttrs::default();
         if opts.times {
-            let clamp = |t: i64| t.clamp(0, u32::MAX as i64) as u32;
+            let clamp = |t: i64| t.clamp(0, i64::from(u32::MAX)) as u32;
             attrs.times = Some((clamp(meta.atime()), clamp(meta.mtime())));
         }
         if opts.mode {

@@ -13,11 +13,12 @@
 //! Lock order: the session's operation lock (inside `Shared::run`), then
 //! `channel`, then `state`. `sending` is taken before any of them.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::sync::{Arc, Condvar};
 use std::time::{Duration, Instant};
+
+use bytes::Bytes;
 
 use super::proto::{self, Framer, Limits, Reply, Request};
 use crate::channel::io_to_error;
@@ -68,9 +69,8 @@ struct State {
     next_id: u32,
     /// Requests sent and not answered yet; Some once the reply is here.
     waiting: HashMap<u32, Option<Reply>>,
-    framer: Framer,
     /// The server's VERSION packet, the one packet without a request id.
-    version: Option<Vec<u8>>,
+    version: Option<Bytes>,
     /// A thread is reading the channel for everyone.
     reading: bool,
     failed: Option<Failure>,
@@ -80,6 +80,9 @@ pub struct SftpConn {
     session: Arc<Shared>,
     /// Locked for one libssh2 call at a time; None once closed.
     channel: WaitLock<Option<ssh2::Channel>>,
+    /// The bytes read and not yet whole packets; locked by the reader
+    /// while it holds `channel`, so bytes keep their order.
+    inbox: WaitLock<Framer>,
     /// A request packet goes out whole: one sender at a time.
     sending: WaitLock<()>,
     state: Brief<State>,
@@ -87,10 +90,6 @@ pub struct SftpConn {
     pub version: u32,
     pub extensions: proto::Extensions,
     pub limits: Limits,
-}
-
-thread_local! {
-    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 impl SftpConn {
@@ -114,6 +113,7 @@ impl SftpConn {
         let mut conn = SftpConn {
             session: session.clone(),
             channel: WaitLock::new(Some(channel)),
+            inbox: WaitLock::new(Framer::default()),
             sending: WaitLock::new(()),
             state: Brief::new(State::default()),
             arrived: Condvar::new(),
@@ -121,7 +121,7 @@ impl SftpConn {
             extensions: Vec::new(),
             limits: Limits::SAFE,
         };
-        conn.send_packet(&proto::encode_init(), until)?;
+        conn.send_packet(&[&proto::encode_init()], until)?;
         let body = conn.wait_version(until)?;
         let (version, extensions) = proto::decode_version(&body).map_err(|e| Error::Ssh(e.to_string()))?;
         if version < 3 {
@@ -162,8 +162,8 @@ impl SftpConn {
             st.waiting.insert(id, None);
             Ok(id)
         })?;
-        let packet = req.encode(id);
-        if let Err(e) = self.send_packet(&packet, until) {
+        let (head, payload) = req.encode_parts(id);
+        if let Err(e) = self.send_packet(&[&head, payload], until) {
             self.forget(id);
             return Err(e);
         }
@@ -344,21 +344,26 @@ impl SftpConn {
 
     /// Write one whole packet. A packet cut short would make the server read
     /// the next request as its rest: the channel is given up then.
-    fn send_packet(&self, packet: &[u8], until: Option<Instant>) -> Result<()> {
+    /// `parts` are one packet, sent one after the other under the sending lock.
+    fn send_packet(&self, parts: &[&[u8]], until: Option<Instant>) -> Result<()> {
         let _one = self.sending.lock()?;
-        let mut sent = 0;
-        while sent < packet.len() {
-            match self.session.run(until, || self.write_try(&packet[sent..])) {
-                Ok(n) => sent += n,
-                Err(e) => {
-                    if sent > 0 {
-                        self.fail(Error::Ssh(format!(
-                            "an SFTP request was cut short ({e}): the SFTP channel is closed"
-                        )));
+        let mut any_sent = false;
+        for part in parts {
+            let mut sent = 0;
+            while sent < part.len() {
+                match self.session.run(until, || self.write_try(&part[sent..])) {
+                    Ok(n) => sent += n,
+                    Err(e) => {
+                        if any_sent || sent > 0 {
+                            self.fail(Error::Ssh(format!(
+                                "an SFTP request was cut short ({e}): the SFTP channel is closed"
+                            )));
+                        }
+                        return Err(e);
                     }
-                    return Err(e);
                 }
             }
+            any_sent |= sent > 0;
         }
         Ok(())
     }
@@ -384,39 +389,40 @@ impl SftpConn {
         }
     }
 
-    /// One non-blocking read; whole packets are routed to their waiters.
+    /// One non-blocking read, straight into the inbox; whole packets are
+    /// routed to their waiters.
     fn read_try(&self) -> Result<usize> {
-        READ_BUF.with(|buf| {
-            let mut buf = buf.borrow_mut();
-            if buf.len() < READ_CHUNK {
-                buf.resize(READ_CHUNK, 0);
+        let mut chan = self.channel.lock()?;
+        let chan = chan
+            .as_mut()
+            .ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
+        let mut inbox = self.inbox.lock()?;
+        let n = inbox.read_into(READ_CHUNK, |room| chan.read(room).map_err(io_to_error))?;
+        if n == 0 {
+            return Err(Error::Dropped("the server closed the SFTP channel".into()));
+        }
+        let mut packets = Vec::new();
+        let framed = loop {
+            match inbox.next_packet() {
+                Ok(Some(body)) => packets.push(body),
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             }
-            let mut chan = self.channel.lock()?;
-            let chan = chan
-                .as_mut()
-                .ok_or_else(|| Error::OsMessage("Socket is closed".into()))?;
-            let n = chan.read(&mut buf[..]).map_err(io_to_error)?;
-            if n == 0 {
-                return Err(Error::Dropped("the server closed the SFTP channel".into()));
+        };
+        self.state.with(|st| {
+            let routed = framed.and_then(|()| Self::route(st, packets));
+            self.arrived.notify_all();
+            if let Err(e) = routed {
+                let msg = e.to_string();
+                st.failed.get_or_insert(Failure::Protocol(msg.clone()));
+                return Err(Error::Ssh(msg));
             }
-            // Routed under the channel lock, so bytes keep their order.
-            let data = &buf[..n];
-            self.state.with(|st| {
-                st.framer.push(data);
-                let routed = Self::route(st);
-                self.arrived.notify_all();
-                if let Err(e) = routed {
-                    let msg = e.to_string();
-                    st.failed.get_or_insert(Failure::Protocol(msg.clone()));
-                    return Err(Error::Ssh(msg));
-                }
-                Ok(n)
-            })
+            Ok(n)
         })
     }
 
-    fn route(st: &mut State) -> std::result::Result<(), proto::ProtoError> {
-        while let Some(body) = st.framer.next_packet()? {
+    fn route(st: &mut State, packets: Vec<Bytes>) -> std::result::Result<(), proto::ProtoError> {
+        for body in packets {
             if st.version.is_none() && body.first() == Some(&proto::FXP_VERSION) {
                 st.version = Some(body);
                 continue;
@@ -430,7 +436,7 @@ impl SftpConn {
         Ok(())
     }
 
-    fn wait_version(&self, until: Option<Instant>) -> Result<Vec<u8>> {
+    fn wait_version(&self, until: Option<Instant>) -> Result<Bytes> {
         loop {
             if let Some(body) = self.state.with(|st| st.version.take()) {
                 return Ok(body);

@@ -77,22 +77,18 @@ impl File {
             // n is a limit, never an allocation: read(1 << 40) of a small
             // file returns the file.
             let mut reads = ReadAhead::bounded(Lane::main(s), h, *pos, n as u64);
-            let mut out = Vec::new();
+            let mut pieces = Vec::new();
             loop {
                 let piece = reads.next_piece()?;
                 if piece.is_empty() {
                     break;
                 }
-                if out.is_empty() {
-                    out = piece;
-                } else {
-                    out.extend_from_slice(&piece);
-                }
+                *pos += piece.len() as u64;
+                pieces.push(piece);
             }
-            *pos += out.len() as u64;
-            Ok(out)
+            Ok(pieces)
         })?;
-        Ok(PyBytes::new(py, &data))
+        super::transfer::joined(py, &data)
     }
 
     /// The data of each (offset, length), in order; shorter at EOF. All
@@ -134,10 +130,6 @@ impl File {
             *pos = offset;
             Ok(())
         })
-    }
-
-    fn tell(&self, py: Python<'_>) -> PyResult<u64> {
-        self.with(py, |_, _, pos| Ok(*pos))
     }
 
     fn stat(&self, py: Python<'_>) -> PyResult<Attrs> {

@@ -179,7 +179,7 @@ fn run_lanes(
                     run.cancel.store(true, Ordering::SeqCst);
                 }
             }
-        })
+        });
     });
     match run.error.into_inner() {
         Some(e) => Err(e),

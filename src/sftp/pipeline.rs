@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::client::{Client, Handle};
 use super::conn::{expect_ok, unexpected, SftpConn};
 use super::proto::{Reply, Request, FX_EOF};
@@ -177,10 +179,10 @@ impl<'a> ReadAhead<'a> {
     }
 
     /// The next bytes in file order; empty at the end.
-    pub fn next_piece(&mut self) -> Result<Vec<u8>> {
+    pub fn next_piece(&mut self) -> Result<Bytes> {
         self.fill()?;
         let Some((id, offset, len, sent)) = self.queue.pop_front() else {
-            return Ok(Vec::new());
+            return Ok(Bytes::new());
         };
         self.in_flight -= len as usize;
         // A reply already here says nothing about the round trip.
@@ -214,7 +216,7 @@ impl<'a> ReadAhead<'a> {
             }
             Reply::Status { code: FX_EOF, .. } => {
                 self.stop();
-                Ok(Vec::new())
+                Ok(Bytes::new())
             }
             Reply::Status { code, .. } => Err(Error::Sftp(code)),
             other => Err(unexpected(&other)),
@@ -222,7 +224,7 @@ impl<'a> ReadAhead<'a> {
     }
 
     /// Pieces in file order adding up to about `want` bytes; empty at the end.
-    pub fn collect(&mut self, want: usize) -> Result<Vec<Vec<u8>>> {
+    pub fn collect(&mut self, want: usize) -> Result<Vec<Bytes>> {
         let mut pieces = Vec::new();
         let mut got = 0;
         while got < want {

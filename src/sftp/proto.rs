@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use bytes::{Bytes, BytesMut};
+
 /// The protocol version we ask for (and the only one OpenSSH speaks).
 pub const VERSION: u32 = 3;
 
@@ -103,7 +105,7 @@ pub enum Reply {
         message: String,
     },
     Handle(Vec<u8>),
-    Data(Vec<u8>),
+    Data(Bytes),
     Name(Vec<NameEntry>),
     Attrs(FileAttrs),
     /// The rest of an EXTENDED_REPLY, for the extension to decode.
@@ -314,45 +316,104 @@ impl<'a> Reader<'a> {
 
 impl Request<'_> {
     /// The whole packet: length, type, id, fields.
+    /// The whole packet, length prefix included.
     pub fn encode(&self, id: u32) -> Vec<u8> {
-        let mut w = Writer(Vec::with_capacity(64 + self.payload_len()));
-        w.u32(0); // the length, filled in below
-        match self {
-            Request::Open { path, pflags, attrs } => w.u8(FXP_OPEN).u32(id).bytes(path).u32(*pflags).attrs(attrs),
-            Request::Close { handle } => w.u8(FXP_CLOSE).u32(id).bytes(handle),
-            Request::Read { handle, offset, len } => w.u8(FXP_READ).u32(id).bytes(handle).u64(*offset).u32(*len),
-            Request::Write { handle, offset, data } => w.u8(FXP_WRITE).u32(id).bytes(handle).u64(*offset).bytes(data),
-            Request::Lstat { path } => w.u8(FXP_LSTAT).u32(id).bytes(path),
-            Request::Fstat { handle } => w.u8(FXP_FSTAT).u32(id).bytes(handle),
-            Request::Setstat { path, attrs } => w.u8(FXP_SETSTAT).u32(id).bytes(path).attrs(attrs),
-            Request::Fsetstat { handle, attrs } => w.u8(FXP_FSETSTAT).u32(id).bytes(handle).attrs(attrs),
-            Request::Opendir { path } => w.u8(FXP_OPENDIR).u32(id).bytes(path),
-            Request::Readdir { handle } => w.u8(FXP_READDIR).u32(id).bytes(handle),
-            Request::Remove { path } => w.u8(FXP_REMOVE).u32(id).bytes(path),
-            Request::Mkdir { path, attrs } => w.u8(FXP_MKDIR).u32(id).bytes(path).attrs(attrs),
-            Request::Rmdir { path } => w.u8(FXP_RMDIR).u32(id).bytes(path),
-            Request::Realpath { path } => w.u8(FXP_REALPATH).u32(id).bytes(path),
-            Request::Stat { path } => w.u8(FXP_STAT).u32(id).bytes(path),
-            Request::Rename { old, new } => w.u8(FXP_RENAME).u32(id).bytes(old).bytes(new),
-            Request::Readlink { path } => w.u8(FXP_READLINK).u32(id).bytes(path),
-            Request::Symlink { target, link } => w.u8(FXP_SYMLINK).u32(id).bytes(target).bytes(link),
-            Request::Extended { name, body } => {
-                w.u8(FXP_EXTENDED).u32(id).bytes(name.as_bytes());
-                w.0.extend_from_slice(body);
-                &mut w
-            }
-        };
-        let len = (w.0.len() - 4) as u32;
-        w.0[..4].copy_from_slice(&len.to_be_bytes());
-        w.0
+        let (mut head, payload) = self.encode_parts(id);
+        head.extend_from_slice(payload);
+        head
     }
 
-    fn payload_len(&self) -> usize {
-        match self {
-            Request::Write { data, .. } => data.len(),
-            Request::Extended { body, .. } => body.len(),
-            _ => 0,
-        }
+    /// The packet as a head and the payload that follows it (a write's data,
+    /// an extension's body), so the payload is sent from where it is instead
+    /// of being copied into the packet.
+    pub fn encode_parts(&self, id: u32) -> (Vec<u8>, &[u8]) {
+        let mut w = Writer(Vec::with_capacity(64));
+        w.u32(0); // the length, filled in below
+        let payload: &[u8] = match self {
+            Request::Open { path, pflags, attrs } => {
+                w.u8(FXP_OPEN).u32(id).bytes(path).u32(*pflags).attrs(attrs);
+                &[]
+            }
+            Request::Close { handle } => {
+                w.u8(FXP_CLOSE).u32(id).bytes(handle);
+                &[]
+            }
+            Request::Read { handle, offset, len } => {
+                w.u8(FXP_READ).u32(id).bytes(handle).u64(*offset).u32(*len);
+                &[]
+            }
+            Request::Write { handle, offset, data } => {
+                w.u8(FXP_WRITE)
+                    .u32(id)
+                    .bytes(handle)
+                    .u64(*offset)
+                    .u32(data.len() as u32);
+                data
+            }
+            Request::Lstat { path } => {
+                w.u8(FXP_LSTAT).u32(id).bytes(path);
+                &[]
+            }
+            Request::Fstat { handle } => {
+                w.u8(FXP_FSTAT).u32(id).bytes(handle);
+                &[]
+            }
+            Request::Setstat { path, attrs } => {
+                w.u8(FXP_SETSTAT).u32(id).bytes(path).attrs(attrs);
+                &[]
+            }
+            Request::Fsetstat { handle, attrs } => {
+                w.u8(FXP_FSETSTAT).u32(id).bytes(handle).attrs(attrs);
+                &[]
+            }
+            Request::Opendir { path } => {
+                w.u8(FXP_OPENDIR).u32(id).bytes(path);
+                &[]
+            }
+            Request::Readdir { handle } => {
+                w.u8(FXP_READDIR).u32(id).bytes(handle);
+                &[]
+            }
+            Request::Remove { path } => {
+                w.u8(FXP_REMOVE).u32(id).bytes(path);
+                &[]
+            }
+            Request::Mkdir { path, attrs } => {
+                w.u8(FXP_MKDIR).u32(id).bytes(path).attrs(attrs);
+                &[]
+            }
+            Request::Rmdir { path } => {
+                w.u8(FXP_RMDIR).u32(id).bytes(path);
+                &[]
+            }
+            Request::Realpath { path } => {
+                w.u8(FXP_REALPATH).u32(id).bytes(path);
+                &[]
+            }
+            Request::Stat { path } => {
+                w.u8(FXP_STAT).u32(id).bytes(path);
+                &[]
+            }
+            Request::Rename { old, new } => {
+                w.u8(FXP_RENAME).u32(id).bytes(old).bytes(new);
+                &[]
+            }
+            Request::Readlink { path } => {
+                w.u8(FXP_READLINK).u32(id).bytes(path);
+                &[]
+            }
+            Request::Symlink { target, link } => {
+                w.u8(FXP_SYMLINK).u32(id).bytes(target).bytes(link);
+                &[]
+            }
+            Request::Extended { name, body } => {
+                w.u8(FXP_EXTENDED).u32(id).bytes(name.as_bytes());
+                body
+            }
+        };
+        let len = (w.0.len() - 4 + payload.len()) as u32;
+        w.0[..4].copy_from_slice(&len.to_be_bytes());
+        (w.0, payload)
     }
 }
 
@@ -385,7 +446,8 @@ pub fn decode_version(body: &[u8]) -> Result<(u32, Extensions), ProtoError> {
 }
 
 /// A reply packet body (after the length): its request id and content.
-pub fn decode_reply(body: &[u8]) -> Result<(u32, Reply), ProtoError> {
+/// A DATA reply's bytes stay in `body`'s buffer (no copy).
+pub fn decode_reply(body: &Bytes) -> Result<(u32, Reply), ProtoError> {
     let mut r = Reader::new(body);
     let kind = r.u8()?;
     let id = r.u32()?;
@@ -404,7 +466,14 @@ pub fn decode_reply(body: &[u8]) -> Result<(u32, Reply), ProtoError> {
             Reply::Status { code, message }
         }
         FXP_HANDLE => Reply::Handle(r.bytes()?.to_vec()),
-        FXP_DATA => Reply::Data(r.bytes()?.to_vec()),
+        FXP_DATA => {
+            let data = r.bytes()?;
+            Reply::Data(if data.len() < SHARE_MIN {
+                Bytes::copy_from_slice(data)
+            } else {
+                body.slice_ref(data)
+            })
+        }
         FXP_NAME => {
             let n = r.u32()?;
             let mut entries = Vec::new();
@@ -431,45 +500,75 @@ pub fn decode_reply(body: &[u8]) -> Result<(u32, Reply), ProtoError> {
 /// Splits a byte stream into packet bodies.
 #[derive(Default)]
 pub struct Framer {
-    buf: Vec<u8>,
-    start: usize,
+    /// Bytes received and not yet handed out as packets. A packet handed
+    /// out shares this buffer (`Bytes`), so no packet is copied.
+    buf: BytesMut,
+    /// How many bytes past `buf.len()` are initialized memory (zeroed or
+    /// read into before), so they need no zeroing before the next read.
+    ready: usize,
 }
 
+/// Room the framer keeps ahead: a new buffer is made (or the old one
+/// reclaimed, once every packet in it is dropped) once per this many bytes.
+/// A DATA reply kept alive keeps its buffer: this bounds what it holds.
+const FRAMER_BUFFER: usize = 1 << 20;
+
+/// DATA replies shorter than this are copied out rather than sharing (and
+/// keeping alive) the receive buffer: copying them costs little.
+const SHARE_MIN: usize = 32 << 10;
+
 impl Framer {
+    #[cfg(test)]
     pub fn push(&mut self, data: &[u8]) {
-        if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
-        }
         self.buf.extend_from_slice(data);
+        self.ready = 0;
+    }
+
+    /// Receive straight into the buffer: `read` gets `room` bytes to fill
+    /// and says how many it wrote.
+    pub fn read_into<E>(&mut self, room: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        if self.buf.capacity() - self.buf.len() < room {
+            self.buf.reserve(room.max(FRAMER_BUFFER));
+            self.ready = 0; // new (or moved) memory: nothing known
+        }
+        let len = self.buf.len();
+        if self.ready < room {
+            for b in &mut self.buf.spare_capacity_mut()[self.ready..room] {
+                b.write(0);
+            }
+            self.ready = room;
+        }
+        // SAFETY: the `room` bytes after `len` are within capacity (reserved
+        // above) and initialized: zeroed just now or earlier in this
+        // allocation, or written by an earlier read (`ready` tracks them).
+        unsafe { self.buf.set_len(len + room) };
+        let got = read(&mut self.buf[len..]);
+        let kept = got.as_ref().map_or(0, |n| (*n).min(room));
+        self.buf.truncate(len + kept);
+        self.ready = room - kept;
+        got
     }
 
     /// The next whole packet body, if one has arrived.
-    pub fn next_packet(&mut self) -> Result<Option<Vec<u8>>, ProtoError> {
-        let avail = &self.buf[self.start..];
-        if avail.len() < 4 {
+    pub fn next_packet(&mut self) -> Result<Option<Bytes>, ProtoError> {
+        if self.buf.len() < 4 {
             return Ok(None);
         }
-        let len = u32::from_be_bytes([avail[0], avail[1], avail[2], avail[3]]) as usize;
+        let len = u32::from_be_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]) as usize;
         if len == 0 || len > MAX_PACKET {
             return Err(bad(format!("packet length {len}")));
         }
-        if avail.len() < 4 + len {
+        if self.buf.len() < 4 + len {
             return Ok(None);
         }
-        let body = avail[4..4 + len].to_vec();
-        self.start += 4 + len;
-        if self.start > (1 << 20) {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
-        Ok(Some(body))
+        let mut packet = self.buf.split_to(4 + len).freeze();
+        Ok(Some(packet.split_off(4)))
     }
 
     /// Bytes received that are not yet a whole packet.
     #[cfg(test)]
     pub fn pending(&self) -> usize {
-        self.buf.len() - self.start
+        self.buf.len()
     }
 }
 
@@ -594,7 +693,7 @@ mod tests {
         let mut w = Writer::default();
         w.u8(FXP_STATUS).u32(9).u32(FX_EOF);
         assert_eq!(
-            decode_reply(&w.0).unwrap(),
+            decode_reply(&Bytes::from(w.0)).unwrap(),
             (
                 9,
                 Reply::Status {
@@ -609,10 +708,50 @@ mod tests {
     fn huge_counts_run_out_of_packet() {
         let mut w = Writer::default();
         w.u8(FXP_NAME).u32(1).u32(u32::MAX);
-        assert!(decode_reply(&w.0).is_err());
+        assert!(decode_reply(&Bytes::from(w.0)).is_err());
         let mut w = Writer::default();
         w.u8(FXP_ATTRS).u32(1).u32(ATTR_EXTENDED).u32(u32::MAX);
-        assert!(decode_reply(&w.0).is_err());
+        assert!(decode_reply(&Bytes::from(w.0)).is_err());
+    }
+
+    #[test]
+    fn framer_reads_in_place_and_keeps_partial_packets() {
+        let mut f = Framer::default();
+        let stream = [0, 0, 0, 3, 7, 8, 9, 0, 0, 0, 1];
+        let n = f.read_into(64, |room| {
+            room[..stream.len()].copy_from_slice(&stream);
+            Ok::<_, ()>(stream.len())
+        });
+        assert_eq!(n, Ok(11));
+        assert_eq!(&f.next_packet().unwrap().unwrap()[..], &[7, 8, 9]);
+        assert!(f.next_packet().unwrap().is_none());
+        assert_eq!(f.pending(), 4);
+        assert!(f.read_into(8, |_| Err::<usize, _>("failed")).is_err());
+        assert_eq!(f.pending(), 4, "a failed read adds nothing");
+        let n = f.read_into(8, |room| {
+            room[0] = 5;
+            Ok::<_, ()>(1)
+        });
+        assert_eq!(n, Ok(1));
+        assert_eq!(&f.next_packet().unwrap().unwrap()[..], &[5]);
+        assert_eq!(f.pending(), 0);
+        // many reads through one buffer and past its end, packets kept alive
+        let mut kept = Vec::new();
+        for i in 0..(3 * FRAMER_BUFFER / 1000) {
+            let packet: Vec<u8> = [&996u32.to_be_bytes()[..], &[(i % 251) as u8; 996]].concat();
+            f.read_into(4096, |room| {
+                room[..1000].copy_from_slice(&packet);
+                Ok::<_, ()>(1000)
+            })
+            .unwrap();
+            let body = f.next_packet().unwrap().unwrap();
+            assert!(body.iter().all(|&b| b == (i % 251) as u8));
+            kept.push(body);
+        }
+        assert!(kept
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b.len() == 996 && b[0] == (i % 251) as u8));
     }
 
     #[test]
@@ -702,7 +841,7 @@ mod tests {
         prop_oneof![
             (any::<u32>(), "[a-z ]{0,20}").prop_map(|(code, message)| Reply::Status { code, message }),
             bytes().prop_map(Reply::Handle),
-            bytes().prop_map(Reply::Data),
+            bytes().prop_map(|d| Reply::Data(d.into())),
             proptest::collection::vec(
                 (bytes(), bytes(), attrs_strategy()).prop_map(|(filename, longname, attrs)| NameEntry {
                     filename,
@@ -721,7 +860,7 @@ mod tests {
         #[test]
         fn replies_round_trip(id in any::<u32>(), reply in reply_strategy()) {
             let encoded = encode_reply(id, &reply);
-            prop_assert_eq!(decode_reply(&encoded).unwrap(), (id, reply));
+            prop_assert_eq!(decode_reply(&Bytes::from(encoded)).unwrap(), (id, reply));
         }
 
         #[test]
@@ -738,7 +877,7 @@ mod tests {
             let encoded = encode_reply(id, &reply);
             for cut in 0..encoded.len() {
                 // a cut inside a STATUS's optional tail is still a valid status
-                let shorter = decode_reply(&encoded[..cut]);
+                let shorter = decode_reply(&Bytes::copy_from_slice(&encoded[..cut]));
                 if let Ok((_, Reply::Status { .. })) = shorter {
                     continue;
                 }
@@ -751,7 +890,7 @@ mod tests {
 
         #[test]
         fn garbage_never_panics(data in proptest::collection::vec(any::<u8>(), 0..256)) {
-            let _ = decode_reply(&data);
+            let _ = decode_reply(&Bytes::from(data.clone()));
             let _ = decode_version(&data);
             let _ = Limits::decode(&data);
             let _ = StatVfs::decode(&data);
@@ -780,7 +919,7 @@ mod tests {
                 pos += n;
                 i += 1;
                 while let Some(b) = f.next_packet().unwrap() {
-                    out.push(b);
+                    out.push(b.to_vec());
                 }
             }
             prop_assert_eq!(out, packets);
@@ -805,6 +944,9 @@ mod tests {
                 let mut r = Reader::new(body(&p));
                 r.u8().unwrap();
                 prop_assert_eq!(r.u32().unwrap(), id);
+                // the head and the payload sent after it are the same packet
+                let (head, payload) = req.encode_parts(id);
+                prop_assert_eq!([&head[..], payload].concat(), p);
             }
         }
     }

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -93,7 +94,7 @@ fn download(
     remote: &[u8],
     callback: Option<Py<PyAny>>,
     parallel: Option<(&fs::File, usize)>,
-    mut sink: impl FnMut(Python<'_>, &[Vec<u8>]) -> Result<()>,
+    mut sink: impl FnMut(Python<'_>, &[Bytes]) -> Result<()>,
 ) -> Result<u64> {
     let handle = crate::shutdown::detach(py, || s.open(remote, FXF_READ, 0))?;
     let result = (|| -> Result<u64> {
@@ -141,9 +142,13 @@ fn random_suffix() -> String {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        bytes.copy_from_slice(&(nanos.as_nanos() as u64 ^ std::process::id() as u64).to_le_bytes()[..6]);
+        bytes.copy_from_slice(&(nanos.as_nanos() as u64 ^ u64::from(std::process::id())).to_le_bytes()[..6]);
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::with_capacity(12), |mut hex, b| {
+        use std::fmt::Write;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 /// A hidden, unguessable name beside `name`, short enough for any filesystem.
@@ -239,17 +244,21 @@ pub fn get(
 pub fn getfo(py: Python<'_>, s: &Client, remote: &[u8], fl: Py<PyAny>, callback: Option<Py<PyAny>>) -> PyResult<u64> {
     let write = fl.getattr(py, "write")?;
     Ok(download(py, s, remote, callback, None, |py, pieces| {
-        let data = PyBytes::new_with(py, pieces.iter().map(Vec::len).sum(), |buf| {
-            let mut at = 0;
-            for p in pieces {
-                buf[at..at + p.len()].copy_from_slice(p);
-                at += p.len();
-            }
-            Ok(())
-        })?;
-        write.call1(py, (data,))?;
+        write.call1(py, (joined(py, pieces)?,))?;
         Ok(())
     })?)
+}
+
+/// The pieces as one Python bytes object: each byte copied once.
+pub(crate) fn joined<'py>(py: Python<'py>, pieces: &[Bytes]) -> PyResult<Bound<'py, PyBytes>> {
+    PyBytes::new_with(py, pieces.iter().map(Bytes::len).sum(), |buf| {
+        let mut at = 0;
+        for p in pieces {
+            buf[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        Ok(())
+    })
 }
 
 /// Pipelined upload from `source` (which fills a buffer, returning 0 at EOF).
