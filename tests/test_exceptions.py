@@ -1,7 +1,9 @@
-"""Exception classes: paramiko's hierarchy (ssh_exception), SFTP status
-mapping (sftp), pysftp's and sftpsyncer's exceptions (exceptions)."""
+"""Exception classes: paramiko's hierarchy (ssh_exception), SFTP constants
+and SFTPError (sftp), pysftp's and sftpsyncer's exceptions (exceptions).
 
-import errno
+The exception each SFTP status becomes is checked against a real server in
+test_sftp_client.py (the mapping is the Rust core's, src/error.rs)."""
+
 import pickle
 import socket
 
@@ -131,7 +133,7 @@ def test_catch_as_oserror():
         raise se.NoValidConnectionsError({("10.0.0.1", 22): OSError("x")})
 
 
-# --- SFTP status mapping ---------------------------------------------------------------
+# --- SFTP constants ----------------------------------------------------------------------
 
 
 def test_sftp_constants():
@@ -157,43 +159,6 @@ def test_sftp_constants():
     assert issubclass(sftp.int64, int) and sftp.int64(5) == 5
     assert issubclass(sftp.SFTPError, Exception)
     assert not issubclass(sftp.SFTPError, OSError)
-
-
-def test_status_no_such_file():
-    e = sftp.status_to_exception(2, "No such file")
-    assert type(e) is FileNotFoundError
-    assert e.errno == errno.ENOENT
-    assert e.args == (2, "No such file")
-    assert str(e) == "[Errno 2] No such file"
-    assert e.filename is None
-
-
-def test_status_permission_denied():
-    e = sftp.status_to_exception(3, "Permission denied")
-    assert type(e) is PermissionError
-    assert e.errno == errno.EACCES
-    assert e.args == (13, "Permission denied")
-    assert str(e) == "[Errno 13] Permission denied"
-
-
-@pytest.mark.parametrize(
-    "code, text", [(4, "Failure"), (5, "Bad message"), (8, "Operation unsupported")]
-)
-def test_status_other_codes_plain_oserror(code, text):
-    e = sftp.status_to_exception(code, text)
-    assert type(e) is OSError
-    assert e.errno is None
-    assert e.args == (text,)
-    assert str(e) == text
-
-
-def test_status_eof_ok_and_defaults():
-    e = sftp.status_to_exception(1, "End of file")
-    assert type(e) is EOFError and str(e) == "End of file"
-    assert sftp.status_to_exception(0, "Success") is None
-    # default text from the code, bytes decoded
-    assert str(sftp.status_to_exception(4)) == "Failure"
-    assert sftp.status_to_exception(2, b"gone").args == (2, "gone")
 
 
 # --- pysftp ---------------------------------------------------------------------------

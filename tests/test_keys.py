@@ -467,8 +467,35 @@ def test_dsskey_importable_but_unsupported(tmp_path):
 
 
 def test_key_classes_order():
-    assert pk.key_classes == [RSAKey, Ed25519Key, ECDSAKey]
+    # one list, in the package as in paramiko (pkey looks types up in it)
+    assert ferrosftp.key_classes == [RSAKey, Ed25519Key, ECDSAKey]
+    assert not hasattr(pk, "key_classes")
     assert ferrosftp.RSAKey is RSAKey
+
+
+def test_key_classes_is_read_at_each_lookup(keys, monkeypatch):
+    class OtherEd25519(Ed25519Key):
+        pass
+
+    blob = base64.b64decode(keys["ed25519"]["b64"])
+    monkeypatch.setattr(ferrosftp, "key_classes", [OtherEd25519])
+    assert type(pk.PKey.from_type_string("ssh-ed25519", blob)) is OtherEd25519
+    assert type(pk._from_blob(blob)) is OtherEd25519
+    with pytest.raises(pk.UnknownKeyType):
+        pk.PKey.from_type_string("ssh-rsa", base64.b64decode(keys["rsa"]["b64"]))
+
+
+def test_key_classes_in_their_paramiko_modules():
+    # paramiko's layout; the old ferrosftp.pkey.<class> imports still work
+    assert RSAKey.__module__ == "ferrosftp.rsakey"
+    assert ECDSAKey.__module__ == "ferrosftp.ecdsakey"
+    assert Ed25519Key.__module__ == "ferrosftp.ed25519key"
+    assert DSSKey.__module__ == "ferrosftp.dsskey"
+    from ferrosftp.pkey import DSSKey as old_dss, ECDSAKey as old_ec, Ed25519Key as old_ed, RSAKey as old_rsa
+
+    assert (old_rsa, old_ec, old_ed, old_dss) == (RSAKey, ECDSAKey, Ed25519Key, DSSKey)
+    with pytest.raises(AttributeError):
+        pk.NoSuchKey  # noqa: B018
 
 
 # --- agent -------------------------------------------------------------------------------------

@@ -137,20 +137,20 @@ def test_from_stat(tmp_path):
     assert str(b).startswith("-rw") and str(b).endswith(" data.bin")
 
 
-def test_extended_attributes_in_repr_and_flags():
+def test_extended_attributes_in_repr():
     a = SFTPAttributes()
     a.st_size = 1
     a.attr["foo"] = b"bar"
     assert repr(a) == "<SFTPAttributes: [ size=1 \"foo\"=b'bar' ]>"
-    assert a._calc_flags() == SFTPAttributes.FLAG_SIZE | SFTPAttributes.FLAG_EXTENDED
 
 
 def test_uid_without_gid_not_shown_in_repr():
     a = SFTPAttributes()
     a.st_uid = 5
     assert repr(a) == "<SFTPAttributes: [ ]>"
-    assert a._to_tuple() == (None, None, None, None, None, None)
+    # uid/gid and atime/mtime are shown only as pairs, as paramiko does
     a.st_gid = 6
     a.st_atime = 1.9
+    assert repr(a) == "<SFTPAttributes: [ uid=5 gid=6 ]>"
     a.st_mtime = 2.7
-    assert a._to_tuple() == (None, 5, 6, None, 1, 2)
+    assert repr(a) == "<SFTPAttributes: [ uid=5 gid=6 atime=1.9 mtime=2.7 ]>"

@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import pytest
+from sshd_server import SshdServer
 
 import ferrosftp as paramiko
 from ferrosftp import (
@@ -69,6 +70,8 @@ def test_remote_server_key_matches_host_key_file(client, sshd):
     assert key.get_base64() == b64
     assert len(key.get_fingerprint()) == 16
     assert key.fingerprint.startswith("SHA256:")
+    # parsed once per connection: the same object each time, as paramiko's
+    assert client.get_transport().get_remote_server_key() is key
 
 
 def test_ssh_keygen_fingerprint_matches(client, sshd):
@@ -96,6 +99,22 @@ def test_security_options(client):
     assert isinstance(opts.kex, tuple) and opts.kex
     assert "ssh-ed25519" in opts.key_types
     assert isinstance(opts.compression, tuple)
+
+
+def test_libssh2_algorithms_are_asked_once_per_process(monkeypatch):
+    a, b = socket.socketpair()
+    Transport(a).close()  # the first transport of the process asks libssh2
+    calls = []
+    monkeypatch.setattr(paramiko._native, "supported_algorithms", calls.append)
+    t = Transport(b)
+    try:
+        assert calls == []
+        opts = t.get_security_options()
+        assert opts.ciphers[0] == "aes128-gcm@openssh.com" and opts.kex and opts.key_types
+        opts.digests = opts.digests[:1]  # the setter checks names against the same lists
+        assert calls == []
+    finally:
+        t.close()
 
 
 def test_security_options_setters_validate(transport):
@@ -324,6 +343,56 @@ def test_auth_publickey_wrong_key(sshd, transport, tmp_path):
     # a second attempt with the right key on the same transport works
     assert transport.auth_publickey(sshd.username, _key(sshd)) == []
     assert transport.is_authenticated()
+
+
+def _method_queries(monkeypatch):
+    """The times the transport asks the server which methods it allows (one
+    round trip each), seen by a spy on Transport._allowed."""
+    asked = []
+    real = Transport._allowed
+
+    def spy(self, username):
+        asked.append(username)
+        return real(self, username)
+
+    monkeypatch.setattr(Transport, "_allowed", spy)
+    return asked
+
+
+def test_auth_publickey_offers_the_key_at_once(sshd, transport, tmp_path, monkeypatch):
+    # as paramiko: the key goes out first; the allowed methods are asked only
+    # after a refusal, to tell a refused key from a refused method
+    asked = _method_queries(monkeypatch)
+    path = tmp_path / "k"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
+                   check=True, stdin=subprocess.DEVNULL)
+    transport.start_client()
+    with pytest.raises(AuthenticationException) as ei:
+        transport.auth_publickey(sshd.username, paramiko.PKey.from_path(str(path)))
+    assert type(ei.value) is AuthenticationException
+    assert str(ei.value) == "Authentication failed."
+    assert asked == [sshd.username]
+    assert transport.auth_publickey(sshd.username, _key(sshd)) == []
+    assert asked == [sshd.username]  # the accepted key asked nothing
+    assert transport.is_authenticated()
+
+
+@pytest.mark.timeout(60)
+def test_auth_publickey_where_the_server_allows_passwords_only():
+    srv = SshdServer(extra_config="AuthenticationMethods password", rsa_bits=2048).start()
+    try:
+        t = Transport((srv.host, srv.port))
+        try:
+            t.start_client()
+            with pytest.raises(BadAuthenticationType) as ei:
+                t.auth_publickey(srv.username, paramiko.PKey.from_path(srv.keys["ed25519"]))
+            assert ei.value.allowed_types == ["password"]
+            assert str(ei.value) == "Bad authentication type; allowed types: ['password']"
+            assert not t.is_authenticated()
+        finally:
+            t.close()
+    finally:
+        srv.stop()
 
 
 def test_auth_password_returns_list(sshd, transport):

@@ -32,7 +32,10 @@ from .ssh_exception import (
     SSHException,
     UnableToAuthenticate,
 )
-from .pkey import PKey, PublicBlob, UnknownKeyType, RSAKey, ECDSAKey, Ed25519Key
+from .pkey import PKey, PublicBlob, UnknownKeyType
+from .rsakey import RSAKey
+from .ecdsakey import ECDSAKey
+from .ed25519key import Ed25519Key
 from .dsskey import DSSKey
 from .agent import Agent, AgentKey
 from .auth_strategy import (
@@ -103,6 +106,8 @@ __version__ = _native.__version__
 #: a dead or stalled peer. Read when an SFTP session opens; None waits forever.
 DEFAULT_TIMEOUT = 300.0
 
+#: The classes a key type is looked up in (PKey.from_type_string...), in paramiko 5's
+#: order; the one list, as in paramiko (users may add to it).
 key_classes = [RSAKey, Ed25519Key, ECDSAKey]
 
 # pysftp scripts sometimes reach `pysftp.paramiko`: this module plays both parts.

@@ -6,19 +6,13 @@ import getpass
 import inspect
 import logging
 import os
-import socket
 import sys
 import warnings
 from binascii import hexlify
 from typing import Optional
 
 from .hostkeys import HostKeyEntry, HostKeys
-from .ssh_exception import (
-    AuthenticationException,
-    BadHostKeyException,
-    PasswordRequiredException,
-    SSHException,
-)
+from .ssh_exception import BadHostKeyException, SSHException
 from .transport import Transport, connect_tcp
 
 log = logging.getLogger("ferrosftp.client")
@@ -275,8 +269,6 @@ class SSHClient:
 
         t = self._transport
         saved_exception: Optional[BaseException] = None
-        two_factor = False
-        allowed_types: set = set()
         if passphrase is None and password is not None:
             passphrase = password
 

@@ -1,21 +1,26 @@
-"""SSH keys: ``PKey`` and its subclasses, shaped like ``paramiko.pkey``.
+"""SSH keys: the base class ``PKey``, ``PublicBlob`` and what the key
+modules share (``paramiko.pkey``).
+
+The key classes live in their paramiko-named modules: ``RSAKey`` in
+:mod:`ferrosftp.rsakey`, ``ECDSAKey`` in :mod:`ferrosftp.ecdsakey`,
+``Ed25519Key`` in :mod:`ferrosftp.ed25519key`, ``DSSKey`` in
+:mod:`ferrosftp.dsskey`; ``ferrosftp.key_classes`` lists the ones a key type
+is looked up in.  Supported: RSA, ECDSA (NIST P-256/384/521) and Ed25519, in
+OpenSSH or PEM private key files; DSA is gone from paramiko 4.0 and OpenSSH.
 
 A key object here is a *container*: it holds the public key blob (the SSH
 wire encoding, e.g. ``string "ssh-ed25519" + string <32 bytes>``), the key's
 type and size, and, for private keys, the original key file bytes and
-passphrase.  Parsing and decryption of private key files is done by the
-Rust core (``_native.parse_private_key``); signing happens inside the SSH
-layer during authentication, which receives ``_private_bytes`` and
-``_passphrase``.  Those two attributes are never shown by ``repr``/``str``.
-
-Supported key types: RSA (``ssh-rsa``), ECDSA (``ecdsa-sha2-nistp256/384/521``)
-and Ed25519 (``ssh-ed25519``), in OpenSSH or PEM private key files.  DSA
-keys were removed from paramiko 4.0 and OpenSSH; :class:`DSSKey` exists only
-so that imports keep working.
+passphrase.  Parsing of public key blobs and of (encrypted) private key files
+is done by the Rust core (``_native.public_key_info``,
+``_native.parse_private_key``); signing happens inside the SSH layer during
+authentication, which receives ``_private_bytes`` and ``_passphrase``.  Those
+two attributes are never shown by ``repr``/``str``.
 """
 
 import base64
 import hashlib
+import importlib
 import os
 import shutil
 import subprocess
@@ -23,38 +28,16 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from . import _native
 from .ssh_exception import SSHException
 
-__all__ = [
-    "PKey",
-    "RSAKey",
-    "ECDSAKey",
-    "Ed25519Key",
-    "DSSKey",
-    "PublicBlob",
-    "UnknownKeyType",
-    "key_classes",
-]
+__all__ = ["PKey", "PublicBlob", "UnknownKeyType"]
 
 _DSA_UNSUPPORTED = (
     "DSA keys are not supported (removed in paramiko 4.0 and OpenSSH)"
 )
 
-_ECDSA_CURVES = {
-    "ecdsa-sha2-nistp256": ("nistp256", 256),
-    "ecdsa-sha2-nistp384": ("nistp384", 384),
-    "ecdsa-sha2-nistp521": ("nistp521", 521),
-}
-
 _CERT_SUFFIX = "-cert-v01@openssh.com"
-
-
-def _native():
-    """The Rust extension, imported lazily (the pure-Python parts of this
-    module work without it)."""
-    from . import _native as native
-
-    return native
 
 
 class UnknownKeyType(Exception):
@@ -71,10 +54,16 @@ class UnknownKeyType(Exception):
         )
 
 
-# --- SSH wire helpers ----------------------------------------------------------
+# --- what the Rust core does not tell about a key blob ------------------------
+#
+# _native.public_key_info checks a plain public key blob and gives its type and
+# size. It cannot name the type of a blob it does not parse (a certificate, an
+# agent key of an unknown type), nor give the key inside a certificate, an RSA
+# key's numbers or a DSA key's size: those few fields are read here.
 
 
 def _read_string(data, offset):
+    """The SSH ``string`` field at ``offset``: (its bytes, the next offset)."""
     if offset + 4 > len(data):
         raise SSHException("Invalid key: truncated data")
     n = int.from_bytes(data[offset : offset + 4], "big")
@@ -84,12 +73,8 @@ def _read_string(data, offset):
     return data[offset + 4 : end], end
 
 
-def _pack_string(value):
-    return len(value).to_bytes(4, "big") + value
-
-
 def _blob_type(blob):
-    """The key type string at the start of a public key blob."""
+    """The key type named at the start of a public key blob."""
     raw, _ = _read_string(blob, 0)
     try:
         return raw.decode("ascii")
@@ -97,73 +82,52 @@ def _blob_type(blob):
         raise SSHException("Invalid key: bad key type")
 
 
-def _parse_public_blob(blob):
-    """``(key_type, bits)`` of a public key blob, checking its structure.
-
-    Plain RSA, ECDSA, Ed25519 and DSA blobs are decoded here; anything else
-    (certificates, security-key types) is handed to the Rust core.
-    """
-    blob = bytes(blob)
-    key_type = _blob_type(blob)
-    _, off = _read_string(blob, 0)
-    if key_type == "ssh-rsa":
-        _e, off = _read_string(blob, off)
-        n, off = _read_string(blob, off)
-        bits = int.from_bytes(n, "big").bit_length()
-    elif key_type in _ECDSA_CURVES:
-        curve, off = _read_string(blob, off)
-        _q, off = _read_string(blob, off)
-        expected, bits = _ECDSA_CURVES[key_type]
-        if curve != expected.encode():
-            raise SSHException(
-                "Invalid key: curve {!r} does not match key type {}".format(
-                    curve, key_type
-                )
-            )
-    elif key_type == "ssh-ed25519":
-        pub, off = _read_string(blob, off)
-        if len(pub) != 32:
-            raise SSHException("Invalid key: bad Ed25519 public key length")
-        bits = 256
-    elif key_type == "ssh-dss":
-        p, off = _read_string(blob, off)
-        for _ in range(3):
-            _x, off = _read_string(blob, off)
-        bits = int.from_bytes(p, "big").bit_length()
-    else:
-        try:
-            native = _native()
-        except ImportError:
-            return key_type, 0
-        native_type, bits = native.public_key_info(blob)
-        return native_type, bits
-    if off != len(blob):
-        raise SSHException("Invalid key: trailing data after the key")
-    return key_type, bits
+def _plain_type(key_type):
+    """Key type without a certificate suffix."""
+    if key_type.endswith(_CERT_SUFFIX):
+        return key_type[: -len(_CERT_SUFFIX)]
+    return key_type
 
 
-_PLAIN_FIELD_COUNT = {"ssh-rsa": 2, "ssh-ed25519": 1, "ssh-dss": 4}
-for _t in _ECDSA_CURVES:
-    _PLAIN_FIELD_COUNT[_t] = 2
+# Fields after the type in a plain key blob; a certificate holds the same
+# fields right after its nonce.
+_KEY_FIELD_COUNT = {
+    "ssh-rsa": 2,
+    "ssh-ed25519": 1,
+    "ssh-dss": 4,
+    "ecdsa-sha2-nistp256": 2,
+    "ecdsa-sha2-nistp384": 2,
+    "ecdsa-sha2-nistp521": 2,
+}
 
 
-def _cert_to_plain_blob(blob):
+def _cert_to_plain_blob(blob, cert_type):
     """The plain public key blob embedded in an OpenSSH certificate blob
     (``<type>-cert-v01@openssh.com``: type, nonce, key fields, ...)."""
-    cert_type = _blob_type(blob)
     plain_type = _plain_type(cert_type)
-    count = _PLAIN_FIELD_COUNT.get(plain_type)
+    count = _KEY_FIELD_COUNT.get(plain_type)
     if count is None:
         raise SSHException("Unsupported certificate type: {}".format(cert_type))
     _, off = _read_string(blob, 0)
     _nonce, off = _read_string(blob, off)
-    fields = []
+    plain = [plain_type.encode("ascii")]
     for _ in range(count):
         value, off = _read_string(blob, off)
-        fields.append(value)
-    return b"".join(
-        _pack_string(x) for x in [plain_type.encode("ascii")] + fields
-    )
+        plain.append(value)
+    return b"".join(len(x).to_bytes(4, "big") + x for x in plain)
+
+
+def _public_key_info(blob):
+    """``(key_type, bits)`` of a plain public key blob, checked by the Rust
+    core (``SSHException`` if malformed)."""
+    key_type, bits = _native.public_key_info(blob)
+    if key_type == "ssh-dss":
+        # the Rust core sizes no DSA key (DSA is gone from OpenSSH and
+        # paramiko; a DSA host key is still shown): the size of p
+        _, off = _read_string(blob, 0)
+        p, _ = _read_string(blob, off)
+        bits = int.from_bytes(p, "big").bit_length()
+    return key_type, bits
 
 
 def _to_passphrase(password):
@@ -202,13 +166,6 @@ def _read_key_source(filename=None, file_obj=None):
     if isinstance(data, str):
         data = data.encode("utf-8")
     return bytes(data)
-
-
-def _plain_type(key_type):
-    """Key type without a certificate suffix."""
-    if key_type.endswith(_CERT_SUFFIX):
-        return key_type[: -len(_CERT_SUFFIX)]
-    return key_type
 
 
 # --- PublicBlob ------------------------------------------------------------------
@@ -303,7 +260,6 @@ class PKey:
         self._bits = 0
         self._private_bytes = None
         self._passphrase = None
-        self._comment = None
         self.public_blob = None
 
     # -- loading ------------------------------------------------------------------------
@@ -317,13 +273,14 @@ class PKey:
         if data is None:
             raise SSHException("Key object may not be empty")
         blob = bytes(data)
+        blob_type = _blob_type(blob)
         cert = None
-        if _blob_type(blob).endswith(_CERT_SUFFIX):
+        if blob_type.endswith(_CERT_SUFFIX):
             # a certificate: the key is the one embedded in it (paramiko
             # keeps the certificate as ``public_blob``)
-            cert = PublicBlob(_blob_type(blob), blob)
-            blob = _cert_to_plain_blob(blob)
-        key_type, bits = _parse_public_blob(blob)
+            cert = PublicBlob(blob_type, blob)
+            blob = _cert_to_plain_blob(blob, blob_type)
+        key_type, bits = _public_key_info(blob)
         if not self._accepts(key_type):
             raise SSHException(
                 "Invalid key: expected {} key, got {}".format(
@@ -338,9 +295,8 @@ class PKey:
 
     def _load_private(self, data, password):
         passphrase = _to_passphrase(password)
-        key_type, blob, bits, comment = _native().parse_private_key(
-            data, passphrase
-        )
+        parsed = _native.parse_private_key(data, passphrase)
+        key_type = parsed[0]
         if key_type == "ssh-dss":
             raise SSHException(_DSA_UNSUPPORTED)
         if not self._accepts(key_type):
@@ -349,10 +305,14 @@ class PKey:
                     self._LABEL, key_type
                 )
             )
-        self._key_type = key_type
+        self._take_private(data, passphrase, parsed)
+
+    def _take_private(self, data, passphrase, parsed):
+        """Hold a private key file's bytes, with what the Rust core parsed
+        from them (decrypting them if need be): ``(type, public blob, bits,
+        comment)``."""
+        self._key_type, blob, self._bits, _comment = parsed
         self._blob = bytes(blob)
-        self._bits = bits
-        self._comment = comment or None
         self._private_bytes = data
         self._passphrase = passphrase
 
@@ -454,7 +414,7 @@ class PKey:
 
         :raises UnknownKeyType: if no class handles ``key_type``
         """
-        for key_class in key_classes:
+        for key_class in _key_classes():
             if key_type in key_class.identifiers():
                 return key_class(data=key_bytes)
         raise UnknownKeyType(key_type=key_type, key_bytes=key_bytes)
@@ -657,9 +617,8 @@ def _key_from_private_bytes(data, password, strict_unknown=False):
     """Parse private key bytes of any supported type into the right
     subclass."""
     passphrase = _to_passphrase(password)
-    key_type, blob, bits, comment = _native().parse_private_key(
-        data, passphrase
-    )
+    parsed = _native.parse_private_key(data, passphrase)
+    key_type = parsed[0]
     cls = _class_for_type(key_type)
     if cls is None:
         if strict_unknown:
@@ -669,19 +628,23 @@ def _key_from_private_bytes(data, password, strict_unknown=False):
         raise SSHException("Unsupported key type: {}".format(key_type))
     key = cls.__new__(cls)
     key._init_empty()
-    key._key_type = key_type
-    key._blob = bytes(blob)
-    key._bits = bits
-    key._comment = comment or None
-    key._private_bytes = data
-    key._passphrase = passphrase
+    key._take_private(data, passphrase, parsed)
     return key
+
+
+def _key_classes():
+    """paramiko's registry, ``ferrosftp.key_classes``: read at each call, as
+    paramiko does (the key modules import this one, and users may extend
+    the list)."""
+    from . import key_classes
+
+    return key_classes
 
 
 def _class_for_type(key_type):
     plain = _plain_type(key_type)
-    for key_class in key_classes:
-        if plain in key_class._KEY_TYPES:
+    for key_class in _key_classes():
+        if plain in key_class.identifiers():
             return key_class
     return None
 
@@ -701,192 +664,20 @@ def _from_blob(blob):
     return PKey(data=blob)
 
 
-# --- concrete key classes -------------------------------------------------------------
+# The key classes were importable from here before they moved to their
+# paramiko-named modules (which import this one): resolved on first use.
+_MOVED = {
+    "RSAKey": "rsakey",
+    "ECDSAKey": "ecdsakey",
+    "Ed25519Key": "ed25519key",
+    "DSSKey": "dsskey",
+}
 
 
-class RSAKey(PKey):
-    """An RSA key (``ssh-rsa``; signs with rsa-sha2-256/512 on the wire)."""
-
-    name = "ssh-rsa"
-    _KEY_TYPES = ("ssh-rsa",)
-    _LABEL = "RSA"
-    HASHES = {
-        "ssh-rsa": "sha1",
-        "ssh-rsa-cert-v01@openssh.com": "sha1",
-        "rsa-sha2-256": "sha256",
-        "rsa-sha2-256-cert-v01@openssh.com": "sha256",
-        "rsa-sha2-512": "sha512",
-        "rsa-sha2-512-cert-v01@openssh.com": "sha512",
-    }
-
-    def __init__(
-        self,
-        msg=None,
-        data=None,
-        filename=None,
-        password=None,
-        key=None,
-        file_obj=None,
-    ):
-        self._init_empty()
-        if file_obj is None and filename is None and key is not None:
-            self._load_crypto_key(key)
-            return
-        self._load_from_sources(
-            msg=msg,
-            data=data,
-            filename=filename,
-            password=password,
-            file_obj=file_obj,
-        )
-
-    @classmethod
-    def identifiers(cls):
-        return list(cls.HASHES.keys())
-
-    def get_name(self):
-        return self.name
-
-    @property
-    def size(self):
-        return self.get_bits()
-
-    @property
-    def public_numbers(self):
-        """An object with the public exponent ``e`` and modulus ``n``."""
-        _, off = _read_string(self.asbytes(), 0)
-        e, off = _read_string(self.asbytes(), off)
-        n, _ = _read_string(self.asbytes(), off)
-        return _RSAPublicNumbers(
-            int.from_bytes(e, "big"), int.from_bytes(n, "big")
-        )
-
-    def __str__(self):
-        # paramiko's legacy str() of an RSA key: the blob, loosely decoded
-        return self.asbytes().decode("utf8", errors="ignore")
-
-    @classmethod
-    def generate(cls, bits, progress_func=None):
-        """A new RSA key of ``bits`` bits (made by ``ssh-keygen``)."""
-        return cls._generate_with_ssh_keygen("rsa", bits, pem=True)
-
-
-class _RSAPublicNumbers:
-    def __init__(self, e, n):
-        self.e = e
-        self.n = n
-
-    def __repr__(self):
-        return "<RSAPublicNumbers(e={}, n={})>".format(self.e, self.n)
-
-
-class ECDSAKey(PKey):
-    """An ECDSA key on NIST P-256, P-384 or P-521."""
-
-    _KEY_TYPES = tuple(_ECDSA_CURVES)
-    _LABEL = "EC"
-
-    def __init__(
-        self,
-        msg=None,
-        data=None,
-        filename=None,
-        password=None,
-        vals=None,
-        file_obj=None,
-        validate_point=True,
-    ):
-        self._init_empty()
-        if file_obj is None and filename is None and vals is not None:
-            # paramiko: (signing_key, verifying_key) cryptography objects
-            signing_key, verifying_key = vals
-            self._load_crypto_key(signing_key or verifying_key)
-            return
-        self._load_from_sources(
-            msg=msg,
-            data=data,
-            filename=filename,
-            password=password,
-            file_obj=file_obj,
-        )
-
-    @classmethod
-    def supported_key_format_identifiers(cls):
-        return list(_ECDSA_CURVES)
-
-    @classmethod
-    def identifiers(cls):
-        return list(_ECDSA_CURVES)
-
-    @classmethod
-    def generate(cls, curve=None, progress_func=None, bits=None):
-        """A new ECDSA key (made by ``ssh-keygen``).  ``curve`` may be a
-        ``cryptography`` curve object (its ``key_size`` is used); else
-        ``bits`` (256, 384, 521), default 256."""
-        if curve is not None and getattr(curve, "key_size", None):
-            bits = curve.key_size
-        if bits is None:
-            bits = 256
-        if bits not in (256, 384, 521):
-            raise ValueError("Unsupported key length: {:d}".format(bits))
-        return cls._generate_with_ssh_keygen("ecdsa", bits)
-
-
-class Ed25519Key(PKey):
-    """An Ed25519 key."""
-
-    name = "ssh-ed25519"
-    _KEY_TYPES = ("ssh-ed25519",)
-    _LABEL = "Ed25519"
-
-    def __init__(
-        self, msg=None, data=None, filename=None, password=None, file_obj=None
-    ):
-        self._init_empty()
-        self._load_from_sources(
-            msg=msg,
-            data=data,
-            filename=filename,
-            password=password,
-            file_obj=file_obj,
-        )
-
-    def get_name(self):
-        return self.name
-
-
-class DSSKey(PKey):
-    """DSA keys: removed from paramiko 4.0 and from OpenSSH.
-
-    The class exists so that ``from paramiko import DSSKey`` (pysftp 0.2.9
-    does this) keeps working; creating or loading one raises
-    ``SSHException``.
-    """
-
-    name = "ssh-dss"
-    _KEY_TYPES = ("ssh-dss",)
-    _LABEL = "DSA"
-
-    def __init__(
-        self,
-        msg=None,
-        data=None,
-        filename=None,
-        password=None,
-        vals=None,
-        file_obj=None,
-    ):
-        self._init_empty()
-        raise SSHException(_DSA_UNSUPPORTED)
-
-    @classmethod
-    def identifiers(cls):
-        return []
-
-    @classmethod
-    def generate(cls, bits=1024, progress_func=None):
-        raise SSHException(_DSA_UNSUPPORTED)
-
-
-#: the key classes tried for a key type, in paramiko 5's order
-key_classes = [RSAKey, Ed25519Key, ECDSAKey]
+def __getattr__(name):
+    if name in _MOVED:
+        module = importlib.import_module("." + _MOVED[name], __package__)
+        return getattr(module, name)
+    raise AttributeError(
+        "module {!r} has no attribute {!r}".format(__name__, name)
+    )

@@ -1,17 +1,16 @@
 """SFTP protocol constants and errors, shaped like ``paramiko.sftp``.
 
-Also home of :func:`status_to_exception`, the single place where an SFTP
-status code becomes the Python exception paramiko would raise for it.
+The exception an SFTP status code becomes (``FileNotFoundError``,
+``PermissionError``, ``EOFError``, ``OSError``, as paramiko raises) is chosen
+by the Rust core, in one place: ``src/error.rs``.
 """
 
-import errno
 import logging
 
 __all__ = [
     "SFTPError",
     "BaseSFTP",
     "int64",
-    "status_to_exception",
     "SFTP_OK",
     "SFTP_EOF",
     "SFTP_NO_SUCH_FILE",
@@ -142,43 +141,3 @@ class BaseSFTP:
         self.logger = logging.getLogger("paramiko.sftp")
         self.sock = None
         self.ultra_debug = False
-
-
-def _text(message):
-    if isinstance(message, (bytes, bytearray)):
-        return bytes(message).decode("utf-8", "replace")
-    return message
-
-
-def status_to_exception(code, message=None):
-    """Return the exception paramiko raises for SFTP status ``code``.
-
-    ===========================  ======================================
-    ``SSH_FX_OK`` (0)            ``None`` (nothing to raise)
-    ``SSH_FX_EOF`` (1)           ``EOFError(message)``
-    ``SSH_FX_NO_SUCH_FILE`` (2)  ``FileNotFoundError(errno.ENOENT, message)``
-    ``SSH_FX_PERMISSION_DENIED``  ``PermissionError(errno.EACCES, message)``
-    anything else                ``OSError(message)`` (errno ``None``)
-    ===========================  ======================================
-
-    Like paramiko, no file name is attached (``args`` is a 2-tuple or a
-    1-tuple), so ``str(e)`` is ``"[Errno 2] No such file"`` / ``"Failure"``.
-    ``message`` defaults to the standard description of the code; bytes are
-    decoded as UTF-8.
-    """
-    message = _text(message)
-    if message is None:
-        if 0 <= code < len(SFTP_DESC):
-            message = SFTP_DESC[code]
-        else:
-            message = "Unknown status {}".format(code)
-    if code == SFTP_OK:
-        return None
-    if code == SFTP_EOF:
-        return EOFError(message)
-    if code == SFTP_NO_SUCH_FILE:
-        # OSError's constructor picks the FileNotFoundError subclass.
-        return OSError(errno.ENOENT, message)
-    if code == SFTP_PERMISSION_DENIED:
-        return OSError(errno.EACCES, message)
-    return OSError(message)

@@ -100,36 +100,6 @@ class SFTPAttributes:
             attr.longname = _decode_name(longname)
         return attr
 
-    def _to_tuple(self):
-        """The ``(size, uid, gid, mode, atime, mtime)`` tuple for the core,
-        with the same "which fields are sent" rules as paramiko's packer
-        (uid/gid and atime/mtime only as pairs; times truncated to int)."""
-        size = self.st_size
-        uid = gid = None
-        if self.st_uid is not None and self.st_gid is not None:
-            uid, gid = self.st_uid, self.st_gid
-        atime = mtime = None
-        if self.st_atime is not None and self.st_mtime is not None:
-            atime, mtime = int(self.st_atime), int(self.st_mtime)
-        return (size, uid, gid, self.st_mode, atime, mtime)
-
-    def _calc_flags(self):
-        """Recompute ``_flags`` from the fields, as paramiko does before
-        sending attributes."""
-        flags = 0
-        if self.st_size is not None:
-            flags |= self.FLAG_SIZE
-        if self.st_uid is not None and self.st_gid is not None:
-            flags |= self.FLAG_UIDGID
-        if self.st_mode is not None:
-            flags |= self.FLAG_PERMISSIONS
-        if self.st_atime is not None and self.st_mtime is not None:
-            flags |= self.FLAG_AMTIME
-        if len(self.attr) > 0:
-            flags |= self.FLAG_EXTENDED
-        self._flags = flags
-        return flags
-
     # -- display -----------------------------------------------------------------
 
     def __repr__(self):

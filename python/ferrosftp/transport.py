@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import socket
@@ -33,6 +34,9 @@ _CIPHER_PREFERENCE = (
 _HOSTKEY_ALGORITHMS_BY_KEY_TYPE = {
     "ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"),
 }
+# The Rust core's message when the server refuses an authentication (a
+# timeout or a lost connection says something else).
+_REFUSED = "Authentication failed."
 # paramiko's disabled_algorithms keys -> our algorithm kinds
 _DISABLED_KINDS = {
     "ciphers": "cipher",
@@ -43,8 +47,11 @@ _DISABLED_KINDS = {
 }
 
 
-def _supported(kind: str) -> list[str]:
-    return _native.supported_algorithms(kind)
+@functools.cache
+def _supported(kind: str) -> tuple[str, ...]:
+    """What libssh2 implements: fixed for the process, and each native call
+    creates a libssh2 session to ask, so it is asked once per kind."""
+    return tuple(_native.supported_algorithms(kind))
 
 
 def _preferred(kind: str) -> list[str]:
@@ -52,7 +59,7 @@ def _preferred(kind: str) -> list[str]:
     if kind == "cipher":
         first = [c for c in _CIPHER_PREFERENCE if c in supported]
         return first + [c for c in supported if c not in first]
-    return supported
+    return list(supported)
 
 
 class SecurityOptions:
@@ -216,7 +223,7 @@ class Transport:
         self._expected_key_types = False
         self._log_channel = "ferrosftp.transport"
         self._hexdump = False
-        self._lock = threading.Lock()
+        self._host_key = None  # the server's key, parsed on first request
         self._algorithms = {kind: _preferred(kind) for kind in ("cipher", "mac", "kex", "hostkey", "compression")}
         for paramiko_kind, names in self.disabled_algorithms.items():
             kind = _DISABLED_KINDS.get(paramiko_kind)
@@ -360,10 +367,14 @@ class Transport:
         return getpeername() if getpeername is not None else ("unknown", 0)
 
     def get_remote_server_key(self):
-        from .pkey import _from_blob
+        """The server's host key (the same object each time, as paramiko's)."""
+        session = self._require_session()
+        if self._host_key is None:
+            from .pkey import _from_blob
 
-        _, blob = self._require_session().host_key()
-        return _from_blob(blob)
+            _, blob = session.host_key()
+            self._host_key = _from_blob(blob)
+        return self._host_key
 
     def _negotiated(self, kind: str) -> str:
         if self._session is None:
@@ -466,32 +477,38 @@ class Transport:
             raise BadAuthenticationType("Bad authentication type", allowed)
         return self._authed(username)
 
+    def _publickey(self, username: str, attempt) -> list:
+        """Offer a key at once, as paramiko does. Only when the server refuses
+        it are the allowed methods asked for (a round trip), to tell a refused
+        key (AuthenticationException) from a refused method
+        (BadAuthenticationType, as paramiko reads it from the refusal)."""
+        try:
+            attempt(self._require_session())
+        except AuthenticationException as e:
+            if str(e) != _REFUSED:
+                raise  # e.g. a timeout: asking the server again would wait again
+            allowed = self._allowed(username)
+            if allowed is None:  # asking was a "none" request, which let us in
+                return self._authed(username)
+            if "publickey" not in allowed:
+                raise BadAuthenticationType("Bad authentication type", allowed) from e
+            raise
+        return self._authed(username)
+
     def auth_publickey(self, username: str, key, event=None) -> list:
-        allowed = self._allowed(username)
-        if allowed is None:
-            return self._authed(username)
-        if "publickey" not in allowed:
-            raise BadAuthenticationType("Bad authentication type", allowed)
-        session = self._require_session()
         from .agent import AgentKey
 
         if isinstance(key, AgentKey) or getattr(key, "_agent_key", False):
-            session.auth_agent(username, self.auth_timeout)
-        else:
-            private = getattr(key, "_private_bytes", None)
-            if private is None:
-                raise AuthenticationException("key has no private part to authenticate with")
-            session.auth_publickey(username, private, getattr(key, "_passphrase", None), self.auth_timeout)
-        return self._authed(username)
+            return self.auth_agent(username)
+        private = getattr(key, "_private_bytes", None)
+        if private is None:
+            raise AuthenticationException("key has no private part to authenticate with")
+        passphrase = getattr(key, "_passphrase", None)
+        return self._publickey(
+            username, lambda session: session.auth_publickey(username, private, passphrase, self.auth_timeout))
 
     def auth_agent(self, username: str) -> list:
-        allowed = self._allowed(username)
-        if allowed is None:
-            return self._authed(username)
-        if "publickey" not in allowed:
-            raise BadAuthenticationType("Bad authentication type", allowed)
-        self._require_session().auth_agent(username, self.auth_timeout)
-        return self._authed(username)
+        return self._publickey(username, lambda session: session.auth_agent(username, self.auth_timeout))
 
     def auth_interactive(self, username: str, handler, submethods: str = "") -> list:
         """Keyboard-interactive with a handler(title, instructions, prompts) -> answers.
