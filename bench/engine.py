@@ -30,9 +30,8 @@ import threading
 import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(BENCH), "tests"))
 
-from sshd_server import SshdServer  # noqa: E402
+from ferrosftp.testing import SshdServer  # noqa: E402
 
 MiB = 1 << 20
 TOOLS = ("ferrosftp", "paramiko")
@@ -115,7 +114,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     mods = {name: importlib.import_module(name) for name in TOOLS}
     results = {}
-    with SshdServer() as srv:
+    with SshdServer(test_user=True) as srv:
         rdir = srv.make_remote_dir()
         target = os.path.join(rdir, "stat-me")
         with open(target, "wb") as f:

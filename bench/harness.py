@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """ferrosftp benchmark harness (run it through bench/run.sh).
 
-Starts a throwaway OpenSSH sshd on 127.0.0.1 (tests/sshd_server.py), a 20 ms
-RTT FaultProxy in front of it (tests/faultproxy.py), prepares data on tmpfs
+Starts a throwaway OpenSSH sshd on 127.0.0.1 (ferrosftp.testing.SshdServer), a 20 ms
+RTT FaultProxy in front of it (ferrosftp.testing.FaultProxy), prepares data on tmpfs
 (/dev/shm, both the local files and the sshd user's remote directory), then
 for each repeat, for each case, runs every tool once (interleaved; the tool
 order rotates by one each repeat) in its own worker process
@@ -32,11 +32,9 @@ import time
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 WORKERS = os.path.join(BENCH, "workers")
-sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, BENCH)
 
-from sshd_server import SshdServer  # noqa: E402
-from faultproxy import FaultProxy  # noqa: E402
+from ferrosftp.testing import FaultProxy, SshdServer  # noqa: E402
 
 import cases as C  # noqa: E402
 import report  # noqa: E402
@@ -512,7 +510,7 @@ class Bench:
         j0 = cpu_jiffies()
         t0 = time.time()
         log("load average before: %s" % self.meta["loadavg_before"])
-        self.srv = SshdServer()
+        self.srv = SshdServer(test_user=True)
         self.srv.start()
         # one latency proxy per round trip (half of it each way)
         self.proxies = {rtt: FaultProxy("127.0.0.1", self.srv.port, latency=rtt / 2000.0,

@@ -76,7 +76,7 @@ def main():
     hargs = harness.parse_args(["--quick", "--no-snapshot", "--peers-python", a.peers_python])
     b = harness.Bench(hargs)
     b.sizes = dict(C.SIZES["quick"], big=size * C.MiB, mid=size * C.MiB)
-    b.srv = harness.SshdServer().start()
+    b.srv = harness.SshdServer(test_user=True).start()
     b.proxies = {rtt: harness.FaultProxy("127.0.0.1", b.srv.port, latency=rtt / 2000.0,
                                          max_lifetime=3600).start() for rtt in harness.RTTS_MS}
     try:

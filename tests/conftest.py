@@ -1,8 +1,8 @@
 """Shared pytest fixtures for ferrosftp.
 
 Tests import the *installed* ferrosftp package (CI installs the wheel into a
-venv); python/ is deliberately not put on sys.path.  ferrosftp is imported
-lazily inside fixtures so the fixture self-checks run without it.
+venv); python/ is deliberately not put on sys.path.  The throwaway sshd and
+the fault proxy are the package's own (ferrosftp.testing).
 
 Fixtures
 --------
@@ -25,11 +25,11 @@ import sys
 import pytest
 
 _TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
-if _TESTS_DIR not in sys.path:  # for sshd_server / faultproxy (tests/ only, never python/)
+if _TESTS_DIR not in sys.path:  # for sshd_server / client_helpers (tests/ only, never python/)
     sys.path.insert(0, _TESTS_DIR)
 
-from faultproxy import FaultProxy  # noqa: E402
-from sshd_server import SshdServer, _rmtree  # noqa: E402
+from ferrosftp.testing import FaultProxy, rmtree  # noqa: E402
+from sshd_server import SshdServer  # noqa: E402
 from client_helpers import connect_client  # noqa: E402
 
 
@@ -65,7 +65,7 @@ def remote_dir(sshd, request):
     try:
         yield path
     finally:
-        _rmtree(path)
+        rmtree(path)
 
 
 _connect_client = connect_client  # kept for older imports

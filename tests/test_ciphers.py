@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from faultproxy import FaultProxy
+from ferrosftp.testing import FaultProxy
 from sshd_server import SshdServer
 
 pytestmark = pytest.mark.timeout(120)

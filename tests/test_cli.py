@@ -386,11 +386,11 @@ def test_sync_connection_errors_keep_their_exit_codes(sshd, remote_dir, tmp_path
 
 
 def test_ssh_config_tokens_are_expanded():
-    from ferrosftp.cli import HostConfig, _expand_tokens
+    from ferrosftp.host_config import HostConfig, expand_tokens
 
     cfg = HostConfig(hostname="h.example", port=2222, user="bob")
-    assert _expand_tokens("%d/.ssh/id_%r@%h:%p", cfg, "alias") == os.path.expanduser("~") + "/.ssh/id_bob@h.example:2222"
-    assert _expand_tokens("~/k_%n_100%%", cfg, "alias") == os.path.expanduser("~/k_alias_100%")
+    assert expand_tokens("%d/.ssh/id_%r@%h:%p", cfg, "alias") == os.path.expanduser("~") + "/.ssh/id_bob@h.example:2222"
+    assert expand_tokens("~/k_%n_100%%", cfg, "alias") == os.path.expanduser("~/k_alias_100%")
 
 
 def test_sync_missing_cache_dir(sshd, remote_dir, tmp_path):
@@ -499,7 +499,7 @@ def test_ctrl_c_mid_upload(sshd, remote_dir, tmp_path):
     import signal
     import time
 
-    from faultproxy import FaultProxy
+    from ferrosftp.testing import FaultProxy
 
     src = tmp_path / "slow.bin"
     src.write_bytes(os.urandom(20 * 1024 * 1024))

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from client_helpers import connect_client
 from sftp_ops import Runner, snapshot
-from sshd_server import _rmtree
+from ferrosftp.testing import rmtree
 
 EXAMPLES = int(os.environ.get("FERROSFTP_DIFF_EXAMPLES", "60"))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -200,7 +200,7 @@ def test_ferrosftp_behaves_like_paramiko(sshd, oracle, ours, tmp_path_factory, o
         assert snapshot(roots["ours"]) == snapshot(roots["theirs"]), ops
     finally:
         for r in roots.values():
-            _rmtree(r)
+            rmtree(r)
 
 
 def test_the_differential_run_exercised_success_and_failure():

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from faultproxy import FaultProxy
+from ferrosftp.testing import FaultProxy
 
 
 # --------------------------------------------------------------- helpers

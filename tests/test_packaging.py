@@ -109,6 +109,18 @@ def test_import_as_pysftp():
     assert ConnectionException is pysftp.ConnectionException and walktree is pysftp.walktree
 
 
+def test_cli_package_sessions_and_testing_helpers_are_installed():
+    """ferrosftp.cli is a package (the console script's ``ferrosftp.cli:main``),
+    and the sessions module and the testing helpers ship with it."""
+    out = run_python(
+        "import sys, ferrosftp.cli as cli, ferrosftp.sessions, ferrosftp.testing\n"
+        "assert hasattr(cli, '__path__')\n"
+        "assert ferrosftp.testing.SshdServer.__module__ == 'ferrosftp.testing.sshd'\n"
+        "sys.exit(cli.main(['--version']))\n"
+    )
+    assert out == "ferrosftp %s\n" % ferrosftp.__version__
+
+
 def test_sync_agent_import_paths():
     from ferrosftp.sftpagent import SyncAgent
 

@@ -832,7 +832,7 @@ def test_config_parse_errors():
 def _resolve_the_old_way(host, config_path, home_dir, port=None, user=None):
     """What ferrosftp.cli.resolve_ssh_config returned when it ran ``ssh -G``
     (the previous implementation, kept here as the reference)."""
-    from ferrosftp.cli import HostConfig, _expand_tokens
+    from ferrosftp.host_config import HostConfig, expand_tokens
 
     ssh = shutil.which("ssh")
     cmd = [ssh, "-G", "-F", config_path]
@@ -870,11 +870,11 @@ def _resolve_the_old_way(host, config_path, home_dir, port=None, user=None):
             cfg.proxy_command = value
         elif key == "identitiesonly":
             cfg.identities_only = value.lower() in ("yes", "true")
-    cfg.identity_files = [_expand_tokens(v, cfg, host) for v in cfg.identity_files]
-    cfg.known_hosts = [_expand_tokens(v, cfg, host) for v in cfg.known_hosts]
-    cfg.global_known_hosts = [_expand_tokens(v, cfg, host) for v in cfg.global_known_hosts]
+    cfg.identity_files = [expand_tokens(v, cfg, host) for v in cfg.identity_files]
+    cfg.known_hosts = [expand_tokens(v, cfg, host) for v in cfg.known_hosts]
+    cfg.global_known_hosts = [expand_tokens(v, cfg, host) for v in cfg.global_known_hosts]
     if cfg.proxy_command:  # ssh -G prints it raw; ssh runs it with its tokens expanded
-        cfg.proxy_command = _expand_tokens(cfg.proxy_command, cfg, host)
+        cfg.proxy_command = expand_tokens(cfg.proxy_command, cfg, host)
     return cfg
 
 

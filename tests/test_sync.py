@@ -6,11 +6,12 @@ file system (``remote_dir`` is a local path too).
 
 import hashlib
 import os
+import re
 import time
 
 import pytest
 
-from faultproxy import FaultProxy
+from ferrosftp.testing import FaultProxy
 from sshd_server import SshdServer
 
 import ferrosftp
@@ -561,24 +562,11 @@ def test_unicode_and_spaces_in_names(agent, cache, remote_dir):
         assert f.read() == b"unicode"
 
 
-def test_push_and_pull_many_files_over_channels_of_one_connection(sshd, cache, remote_dir, tmp_path,
-                                                                  monkeypatch):
+def test_push_and_pull_many_files_over_channels_of_one_connection(sshd, cache, remote_dir, tmp_path):
     """Many files in flight on one connection: no extra SSH sessions, a few
-    SFTP channels of the agent's own (one per 32 files, up to `workers`)."""
-    sessions, siblings = [], []
-    open_session = SyncAgent._open_session
-    open_sibling = ferrosftp.SFTPClient._open_sibling
-
-    def counting_session(self):
-        sessions.append(1)
-        return open_session(self)
-
-    def counting_sibling(self):
-        siblings.append(1)
-        return open_sibling(self)
-
-    monkeypatch.setattr(SyncAgent, "_open_session", counting_session)
-    monkeypatch.setattr(ferrosftp.SFTPClient, "_open_sibling", counting_sibling)
+    SFTP channels of the agent's own (one per 32 files, up to `workers`),
+    as the server's log counts them."""
+    log_start = sshd.log_size()
     a = _agent(sshd, cache, remote_dir, workers=4)
     files = {"d%d/f%03d.txt" % (i % 4, i): os.urandom(1000 + i) for i in range(100)}
     for rel, data in files.items():
@@ -587,6 +575,10 @@ def test_push_and_pull_many_files_over_channels_of_one_connection(sshd, cache, r
     seen = set()
     assert sorted(a.push(callback=lambda rel, n, total: seen.add(rel))) == sorted(files)
     assert seen == set(files)
+    log = sshd.log_since(log_start)
+    sessions = re.findall(r"Accepted publickey for ", log)  # SSH connections
+    channels = re.findall(r"Starting session: subsystem 'sftp'", log)  # SFTP channels
+    siblings = channels[len(sessions):]  # those beside each connection's own
     assert (len(sessions), len(siblings)) == (1, 2)  # 100 files: 3 channels, one connection
     for rel, data in files.items():
         assert _read(os.path.join(remote_dir, rel)) == data

@@ -39,14 +39,13 @@ import socket
 import tempfile
 import warnings
 from contextlib import contextmanager
-from stat import S_ISDIR, S_ISLNK, S_ISREG
+from stat import S_ISDIR, S_ISREG
 
-from . import util
+from . import _batch, _tree, util
 from .exceptions import ConnectionException, CredentialException, HostKeysException
 from .helpers import WTCallbacks, known_hosts, path_advance, reparent
 from .hostkeys import HostKeys, InvalidHostKey
 from .pkey import PKey, UnknownKeyType
-from . import _batch
 from .sftp_client import SFTPClient
 from .ssh_exception import SSHException
 from .transport import Transport
@@ -341,14 +340,9 @@ class Connection:
         self._sftp_connect()
         wtcb = WTCallbacks()
         self.walktree(remotedir, wtcb.file_cb, wtcb.dir_cb, wtcb.unk_cb)
-        made = set()
-        for dname in wtcb.dlist:
-            _make_local_dirs(localdir, dname, made)
-        pairs = []
-        for fname in wtcb.flist:
-            _make_local_dirs(localdir, os.path.split(fname)[0], made)
-            pairs.append((fname, reparent(localdir, fname)))
-        self._get_batch(pairs, preserve_mtime, workers)
+        files = wtcb.flist
+        _make_local_dirs(localdir, wtcb.dlist + [os.path.split(fname)[0] for fname in files])
+        self._get_batch([(fname, reparent(localdir, fname)) for fname in files], preserve_mtime, workers)
 
     def put_d(self, localpath, remotepath, confirm=True, preserve_mtime=False, *,
               workers=None, atomic=False):
@@ -356,9 +350,8 @@ class Connection:
         ``remotepath`` (not recursive).  Remote names are ``remotepath/./name``
         as in pysftp; the process cwd is never changed."""
         self._sftp_connect()
-        wtcb = _local_walk(localpath, recurse=False)
-        pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname))
-                 for fname in wtcb.flist]
+        files, _ = _local_tree(localpath, recurse=False)
+        pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname)) for fname in files]
         self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
     def put_r(self, localpath, remotepath, confirm=True, preserve_mtime=False, *,
@@ -367,14 +360,11 @@ class Connection:
         ``remotepath``; missing sub-directories are created, existing ones are
         fine (re-running works)."""
         self._sftp_connect()
-        wtcb = _local_walk(localpath, recurse=True)
-        for dname in wtcb.dlist:
-            if dname != ".":
-                pth = reparent(remotepath, dname)
-                if not self.isdir(pth):
-                    self.mkdir(pth)
-        pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname))
-                 for fname in wtcb.flist]
+        files, dirs = _local_tree(localpath, recurse=True)
+        # remotepath must exist (pysftp): only the levels below it are made
+        _raise_first(_tree.make_remote_dirs(self._sftp, [reparent(remotepath, d) for d in dirs],
+                                            known={posixpath.normpath(remotepath)}))
+        pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname)) for fname in files]
         self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
     def _put_batch(self, pairs, confirm, preserve_mtime, atomic, workers):
@@ -477,11 +467,7 @@ class Connection:
         if self.isfile(remotedir):
             raise OSError("a file with the same name as the remotedir, "
                           "'%s', already exists." % remotedir)
-        head, tail = os.path.split(remotedir)
-        if head and not self.isdir(head):
-            self.makedirs(head, mode)
-        if tail:
-            self.mkdir(remotedir, mode=mode)
+        _raise_first(_tree.make_remote_dirs(self._sftp, [remotedir], mode=int(str(mode), 8)))
 
     def normalize(self, remotepath):
         """The server's absolute form of ``remotepath``."""
@@ -577,20 +563,9 @@ class Connection:
         entries sorted, calling ``dcallback``/``fcallback``/``ucallback`` with
         each ``posixpath``-joined path.  Symlinks are followed."""
         self._sftp_connect()
-        for attr in self.listdir_attr(remotepath):
-            pathname = posixpath.join(remotepath, attr.filename)
-            mode = attr.st_mode
-            if mode is None or S_ISLNK(mode):
-                # the listing shows the link itself; pysftp stats every entry
-                mode = self._sftp.stat(pathname).st_mode
-            if S_ISDIR(mode):
-                dcallback(pathname)
-                if recurse:
-                    self.walktree(pathname, fcallback, dcallback, ucallback)
-            elif S_ISREG(mode):
-                fcallback(pathname)
-            else:
-                ucallback(pathname)
+        callbacks = {_tree.DIR: dcallback, _tree.FILE: fcallback}
+        for rel, kind, _ in _tree.walk_remote(self, remotepath, recurse=recurse):
+            callbacks.get(kind, ucallback)(posixpath.join(remotepath, rel))
 
     # -- properties -----------------------------------------------------------
 
@@ -710,17 +685,18 @@ def _put_file(sftp, localpath, remotepath, callback, confirm, preserve_mtime, at
     return sftpattrs
 
 
-def _make_local_dirs(localdir, remote_dir, made):
-    """Create each level of ``reparent(localdir, remote_dir)`` that is missing
-    (pysftp's get_r layout); an existing directory is fine, a file is not.
-    ``made`` remembers the levels already handled."""
-    if not remote_dir or remote_dir in made:
-        return
-    for subdir in path_advance(remote_dir):
-        if subdir == "." or subdir in made:
-            continue
-        made.add(subdir)
-        path = reparent(localdir, subdir)
+def _make_local_dirs(localdir, remote_dirs):
+    """Create each level of ``reparent(localdir, d)`` that is missing for
+    every remote directory ``d`` (pysftp's get_r layout), parents first;
+    ``localdir`` itself must exist, a directory already there is fine, a
+    file is not (FileExistsError)."""
+    levels = set()
+    for d in remote_dirs:
+        if d:
+            levels.update(path_advance(d))
+    levels.discard(".")
+    for level in sorted(levels):  # a parent sorts before its children
+        path = reparent(localdir, level)
         try:
             os.mkdir(path)
         except FileExistsError:
@@ -728,25 +704,17 @@ def _make_local_dirs(localdir, remote_dir, made):
                 raise
 
 
-def _local_walk(localpath, recurse):
-    """pysftp's ``walktree('.')`` from inside ``localpath``, without chdir:
-    paths come out relative, as ``./a``, ``./a/b``."""
-    wtcb = WTCallbacks()
-
-    def walk(rel):
-        for entry in os.listdir(os.path.join(localpath, rel)):
-            relpath = os.path.join(rel, entry)
-            mode = os.stat(os.path.join(localpath, relpath)).st_mode
-            if S_ISDIR(mode):
-                wtcb.dir_cb(relpath)
-                if recurse:
-                    walk(relpath)
-            elif S_ISREG(mode):
-                wtcb.file_cb(relpath)
-            else:
-                wtcb.unk_cb(relpath)
-
-    walk(".")
-    return wtcb
+def _local_tree(localpath, recurse):
+    """(files, directories) under ``localpath`` as pysftp's ``walktree('.')``
+    from inside it names them (``./a``, ``./a/b``; sorted), without chdir."""
+    files, dirs = [], []
+    for rel, kind, _ in _tree.walk_local(localpath, recurse=recurse):
+        if kind in (_tree.FILE, _tree.DIR):
+            (files if kind == _tree.FILE else dirs).append(os.path.join(".", rel))
+    return sorted(files), sorted(dirs)
 
 
+def _raise_first(errors):
+    """pysftp raised the server's error of the first directory it could not make."""
+    for error in errors.values():
+        raise error.__cause__ or error

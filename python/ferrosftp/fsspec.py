@@ -67,17 +67,12 @@ class SFTPFileSystem(AbstractFileSystem):
     def __init__(self, host, port=None, username=None, password=None, key_filename=None, known_hosts=None,
                  accept_new_host_key=False, ssh_config=None, timeout=30.0, workers=4, **kwargs):
         super().__init__(**kwargs)
-        from .cli import Remote, connector_for
+        from .sessions import Connector
 
-        args = types.SimpleNamespace(
-            port=int(port) if port else None, ssh_config=ssh_config, timeout=timeout,
-            accept_new_host_key=accept_new_host_key, password_env=None, passphrase_env=None,
-            identity=[key_filename] if isinstance(key_filename, str) else list(key_filename or []),
-            known_hosts=known_hosts if isinstance(known_hosts, str) else None)
-        connector = connector_for(args, Remote(username, host, "."))
-        connector.password = password
-        if isinstance(known_hosts, (list, tuple)):
-            connector.known_hosts = list(known_hosts)
+        connector = Connector.for_host(
+            host, port=int(port) if port else None, user=username, ssh_config=ssh_config,
+            identity=key_filename or (), password=password, known_hosts=known_hosts,
+            accept_new_host_key=accept_new_host_key, timeout=timeout)
         self.host = host
         self.workers = int(workers)
         self.client = connector.client()

@@ -1,14 +1,17 @@
 """pysftp 0.2.9's helpers (``pysftp.helpers``), quirks included.
 
 These are local-filesystem and path-string utilities; the remote twins
-(``Connection.walktree`` etc.) live on the connection.
+(``Connection.walktree`` etc.) live on the connection. Both walks are
+``ferrosftp._tree``'s, whose defaults are pysftp's rules.
 """
 
 import ntpath
 import os
 import posixpath
 from contextlib import contextmanager
-from stat import S_IMODE, S_ISDIR, S_ISREG
+from stat import S_IMODE
+
+from . import _tree
 
 __all__ = [
     "WTCallbacks",
@@ -143,17 +146,9 @@ def walktree(localpath, fcallback, dcallback, ucallback, recurse=True):
     ``os.path.join`` and classified with ``os.stat`` (symlinks followed).
     A missing ``localpath`` raises ``OSError``.
     """
-    for entry in os.listdir(localpath):
-        pathname = os.path.join(localpath, entry)
-        mode = os.stat(pathname).st_mode
-        if S_ISDIR(mode):
-            dcallback(pathname)
-            if recurse:
-                walktree(pathname, fcallback, dcallback, ucallback)
-        elif S_ISREG(mode):
-            fcallback(pathname)
-        else:
-            ucallback(pathname)
+    callbacks = {_tree.DIR: dcallback, _tree.FILE: fcallback}
+    for rel, kind, _ in _tree.walk_local(localpath, recurse=recurse):
+        callbacks.get(kind, ucallback)(os.path.join(localpath, rel))
 
 
 @contextmanager

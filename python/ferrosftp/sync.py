@@ -10,9 +10,10 @@ This is the same API, with these differences (see the module tests):
   any key type, passphrases and password authentication work;
 * ``open()`` of a cached file does not connect, so the cache works offline;
   a download that fails leaves nothing in the cache (temp file + rename);
-* ``push()`` uploads concurrently over a few SSH sessions, each file to a temp
-  name then posix-renamed into place, checks the size, dequeues what
-  succeeded and raises :class:`TransferError` naming what did not;
+* ``push()`` uploads many files at once over a few SFTP channels of one
+  connection, each file to a temp name then posix-renamed into place, checks
+  the size, dequeues what succeeded and raises :class:`TransferError`
+  naming what did not;
 * a manifest in the cache (``.ferrosftp-sync.json``) remembers the size and
   mtime of both copies of every file as last synced, so ``push()`` refuses to
   overwrite a remote file that changed meanwhile (:class:`SyncConflict`,
@@ -41,7 +42,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional
 
-from .client import MissingHostKeyPolicy, SSHClient
+from . import _batch, _tree
 from .exceptions import (
     ConnectionError,
     FileNotFound,
@@ -51,7 +52,15 @@ from .exceptions import (
     SyncConflict,
     TransferError,
 )
-from . import _batch
+# The host-key policies live in ferrosftp.sessions; imported here too, where
+# they were first documented (ferrosftp.sync.UnknownHostKeyError ...).
+from .sessions import (
+    AcceptNewHostKeyPolicy,
+    RejectUnknownHostKeyPolicy,
+    UnknownHostKeyError,
+    open_ssh_client,
+    session_usable,
+)
 from .ssh_exception import SSHException
 
 __all__ = [
@@ -74,147 +83,6 @@ _WHOLE_CACHE = ("*", "/", ".", "")
 # a session that raised one of these is not reused
 _CONN_ERRORS = (SSHException, EOFError, socket.timeout, TimeoutError, ConnectionResetError,
                 ConnectionAbortedError, BrokenPipeError)
-
-
-# --------------------------------------------------------------------------
-# host keys
-# --------------------------------------------------------------------------
-
-
-class UnknownHostKeyError(SSHException):
-    """The server's host key is in no known_hosts file (and new keys are not
-    accepted)."""
-
-    def __init__(self, hostname, key):
-        fp = ""
-        try:
-            fp = key.fingerprint  # "SHA256:..." when the key class has it
-        except Exception:  # noqa: BLE001
-            pass
-        msg = "host key for {} is not known ({} {}); add it to known_hosts or accept it explicitly".format(
-            hostname, key.get_name(), fp
-        ).replace(" )", ")")
-        SSHException.__init__(self, msg)
-        self.hostname = hostname
-        self.key = key
-
-
-class RejectUnknownHostKeyPolicy(MissingHostKeyPolicy):
-    """Refuse unknown hosts with :class:`UnknownHostKeyError` (like ssh's
-    ``StrictHostKeyChecking=yes``)."""
-
-    def missing_host_key(self, client, hostname, key):
-        raise UnknownHostKeyError(hostname, key)
-
-
-class AcceptNewHostKeyPolicy(MissingHostKeyPolicy):
-    """Accept a key for a host that has none on record and append it to
-    ``path`` (ssh's ``StrictHostKeyChecking=accept-new``).  A *changed* key
-    is still refused (the client raises BadHostKeyException before asking a
-    policy)."""
-
-    def __init__(self, path: Optional[str] = None):
-        self.path = path
-        self._lock = threading.Lock()
-
-    def missing_host_key(self, client, hostname, key):
-        client.get_host_keys().add(hostname, key.get_name(), key)
-        if not self.path:
-            return
-        with self._lock:
-            try:
-                d = os.path.dirname(os.path.abspath(self.path))
-                if not os.path.isdir(d):
-                    os.makedirs(d, mode=0o700, exist_ok=True)
-                line = "{} {} {}\n".format(hostname, key.get_name(), key.get_base64())
-                # don't append the same line twice (parallel sessions)
-                try:
-                    with open(self.path, "r") as f:
-                        if line in f.read():
-                            return
-                except OSError:
-                    pass
-                with open(self.path, "a") as f:
-                    f.write(line)
-                log.info("Permanently added %s key for %s to %s", key.get_name(), hostname, self.path)
-            except OSError as e:
-                log.warning("could not record host key in %s: %s", self.path, e)
-
-
-def _as_list(value) -> List[str]:
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes, os.PathLike)):
-        return [os.fspath(value)]
-    return [os.fspath(v) for v in value]
-
-
-def open_ssh_client(
-    hostname: str,
-    port: int = 22,
-    username: Optional[str] = None,
-    *,
-    key_filenames=None,
-    password: Optional[str] = None,
-    passphrase: Optional[str] = None,
-    known_hosts=None,
-    accept_new_host_key: bool = False,
-    allow_agent: bool = True,
-    look_for_keys: bool = True,
-    timeout: Optional[float] = 30.0,
-    sock=None,
-) -> SSHClient:
-    """A connected, host-key-verified :class:`SSHClient` (shared by the sync
-    agent and the command-line tool).
-
-    ``known_hosts``: a path or a list of paths (missing files are skipped);
-    None means ``~/.ssh/known_hosts``.  New keys are appended to the first one
-    when ``accept_new_host_key``.  Raises what ``SSHClient.connect`` raises,
-    and :class:`UnknownHostKeyError` for an unknown host. ``sock``: as
-    ``SSHClient.connect``'s (a ProxyCommand, a Channel through a jump host)."""
-    files = _as_list(known_hosts) or [os.path.expanduser("~/.ssh/known_hosts")]
-    files = [os.path.expanduser(f) for f in files]
-    c = SSHClient()
-    for f in files:
-        if os.path.isfile(f):
-            c.load_system_host_keys(f)
-    if accept_new_host_key:
-        c.set_missing_host_key_policy(AcceptNewHostKeyPolicy(files[0]))
-    else:
-        c.set_missing_host_key_policy(RejectUnknownHostKeyPolicy())
-    c.connect(
-        hostname,
-        port=port,
-        username=username,
-        password=password,
-        key_filename=_as_list(key_filenames) or None,
-        passphrase=passphrase,
-        allow_agent=allow_agent,
-        look_for_keys=look_for_keys,
-        timeout=timeout,
-        banner_timeout=timeout,
-        auth_timeout=timeout,
-        channel_timeout=timeout,
-        sock=sock,
-    )
-    return c
-
-
-# --------------------------------------------------------------------------
-# the connection
-# --------------------------------------------------------------------------
-
-
-def _usable(client: Optional[SSHClient], sftp) -> bool:
-    """True while the SFTP session and its connection are alive."""
-    try:
-        native = getattr(sftp, "_sftp", None)
-        if native is not None and (native.closed or not native.is_usable()):
-            return False
-        t = client.get_transport() if client is not None else None
-        return t is None or t.is_active()
-    except Exception:  # noqa: BLE001
-        return False
 
 
 # --------------------------------------------------------------------------
@@ -320,19 +188,11 @@ class UploadQueue:
         top = os.path.join(self.local_root, rel) if rel != "." else self.local_root
         if not os.path.isdir(top):
             raise LocalFileNotFound("{} is not a directory".format(top))
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if _is_temp_name(name):
-                    continue
-                full = os.path.join(dirpath, name)
-                if not os.path.isfile(full):
-                    continue
-                r = os.path.relpath(full, self.local_root).replace(os.sep, "/")
-                with self._lock:
-                    self._items[r] = None
-                if file_callback is not None:
-                    file_callback(r)
+        for r, _ in _local_files(top, rel):
+            with self._lock:
+                self._items[r] = None
+            if file_callback is not None:
+                file_callback(r)
 
     def remove(self, rel_file_path) -> None:
         with self._lock:
@@ -480,7 +340,7 @@ class SyncAgent:
         return client, sftp
 
     def _is_connected(self) -> bool:
-        return self.conn is not None and _usable(self._client, self.conn)
+        return self.conn is not None and session_usable(self._client, self.conn)
 
     def connect(self) -> None:
         """Connect (no-op while connected; reconnects after a disconnect or a
@@ -611,62 +471,28 @@ class SyncAgent:
         return "in_sync"
 
     def _walk_local(self, rel_dir=".") -> Dict[str, os.stat_result]:
-        out = {}
-        top = self.local_path(rel_dir)
+        """{rel: os.stat_result} of the cached regular files under rel_dir."""
+        base = _clean_rel(rel_dir)
+        top = self.local_path(base)
         if os.path.isfile(top):
             st = _lstat_local(top)
-            if st is not None:
-                out[_clean_rel(rel_dir)] = st
-            return out
-        for dirpath, dirnames, filenames in os.walk(top):
-            for name in filenames:
-                if _is_temp_name(name):
-                    continue
-                full = os.path.join(dirpath, name)
-                st = _lstat_local(full)
-                if st is not None:
-                    out[os.path.relpath(full, self.local_root).replace(os.sep, "/")] = st
-        return out
+            return {base: st} if st is not None else {}
+        return dict(_local_files(top, base))
 
     def _walk_remote(self, sftp, rel_dir=".") -> Dict[str, object]:
         """{rel: SFTPAttributes} of the regular files under rel_dir (symlinks
         to files are followed, symlinked dirs are not descended)."""
-        out = {}
         base = _clean_rel(rel_dir)
         try:
             top = sftp.stat(self.remote_path(base))
         except FileNotFoundError:
-            return out
+            return {}
         if not stat.S_ISDIR(top.st_mode or 0):
-            if stat.S_ISREG(top.st_mode or 0):
-                out[base] = top
-            return out
-        pending = [base]
-        while pending:
-            d = pending.pop()
-            try:
-                entries = sftp.listdir_attr(self.remote_path(d))
-            except FileNotFoundError:
-                continue
-            for a in entries:
-                name = a.filename
-                if name in (".", "..") or _is_temp_name(name):
-                    continue
-                rel = name if d == "." else d + "/" + name
-                mode = a.st_mode or 0
-                if stat.S_ISLNK(mode):
-                    try:
-                        a2 = sftp.stat(self.remote_path(rel))
-                    except OSError:
-                        continue
-                    if stat.S_ISREG(a2.st_mode or 0):
-                        a2.filename = name
-                        out[rel] = a2
-                elif stat.S_ISDIR(mode):
-                    pending.append(rel)
-                elif stat.S_ISREG(mode):
-                    out[rel] = a
-        return out
+            return {base: top} if stat.S_ISREG(top.st_mode or 0) else {}
+        return {_join_rel(base, rel): attrs
+                for rel, kind, attrs in _tree.walk_remote(sftp, self.remote_path(base), links="files",
+                                                          skip_vanished=True, skip_name=_is_temp_name)
+                if kind == _tree.FILE}
 
     def _remote_stat(self, sftp, rel):
         try:
@@ -760,7 +586,13 @@ class SyncAgent:
 
     def _download_temp(self, rel, tag):
         """The temp name a download of rel goes to first, beside its place in
-        the cache, and the directories made for it (newest first)."""
+        the cache, and the directories made for it (newest first).
+
+        get() puts its file in place through a temp name of its own; this
+        second one is where the agent checks, right before the rename, that
+        the cached copy is still what the caller saw (a local edit made
+        meanwhile is never overwritten: SyncConflict) and gives the file its
+        mtime, so that it never appears under its name with the wrong one."""
         local = self.local_path(rel)
         parent = os.path.dirname(local)
         created = []
@@ -916,50 +748,18 @@ class SyncAgent:
 
     def mkdir_p(self, remote_path) -> None:
         """Create a remote directory and its parents (paths as given: absolute,
-        or relative to the login directory; no session cwd is changed)."""
-        self._mkdir_p(self._sftp(), remote_path, set())
+        or relative to the login directory; no session cwd is changed).
+        Raises :class:`RemoteDirNotCreated`."""
+        if remote_path in (None, ""):
+            raise RemoteDirNotCreated("You must specify a path")
+        for error in _tree.make_remote_dirs(self._sftp(), [remote_path]).values():
+            raise error
 
     def is_remote_dir(self, path) -> bool:
         try:
             return stat.S_ISDIR(self._sftp().stat(path).st_mode or 0)
         except OSError:
             return False
-
-    @staticmethod
-    def _mkdir_p(sftp, remote_path, known: set) -> None:
-        path = posixpath.normpath(remote_path) if remote_path else ""
-        if path in ("", "."):
-            if remote_path in (None, ""):
-                raise RemoteDirNotCreated("You must specify a path")
-            return
-        missing = []
-        p = path
-        while p not in ("", "/", ".") and p not in known:
-            try:
-                a = sftp.stat(p)
-            except FileNotFoundError:
-                missing.append(p)
-                p = posixpath.dirname(p)
-                continue
-            except OSError as e:
-                raise RemoteDirNotCreated("cannot create {}: {}".format(path, _describe(e))) from e
-            if not stat.S_ISDIR(a.st_mode or 0):
-                raise RemoteDirNotCreated("cannot create {}: {} is not a directory".format(path, p))
-            break
-        for d in reversed(missing):
-            try:
-                sftp.mkdir(d)
-            except OSError as e:
-                try:  # someone else made it meanwhile?
-                    ok = stat.S_ISDIR(sftp.stat(d).st_mode or 0)
-                except OSError:
-                    ok = False
-                if not ok:
-                    raise RemoteDirNotCreated("cannot create {}: {}".format(d, _describe(e))) from e
-        p = path
-        while p not in ("", "/", "."):
-            known.add(p)
-            p = posixpath.dirname(p)
 
     def push(self, force=False, callback=None) -> List[str]:
         """Upload every queued file (concurrently, each to a temp name then
@@ -1040,13 +840,9 @@ class SyncAgent:
                     conflicts.append(rel)
         if conflicts and not force:
             raise SyncConflict(conflicts)
-        known: set = set()
-        dir_errors: Dict[str, BaseException] = {}
-        for d in sorted(by_dir, key=lambda x: (x.count("/"), x)):
-            try:
-                self._mkdir_p(sftp, self.remote_path(d or "."), known)
-            except RemoteDirNotCreated as e:
-                dir_errors[d] = e
+        made = _tree.make_remote_dirs(sftp, [self.remote_path(d or ".") for d in by_dir])
+        dir_errors = {d: made[p] for d, p in ((d, posixpath.normpath(self.remote_path(d or "."))) for d in by_dir)
+                      if p in made}
         return before, dir_errors
 
     def _remote_phase(self, what, fn):
@@ -1105,6 +901,19 @@ class SyncAgent:
                 if _local_key(_lstat_local(self.local_path(rel))) != _local_key(pre[rel]):
                     failures[rel] = TransferError("{} changed locally during the upload; push it again".format(rel))
         return failures
+
+
+def _join_rel(base: str, rel: str) -> str:
+    return rel if base == "." else base + "/" + rel
+
+
+def _local_files(top: str, base: str):
+    """(cache-relative path, os.stat_result) of the regular files under the
+    cache directory ``top`` (``base`` relative), in name order; temp names
+    and the manifest left out, linked directories not walked into."""
+    for rel, kind, st in _tree.walk_local(top, links="files", skip_unreadable=True, sort=True):
+        if kind == _tree.FILE and not _is_temp_name(os.path.basename(rel)):
+            yield _join_rel(base, rel.replace(os.sep, "/")), st
 
 
 def _undo_download(tmp, created) -> None:

@@ -14,7 +14,8 @@ import pytest
 
 import ferrosftp
 
-from relutil import MiB, PrivateSshd, write_random
+from relutil import MiB, write_random
+from sshd_server import SshdServer
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +33,13 @@ def big_remote(sshd):
 
 @pytest.fixture
 def private_sshd():
-    """Factory: private_sshd(overrides={...}) -> started PrivateSshd (stopped
+    """Factory: private_sshd(overrides={...}) -> started SshdServer (stopped
     at teardown).  Use it when a test kills, restarts or reconfigures sshd."""
     servers = []
 
     def make(overrides=None, **kw):
         kw.setdefault("rsa_bits", 2048)
-        srv = PrivateSshd(overrides=overrides, **kw)
+        srv = SshdServer(overrides=overrides, **kw)
         servers.append(srv)
         srv.start()
         return srv
@@ -53,7 +54,7 @@ def private_sshd():
 @pytest.fixture(scope="session")
 def debug_sshd():
     """A private sshd at LogLevel DEBUG3 (userauth requests, strict KEX)."""
-    srv = PrivateSshd(overrides={"LogLevel": "DEBUG3"}, rsa_bits=2048)
+    srv = SshdServer(overrides={"LogLevel": "DEBUG3"}, rsa_bits=2048)
     srv.start()
     try:
         yield srv
@@ -65,7 +66,7 @@ def debug_sshd():
 def connect_traffic(sshd):
     """Bytes each way after the handshake and after authentication, measured
     through a clean proxy (so the cut points land inside each phase)."""
-    from faultproxy import FaultProxy
+    from ferrosftp.testing import FaultProxy
 
     with FaultProxy(sshd.host, sshd.port) as p:
         sock = socket.create_connection(("127.0.0.1", p.port), timeout=10)

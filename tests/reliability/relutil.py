@@ -10,68 +10,12 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import threading
 import time
 
-from sshd_server import SSHD, SshdServer
+from ferrosftp.testing.sshd import descendants  # noqa: F401 (the reliability tests use it)
 
 MiB = 1 << 20
-
-
-# --------------------------------------------------------------------- sshd
-class PrivateSshd(SshdServer):
-    """An SshdServer whose sshd_config keywords can be *replaced* (sshd uses
-    the first value of a keyword, so appending extra_config cannot change
-    e.g. LogLevel or MaxStartups)."""
-
-    def __init__(self, overrides=None, **kw):
-        super().__init__(**kw)
-        self.overrides = dict(overrides or {})
-
-    def _config_text(self):
-        lines = super()._config_text().splitlines()
-        out = []
-        for line in lines:
-            word = line.split(None, 1)[0] if line.strip() else ""
-            if word in self.overrides:
-                value = self.overrides[word]
-                if value is not None:
-                    out.append("%s %s" % (word, value))
-                continue
-            out.append(line)
-        return "\n".join(out) + "\n"
-
-    def log_size(self):
-        try:
-            return os.path.getsize(self.log_path)
-        except OSError:
-            return 0
-
-    def log_since(self, offset):
-        with open(self.log_path, "r", errors="replace") as f:
-            f.seek(offset)
-            return f.read()
-
-
-def descendants(pid):
-    """All live descendants of `pid` (children, grandchildren, ...)."""
-    parents = {}
-    for e in os.listdir("/proc"):
-        if not e.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % e) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        parents.setdefault(ppid, []).append(int(e))
-    out, todo = [], [pid]
-    while todo:
-        for kid in parents.get(todo.pop(), []):
-            out.append(kid)
-            todo.append(kid)
-    return out
 
 
 def open_files_of(pids):
@@ -99,43 +43,6 @@ def kill_sessions(srv, sig=signal.SIGKILL):
         except OSError:
             pass
     return kids
-
-
-def restart_sshd(srv, new_host_keys=False):
-    """Kill sshd and its sessions, optionally regenerate the host keys, and
-    start it again on the same port with the same config."""
-    kids = descendants(srv.pid)
-    srv.proc.kill()
-    srv.proc.wait(10)
-    for pid in kids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    if new_host_keys:
-        for kt, path in srv.host_key_paths.items():
-            for p in (path, path + ".pub"):
-                if os.path.exists(p):
-                    os.unlink(p)
-            srv._keygen(path, kt)
-            with open(path + ".pub") as f:
-                srv.host_public_keys[kt] = " ".join(f.read().split()[:2])
-    deadline = time.monotonic() + 10
-    while True:
-        srv.proc = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", srv.config_path],
-            stdin=subprocess.DEVNULL, stdout=srv._log_fh, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True)
-        try:
-            srv._wait_ready()
-            return
-        except Exception:
-            if srv.proc.poll() is None:
-                srv.proc.kill()
-            srv.proc.wait()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 # ------------------------------------------------------------------ clients

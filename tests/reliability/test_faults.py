@@ -1,6 +1,6 @@
 """Reliability plan, section F: faults during operation (TF1-TF22).
 
-Every fault goes through tests/faultproxy.py (loopback only) or acts on a
+Every fault goes through ferrosftp.testing.FaultProxy (loopback only) or acts on a
 private sshd; each test checks that the fault really fired, that the call
 failed (never a false success) within the plan's bound, and what is left on
 disk.  "Destination intact": an existing local file is byte-identical and no
@@ -25,11 +25,9 @@ from relutil import (
     MiB,
     Background,
     connect,
-    descendants,
     fd_count,
     kill_sessions,
     leftovers,
-    restart_sshd,
     same_file,
     timed,
     within,
@@ -394,7 +392,7 @@ def _temp_size(directory, keep):
 
 
 def test_TF16_server_killed_mid_get(private_sshd, fault_proxy, tmp_path):
-    from faultproxy import FaultProxy
+    from ferrosftp.testing import FaultProxy
 
     srv = private_sshd()
     remote = os.path.join(srv.make_remote_dir(), "big.bin")
@@ -418,7 +416,7 @@ def test_TF16_server_killed_mid_get(private_sshd, fault_proxy, tmp_path):
 
 
 def test_TF17_server_killed_mid_put(private_sshd, fault_proxy, big_local):
-    from faultproxy import FaultProxy
+    from ferrosftp.testing import FaultProxy
 
     srv = private_sshd()
     target = os.path.join(srv.make_remote_dir(), "up.bin")
@@ -450,7 +448,7 @@ def test_TF18_sshd_restarted_while_idle(private_sshd):
     try:
         assert s.listdir(d) == []
         assert conn.listdir(d) == []
-        restart_sshd(srv)
+        srv.restart()
         exc, res, took = timed(s.listdir, d)
         assert isinstance(exc, (SSHException, OSError)), repr(exc)
         assert took < 2.0
@@ -486,7 +484,7 @@ def test_TF18_keepalive_notices_a_reset_connection_without_a_call(sshd, fault_pr
 def test_TF19_sshd_restarted_with_new_host_key(private_sshd):
     srv = private_sshd()
     old_known_hosts = open(srv.known_hosts_path).read()
-    restart_sshd(srv, new_host_keys=True)
+    srv.restart(new_host_keys=True)
     c = ferrosftp.SSHClient()
     kh = os.path.join(srv.tmpdir, "old_known_hosts")
     with open(kh, "w") as f:
@@ -545,7 +543,7 @@ OLD_REMOTE = b"previous remote content\n"
 
 @pytest.mark.parametrize("fault", ["cut", "corrupt", "kill"])
 def test_TF21_atomic_put_never_exposes_partial_file(private_sshd, big_local, fault):
-    from faultproxy import FaultProxy
+    from ferrosftp.testing import FaultProxy
 
     srv = private_sshd()
     d = srv.make_remote_dir()
@@ -718,7 +716,7 @@ def _keepalives_seen(srv, offset):
 
 
 def test_TF18_set_keepalive_sends_keepalives_while_idle(debug_sshd):
-    from faultproxy import FaultProxy
+    from ferrosftp.testing import FaultProxy
 
     with FaultProxy(debug_sshd.host, debug_sshd.port) as p:
         c = connect(debug_sshd, port=p.port)

@@ -1,6 +1,6 @@
-"""Loopback TCP fault-injection proxy (standard library only).
+"""Loopback TCP fault-injection proxy for tests and benchmarks (standard library only).
 
-    from faultproxy import FaultProxy
+    from ferrosftp.testing import FaultProxy
 
     with FaultProxy("127.0.0.1", sshd_port, latency=0.025, bandwidth=5e6) as p:
         connect_to("127.0.0.1", p.port)
