@@ -40,8 +40,15 @@ TOOLS = ("ferrosftp", "paramiko")
 def connect(mod, srv):
     c = mod.SSHClient()
     c.set_missing_host_key_policy(mod.AutoAddPolicy())
-    c.connect(srv.host, port=srv.port, username=srv.username, key_filename=srv.keys["ed25519"],
-              look_for_keys=False, allow_agent=False, timeout=30)
+    c.connect(
+        srv.host,
+        port=srv.port,
+        username=srv.username,
+        key_filename=srv.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=30,
+    )
     return c
 
 
@@ -136,8 +143,10 @@ def main(argv=None):
                 idle, busy = stat_latency(mod, srv, target, args.stats)
                 results.setdefault((name, "stat idle (ms)"), []).append(idle)
                 results.setdefault((name, "stat, other channel blocked (ms)"), []).append(busy)
-                for one, label in ((True, "4 gets, 4 channels of 1 connection (MiB/s)"),
-                                   (False, "4 gets, 4 connections (MiB/s)")):
+                for one, label in (
+                    (True, "4 gets, 4 channels of 1 connection (MiB/s)"),
+                    (False, "4 gets, 4 connections (MiB/s)"),
+                ):
                     with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as d:
                         rate = parallel_get(mod, srv, remotes, d, one)
                         for i in range(4):
@@ -147,7 +156,7 @@ def main(argv=None):
                     results.setdefault((name, label), []).append(rate)
             print("round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
     measures = []
-    for (_, m) in results:
+    for _, m in results:
         if m not in measures:
             measures.append(m)
     print("| measure | ferrosftp | paramiko | ratio |")

@@ -96,8 +96,7 @@ def tree_digest(root):
 
 
 def machine_info():
-    info = {"kernel": platform.release(), "python": platform.python_version(),
-            "nproc": os.cpu_count()}
+    info = {"kernel": platform.release(), "python": platform.python_version(), "nproc": os.cpu_count()}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -120,8 +119,9 @@ def machine_info():
     except OSError:
         pass
     try:
-        info["virt"] = subprocess.run(["systemd-detect-virt"], stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, text=True).stdout.strip()
+        info["virt"] = subprocess.run(
+            ["systemd-detect-virt"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        ).stdout.strip()
     except OSError:
         pass
     return info
@@ -129,12 +129,18 @@ def machine_info():
 
 def git_rev():
     try:
-        rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "src", "python"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", REPO, "status", "--porcelain", "--", "src", "python"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        ).stdout.strip()
         return rev + ("+dirty(src/python)" if dirty else "")
     except OSError:
         return "?"
@@ -227,18 +233,37 @@ class Bench:
             lines.append("[127.0.0.1]:%d %s" % (self.srv.port, key))
             for proxy in self.proxies.values():
                 lines.append("[127.0.0.1]:%d %s" % (proxy.port, key))
-        lines.sort(key=lambda l: 0 if "ssh-ed25519" in l else 1)  # ed25519 first
+        lines.sort(key=lambda line: 0 if "ssh-ed25519" in line else 1)  # ed25519 first
         with open(self.known_hosts, "w") as f:
             f.write("\n".join(lines) + "\n")
         os.chmod(self.known_hosts, 0o644)
 
     def sftp_argv(self, port):
-        argv = ["sftp", "-F", "/dev/null", "-i", self.srv.keys[CLIENT_KEY],
-                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
-                "-o", "UserKnownHostsFile=%s" % self.known_hosts,
-                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no",
-                "-o", "LogLevel=ERROR", "-o", "User=%s" % self.srv.username,
-                "-P", str(port)]
+        argv = [
+            "sftp",
+            "-F",
+            "/dev/null",
+            "-i",
+            self.srv.keys[CLIENT_KEY],
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "UserKnownHostsFile=%s" % self.known_hosts,
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "User=%s" % self.srv.username,
+            "-P",
+            str(port),
+        ]
         if self.args.openssh_cipher:
             argv += ["-c", self.args.openssh_cipher]
         return argv + ["127.0.0.1"]
@@ -246,10 +271,17 @@ class Bench:
     # ------------------------------------------------------------- jobs
     def base_job(self, tool, case, port):
         impl = C.TOOLS[tool][2]
-        return {"case": case, "impl": impl, "host": "127.0.0.1", "port": port,
-                "username": self.srv.username, "key": self.srv.keys[CLIENT_KEY],
-                "known_hosts": self.known_hosts, "sftp_argv": self.sftp_argv(port),
-                "params": {}}
+        return {
+            "case": case,
+            "impl": impl,
+            "host": "127.0.0.1",
+            "port": port,
+            "username": self.srv.username,
+            "key": self.srv.keys[CLIENT_KEY],
+            "known_hosts": self.known_hosts,
+            "sftp_argv": self.sftp_argv(port),
+            "params": {},
+        }
 
     def run_worker(self, tool, job, timeout):
         venv, script, _ = C.TOOLS[tool]
@@ -257,9 +289,16 @@ class Bench:
         r0 = os.times()
         t0 = time.perf_counter()
         try:
-            cp = subprocess.run(argv, input=json.dumps(job), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, timeout=timeout, cwd=WORKERS,
-                                env=self.worker_env)
+            cp = subprocess.run(
+                argv,
+                input=json.dumps(job),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=timeout,
+                cwd=WORKERS,
+                env=self.worker_env,
+            )
         except subprocess.TimeoutExpired:
             return {"ok": False, "error": "timed out after %ss" % timeout}
         t1 = time.perf_counter()
@@ -267,13 +306,11 @@ class Bench:
         res = None
         for line in cp.stdout.splitlines():
             if line.startswith("BENCHJSON:"):
-                res = json.loads(line[len("BENCHJSON:"):])
+                res = json.loads(line[len("BENCHJSON:") :])
         if res is None:
-            res = {"ok": False, "error": "worker rc=%s, no result. stderr: %s"
-                   % (cp.returncode, cp.stderr[-3000:])}
+            res = {"ok": False, "error": "worker rc=%s, no result. stderr: %s" % (cp.returncode, cp.stderr[-3000:])}
         res["process_wall"] = t1 - t0
-        res["process_cpu"] = (r1.children_user + r1.children_system
-                              - r0.children_user - r0.children_system)
+        res["process_cpu"] = r1.children_user + r1.children_system - r0.children_user - r0.children_system
         if not res.get("ok") and cp.stderr.strip():
             res["stderr"] = cp.stderr[-3000:]
         return res
@@ -288,9 +325,12 @@ class Bench:
         # let workers cache bytecode: less start-up CPU on a shared machine
         self.worker_env.pop("PYTHONDONTWRITEBYTECODE", None)
         py = self.pythons["peers"]
-        cp = subprocess.run([py, "-c", "import ferrosftp, os; print(os.path.dirname("
-                             "ferrosftp.__file__))"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+        cp = subprocess.run(
+            [py, "-c", "import ferrosftp, os; print(os.path.dirname(ferrosftp.__file__))"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if cp.returncode != 0:
             self.meta["ferrosftp"] = {"error": cp.stderr.strip()[-500:]}
             return
@@ -300,14 +340,13 @@ class Bench:
         if sos:
             so = os.path.join(pkg, sos[0])
             info["extension_sha256"] = sha256_file(so)[:16]
-            info["extension_mtime"] = time.strftime("%Y-%m-%d %H:%M:%S",
-                                                    time.localtime(os.path.getmtime(so)))
+            info["extension_mtime"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(so)))
         if os.path.realpath(pkg).startswith(os.path.realpath(REPO) + os.sep):
             frozen = os.path.join(self.base, "frozen")
-            shutil.copytree(pkg, os.path.join(frozen, "ferrosftp"),
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(pkg, os.path.join(frozen, "ferrosftp"), ignore=shutil.ignore_patterns("__pycache__"))
             self.worker_env["PYTHONPATH"] = frozen + (
-                os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+                os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else ""
+            )
             info["frozen_copy"] = True
         self.meta["ferrosftp"] = info
         log("ferrosftp: %s" % info)
@@ -358,15 +397,18 @@ class Bench:
             p.update(local=os.path.join(self.local, fname), remote=os.path.join(rd, fname))
             nbytes, ops = os.path.getsize(os.path.join(self.local, fname)), None
         elif case == "small_files":
-            p.update(names=self.small_names, local_src=self.small_dir, remote_dir=rd,
-                     local_dst=ld)
+            p.update(names=self.small_names, local_src=self.small_dir, remote_dir=rd, local_dst=ld)
             nbytes, ops = 2 * len(self.small_names) * sz["small_size"], 2 * len(self.small_names)
         elif case == "put_r":
             p.update(local_tree=self.tree, remote_parent=rd, tree_name="tree")
             nbytes, ops = None, self.tree_files
         elif case == "get_r":
-            p.update(remote_tree=os.path.join(self.remote, "tree"), remote_parent=self.remote,
-                     tree_name="tree", local_parent=ld)
+            p.update(
+                remote_tree=os.path.join(self.remote, "tree"),
+                remote_parent=self.remote,
+                tree_name="tree",
+                local_parent=ld,
+            )
             nbytes, ops = None, self.tree_files
         elif case == "listdir_attr":
             p.update(remote_dir=self.list_dir)
@@ -389,8 +431,7 @@ class Bench:
                 raise IntegrityError("%s: %s is missing" % (what, path))
             got = sha256_file(path)
             if got != digest:
-                raise IntegrityError("%s: %s has sha256 %s, expected %s"
-                                     % (what, path, got, digest))
+                raise IntegrityError("%s: %s has sha256 %s, expected %s" % (what, path, got, digest))
 
         direction = C.byte_direction(case)
         if direction == "download":
@@ -407,27 +448,29 @@ class Bench:
                     except OSError as e:
                         raise IntegrityError("small_files: %s" % e)
                     if data != self.small_data[n]:
-                        raise IntegrityError("small_files: %s differs (%d bytes, expected %d)"
-                                             % (path, len(data), len(self.small_data[n])))
+                        raise IntegrityError(
+                            "small_files: %s differs (%d bytes, expected %d)"
+                            % (path, len(data), len(self.small_data[n]))
+                        )
         elif case in ("put_r", "get_r"):
             root = os.path.join(rd if case == "put_r" else ld, "tree")
             got = tree_digest(root) if os.path.isdir(root) else {}
             if got != self.tree_digest:
                 missing = sorted(set(self.tree_digest) - set(got))[:5]
                 extra = sorted(set(got) - set(self.tree_digest))[:5]
-                bad = sorted(k for k in got if k in self.tree_digest
-                             and got[k] != self.tree_digest[k])[:5]
-                raise IntegrityError("%s: tree %s differs: %d files (expected %d); missing %s "
-                                     "extra %s different %s" % (case, root, len(got),
-                                                                len(self.tree_digest), missing,
-                                                                extra, bad))
+                bad = sorted(k for k in got if k in self.tree_digest and got[k] != self.tree_digest[k])[:5]
+                raise IntegrityError(
+                    "%s: tree %s differs: %d files (expected %d); missing %s "
+                    "extra %s different %s" % (case, root, len(got), len(self.tree_digest), missing, extra, bad)
+                )
         elif case in ("listdir_attr", "stat"):
             want_n = len(self.list_names) if case == "listdir_attr" else len(self.stat_names)
             want_s = self.list_size_sum if case == "listdir_attr" else self.stat_size_sum
             if res.get("count") != want_n or res.get("size_sum") != want_s:
-                raise IntegrityError("%s: got %s entries / %s bytes, expected %s / %s"
-                                     % (case, res.get("count"), res.get("size_sum"),
-                                        want_n, want_s))
+                raise IntegrityError(
+                    "%s: got %s entries / %s bytes, expected %s / %s"
+                    % (case, res.get("count"), res.get("size_sum"), want_n, want_s)
+                )
         elif case == "connect":
             if res.get("ops") != job["params"]["count"]:
                 raise IntegrityError("connect: %s ops" % res.get("ops"))
@@ -441,8 +484,7 @@ class Bench:
             return
         target = {"download": p.get("local"), "upload": p.get("remote")}.get(job["case"])
         if target is None:
-            root = {"small_files": ld, "put_r": os.path.join(rd, "tree"),
-                    "get_r": os.path.join(ld, "tree")}[case]
+            root = {"small_files": ld, "put_r": os.path.join(rd, "tree"), "get_r": os.path.join(ld, "tree")}[case]
             for d, dirs, files in os.walk(root):
                 if files:
                     target = os.path.join(d, sorted(files)[0])
@@ -460,10 +502,18 @@ class Bench:
         la = loadavg()
         self.load_samples.append(la[0])
         res = self.run_worker(tool, job, self.args.timeout)
-        rec = {"repeat": rep, "case": case, "tool": tool, "ok": bool(res.get("ok")),
-               "bytes": nbytes, "ops": ops, "loadavg1": la[0],
-               "process_wall": res.get("process_wall"), "process_cpu": res.get("process_cpu"),
-               "peak_rss_mib": res.get("peak_rss_mib")}
+        rec = {
+            "repeat": rep,
+            "case": case,
+            "tool": tool,
+            "ok": bool(res.get("ok")),
+            "bytes": nbytes,
+            "ops": ops,
+            "loadavg1": la[0],
+            "process_wall": res.get("process_wall"),
+            "process_cpu": res.get("process_cpu"),
+            "peak_rss_mib": res.get("peak_rss_mib"),
+        }
         if rec["ok"]:
             if self.args.inject_corruption == case and not self.injected:
                 self.injected = True
@@ -484,8 +534,10 @@ class Bench:
             else:
                 rec["rate"] = ops / rec["wall"]
                 rec["cpu_metric"] = rec["cpu"] / ops * 1000.0
-            log("r%d %-15s %-19s %10.2f %-9s cpu %.3fs  (%.2fs)"
-                % (rep, case, tool, rec["rate"], C.CASES[case]["unit"], rec["cpu"], rec["wall"]))
+            log(
+                "r%d %-15s %-19s %10.2f %-9s cpu %.3fs  (%.2fs)"
+                % (rep, case, tool, rec["rate"], C.CASES[case]["unit"], rec["cpu"], rec["wall"])
+            )
         else:
             rec["error"] = res.get("error", "?")
             rec["detail"] = (res.get("traceback") or res.get("stderr") or "")[-3000:]
@@ -500,10 +552,15 @@ class Bench:
         cases = a.cases
         self.meta = {
             "started": datetime.datetime.now().isoformat(timespec="seconds"),
-            "mode": "quick" if a.quick else "full", "repeats": a.repeats,
-            "cases": cases, "sizes": self.sizes, "git": git_rev(),
-            "machine": machine_info(), "loadavg_before": loadavg(),
-            "rtt_ms": sorted(RTTS_MS), "openssh_cipher": a.openssh_cipher,
+            "mode": "quick" if a.quick else "full",
+            "repeats": a.repeats,
+            "cases": cases,
+            "sizes": self.sizes,
+            "git": git_rev(),
+            "machine": machine_info(),
+            "loadavg_before": loadavg(),
+            "rtt_ms": sorted(RTTS_MS),
+            "openssh_cipher": a.openssh_cipher,
             "ferrosftp_source": os.environ.get("FERRO_BENCH_SOURCE", "?"),
             "client_key": "%s (%s)" % (CLIENT_KEY, "3072-bit RSA, OpenSSH format"),
         }
@@ -513,12 +570,14 @@ class Bench:
         self.srv = SshdServer(test_user=True)
         self.srv.start()
         # one latency proxy per round trip (half of it each way)
-        self.proxies = {rtt: FaultProxy("127.0.0.1", self.srv.port, latency=rtt / 2000.0,
-                                        max_lifetime=3600) for rtt in RTTS_MS}
+        self.proxies = {
+            rtt: FaultProxy("127.0.0.1", self.srv.port, latency=rtt / 2000.0, max_lifetime=3600) for rtt in RTTS_MS
+        }
         for proxy in self.proxies.values():
             proxy.start()
-        self.meta["sshd"] = subprocess.run(["/usr/sbin/sshd", "-V"], stdout=subprocess.PIPE,
-                                           stderr=subprocess.STDOUT, text=True).stdout.strip()
+        self.meta["sshd"] = subprocess.run(
+            ["/usr/sbin/sshd", "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ).stdout.strip()
         aborted = None
         try:
             log("preparing data on %s (%s)" % (a.tmpfs, self.meta["mode"]))
@@ -551,10 +610,14 @@ class Bench:
         tot, idle = j1[0] - j0[0], j1[1] - j0[1]
         self.meta.update(
             finished=datetime.datetime.now().isoformat(timespec="seconds"),
-            duration_s=round(time.time() - t0, 1), loadavg_after=loadavg(),
+            duration_s=round(time.time() - t0, 1),
+            loadavg_after=loadavg(),
             loadavg1_during=report.describe(self.load_samples),
             machine_busy_pct=round(100.0 * (tot - idle) / tot, 1) if tot else None,
-            tool_info=self.tool_info, skipped=self.skipped, aborted=aborted)
+            tool_info=self.tool_info,
+            skipped=self.skipped,
+            aborted=aborted,
+        )
         return self.finish(aborted)
 
     def finish(self, aborted):
@@ -576,9 +639,8 @@ class Bench:
             log("chart failed: %r" % e)
         print(md)
         log("wrote %s.json / .md%s" % (stem, " / .png" if png else ""))
-        full = (not a.quick and set(a.cases) == set(C.CASES) and set(a.tools) == set(C.TOOLS)
-                and not aborted)
-        if (a.snapshot if a.snapshot is not None else full):
+        full = not a.quick and set(a.cases) == set(C.CASES) and set(a.tools) == set(C.TOOLS) and not aborted
+        if a.snapshot if a.snapshot is not None else full:
             snap = os.path.join(BENCH, "snapshot")
             os.makedirs(snap, exist_ok=True)
             for ext in (".json", ".md") + ((".png",) if png else ()):
@@ -596,27 +658,39 @@ class Bench:
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="small sizes, 1 repeat (smoke test of the harness, not numbers)")
-    ap.add_argument("--cases", nargs="+", default=None,
-                    help="subset of: %s (comma or space separated)" % ", ".join(C.CASES))
-    ap.add_argument("--tools", nargs="+", default=None,
-                    help="subset of: %s (openssh is always added)" % ", ".join(C.TOOLS))
+    ap.add_argument(
+        "--quick", action="store_true", help="small sizes, 1 repeat (smoke test of the harness, not numbers)"
+    )
+    ap.add_argument(
+        "--cases", nargs="+", default=None, help="subset of: %s (comma or space separated)" % ", ".join(C.CASES)
+    )
+    ap.add_argument(
+        "--tools", nargs="+", default=None, help="subset of: %s (openssh is always added)" % ", ".join(C.TOOLS)
+    )
     ap.add_argument("--repeats", type=int, default=None, help="default 5 (1 with --quick)")
     ap.add_argument("--timeout", type=float, default=900.0, help="per worker job, seconds")
-    ap.add_argument("--openssh-cipher", default=None,
-                    help="force a cipher for OpenSSH sftp (-c), e.g. aes128-gcm@openssh.com")
+    ap.add_argument(
+        "--openssh-cipher", default=None, help="force a cipher for OpenSSH sftp (-c), e.g. aes128-gcm@openssh.com"
+    )
     ap.add_argument("--tmpfs", default="/dev/shm", help="where data lives (default /dev/shm)")
     ap.add_argument("--results-dir", default=os.path.join(BENCH, "results"))
-    ap.add_argument("--snapshot", dest="snapshot", action="store_true", default=None,
-                    help="copy results to bench/snapshot/latest.* (default: only for full runs)")
+    ap.add_argument(
+        "--snapshot",
+        dest="snapshot",
+        action="store_true",
+        default=None,
+        help="copy results to bench/snapshot/latest.* (default: only for full runs)",
+    )
     ap.add_argument("--no-snapshot", dest="snapshot", action="store_false")
     ap.add_argument("--keep-data", action="store_true", help="leave the tmpfs work dir")
-    ap.add_argument("--inject-corruption", metavar="CASE", default=None,
-                    help="self-test: damage the first output of CASE; the run must abort")
+    ap.add_argument(
+        "--inject-corruption",
+        metavar="CASE",
+        default=None,
+        help="self-test: damage the first output of CASE; the run must abort",
+    )
     ap.add_argument("--peers-python", default=os.path.join(BENCH, ".venv-peers", "bin", "python"))
-    ap.add_argument("--pysftp-python",
-                    default=os.path.join(BENCH, ".venv-pysftp", "bin", "python"))
+    ap.add_argument("--pysftp-python", default=os.path.join(BENCH, ".venv-pysftp", "bin", "python"))
     a = ap.parse_args(argv)
 
     def split(vals, allowed, what):

@@ -34,15 +34,26 @@ sys.path.insert(0, BENCH)
 import harness  # noqa: E402
 import cases as C  # noqa: E402
 
-PROFILE_CASES = ("download", "upload", "download_rtt20", "upload_rtt20", "download_rtt100",
-                 "upload_rtt100", "small_files",
-                 "put_r", "get_r", "listdir_attr", "stat")
+PROFILE_CASES = (
+    "download",
+    "upload",
+    "download_rtt20",
+    "upload_rtt20",
+    "download_rtt100",
+    "upload_rtt100",
+    "small_files",
+    "put_r",
+    "get_r",
+    "listdir_attr",
+    "stat",
+)
 
 
 def perf_event():
     """cycles if the (virtual) PMU has it, else the cpu-clock software event."""
-    p = subprocess.run(["perf", "stat", "-x,", "-e", "cycles", "true"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(
+        ["perf", "stat", "-x,", "-e", "cycles", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     ok = p.returncode == 0 and "not supported" not in p.stderr and "<not" not in p.stderr
     return "cycles" if ok else "cpu-clock"
 
@@ -50,14 +61,17 @@ def perf_event():
 def main():
     ap = argparse.ArgumentParser(description="profile one ferrosftp benchmark job")
     ap.add_argument("--case", default="download", choices=PROFILE_CASES)
-    ap.add_argument("--api", default="paramiko", choices=("paramiko", "pysftp"),
-                    help="which ferrosftp API the worker uses")
-    ap.add_argument("--size", type=int, default=None,
-                    help="MiB for the transfer cases (default 256, 64 at RTT, 16 for callgrind)")
+    ap.add_argument(
+        "--api", default="paramiko", choices=("paramiko", "pysftp"), help="which ferrosftp API the worker uses"
+    )
+    ap.add_argument(
+        "--size", type=int, default=None, help="MiB for the transfer cases (default 256, 64 at RTT, 16 for callgrind)"
+    )
     ap.add_argument("--profiler", default="perf", choices=("perf", "callgrind"))
     ap.add_argument("--frequency", type=int, default=999, help="perf sampling Hz")
-    ap.add_argument("--call-graph", default="dwarf,16384",
-                    help="perf --call-graph mode (dwarf works without frame pointers)")
+    ap.add_argument(
+        "--call-graph", default="dwarf,16384", help="perf --call-graph mode (dwarf works without frame pointers)"
+    )
     ap.add_argument("--peers-python", default=os.path.join(BENCH, ".venv-peers", "bin", "python"))
     a = ap.parse_args()
 
@@ -67,8 +81,7 @@ def main():
     if a.profiler == "callgrind" and not shutil.which("valgrind"):
         raise SystemExit("valgrind not found: apt-get install valgrind")
 
-    size = a.size or (16 if a.profiler == "callgrind" else
-                      (64 if "_rtt" in a.case else 256))
+    size = a.size or (16 if a.profiler == "callgrind" else (64 if "_rtt" in a.case else 256))
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = os.path.join(BENCH, "results", "profile-%s-%s-%s" % (stamp, a.case, a.profiler))
     os.makedirs(outdir)
@@ -77,8 +90,10 @@ def main():
     b = harness.Bench(hargs)
     b.sizes = dict(C.SIZES["quick"], big=size * C.MiB, mid=size * C.MiB)
     b.srv = harness.SshdServer(test_user=True).start()
-    b.proxies = {rtt: harness.FaultProxy("127.0.0.1", b.srv.port, latency=rtt / 2000.0,
-                                         max_lifetime=3600).start() for rtt in harness.RTTS_MS}
+    b.proxies = {
+        rtt: harness.FaultProxy("127.0.0.1", b.srv.port, latency=rtt / 2000.0, max_lifetime=3600).start()
+        for rtt in harness.RTTS_MS
+    }
     try:
         b.prepare()
         b.write_known_hosts()
@@ -91,13 +106,48 @@ def main():
         worker = [a.peers_python, os.path.join(harness.WORKERS, C.TOOLS[tool][1])]
         if a.profiler == "perf":
             data = os.path.join(outdir, "perf.data")
-            rec = ["perf", "record", "-e", perf_event(), "-F", str(a.frequency),
-                   "--call-graph", a.call_graph, "-o", data, "--"] + worker
+            rec = [
+                "perf",
+                "record",
+                "-e",
+                perf_event(),
+                "-F",
+                str(a.frequency),
+                "--call-graph",
+                a.call_graph,
+                "-o",
+                data,
+                "--",
+            ] + worker
             reports = [
-                ["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none", "--sort", "dso",
-                 "--percent-limit", "0.5"],
-                ["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none",
-                 "--sort", "dso,sym", "--percent-limit", "0.5"],
+                [
+                    "perf",
+                    "report",
+                    "-i",
+                    data,
+                    "--stdio",
+                    "--no-children",
+                    "-g",
+                    "none",
+                    "--sort",
+                    "dso",
+                    "--percent-limit",
+                    "0.5",
+                ],
+                [
+                    "perf",
+                    "report",
+                    "-i",
+                    data,
+                    "--stdio",
+                    "--no-children",
+                    "-g",
+                    "none",
+                    "--sort",
+                    "dso,sym",
+                    "--percent-limit",
+                    "0.5",
+                ],
             ]
         else:
             data = os.path.join(outdir, "callgrind.out")
@@ -105,12 +155,19 @@ def main():
             reports = [["callgrind_annotate", "--inclusive=no", data]]
         print("+ " + " ".join(rec) + " < " + job_path, flush=True)
         with open(job_path) as jf:
-            cp = subprocess.run(rec, stdin=jf, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=harness.WORKERS, env=b.worker_env)
+            cp = subprocess.run(
+                rec,
+                stdin=jf,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=harness.WORKERS,
+                env=b.worker_env,
+            )
         result = None
         for line in cp.stdout.splitlines():
             if line.startswith("BENCHJSON:"):
-                result = json.loads(line[len("BENCHJSON:"):])
+                result = json.loads(line[len("BENCHJSON:") :])
         if not result or not result.get("ok"):
             sys.stderr.write(cp.stderr[-4000:])
             raise SystemExit("the profiled job failed: %s" % (result,))
@@ -118,9 +175,13 @@ def main():
         wall = sum(p["wall"] for p in result["phases"].values())
         cpu = sum(p["cpu"] for p in result["phases"].values())
         summary = "%s via %s: %.2f s wall, %.2f s client CPU%s (under %s, so slower than usual)" % (
-            a.case, tool, wall, cpu,
-            (", %.1f MiB/s" % (nbytes / C.MiB / wall)) if nbytes and
-            C.CASES[a.case]["kind"] == "bytes" else "", a.profiler)
+            a.case,
+            tool,
+            wall,
+            cpu,
+            (", %.1f MiB/s" % (nbytes / C.MiB / wall)) if nbytes and C.CASES[a.case]["kind"] == "bytes" else "",
+            a.profiler,
+        )
         with open(os.path.join(outdir, "report.txt"), "w") as out:
             out.write(summary + "\n\n")
             for r in reports:
@@ -130,12 +191,19 @@ def main():
                 out.write("\n")
         with open(os.path.join(outdir, "report.txt")) as f:
             text = f.read()
-        lines = [l for l in text.splitlines() if l.strip() and not l.startswith("#")]
+        lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
         print("\n".join(lines[:70]))
-        print("\n%s\nfull report: %s/report.txt\nraw data:    %s\nmore: %s"
-              % (summary, outdir, data,
-                 ("perf report -i %s" % data) if a.profiler == "perf"
-                 else ("callgrind_annotate %s   (or kcachegrind)" % data)))
+        print(
+            "\n%s\nfull report: %s/report.txt\nraw data:    %s\nmore: %s"
+            % (
+                summary,
+                outdir,
+                data,
+                ("perf report -i %s" % data)
+                if a.profiler == "perf"
+                else ("callgrind_annotate %s   (or kcachegrind)" % data),
+            )
+        )
     finally:
         for proxy in b.proxies.values():
             proxy.stop()

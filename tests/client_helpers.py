@@ -11,8 +11,14 @@ def connect_client(sshd, **overrides):
 
     c = ferrosftp.SSHClient()
     c.set_missing_host_key_policy(ferrosftp.AutoAddPolicy())
-    kw = dict(port=sshd.port, username=sshd.username, key_filename=sshd.keys["ed25519"],
-              look_for_keys=False, allow_agent=False, timeout=10)
+    kw = dict(
+        port=sshd.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     kw.update(overrides)
     c.connect(sshd.host, **kw)
     return c
@@ -51,6 +57,9 @@ def programs_path():
 
     where = os.environ.get("FERROSFTP_PROGRAMS_PATH")
     if not where or not os.path.isdir(where):
-        pytest.fail("this test needs the programs in FERROSFTP_PROGRAMS_PATH (.ci/run: pip install "
-                    "--no-deps --target .ci-programs -r tests/programs-requirements.txt)", pytrace=False)
+        pytest.fail(
+            "this test needs the programs in FERROSFTP_PROGRAMS_PATH (.ci/run: pip install "
+            "--no-deps --target .ci-programs -r tests/programs-requirements.txt)",
+            pytrace=False,
+        )
     return where

@@ -42,8 +42,10 @@ def pytest_report_header(config):
         import ferrosftp
     except Exception as e:  # noqa: BLE001
         return "ferrosftp: NOT importable (%s: %s)" % (type(e).__name__, e)
-    return "ferrosftp: %s from %s" % (getattr(ferrosftp, "__version__", "?"),
-                                       os.path.dirname(getattr(ferrosftp, "__file__", "?")))
+    return "ferrosftp: %s from %s" % (
+        getattr(ferrosftp, "__version__", "?"),
+        os.path.dirname(getattr(ferrosftp, "__file__", "?")),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +96,9 @@ def conn(sshd):
     import ferrosftp
 
     cnopts = ferrosftp.CnOpts(knownhosts=sshd.known_hosts_bare_path)
-    c = ferrosftp.Connection(sshd.host, username=sshd.username,
-                             private_key=sshd.keys["ed25519"], port=sshd.port,
-                             cnopts=cnopts)
+    c = ferrosftp.Connection(
+        sshd.host, username=sshd.username, private_key=sshd.keys["ed25519"], port=sshd.port, cnopts=cnopts
+    )
     try:
         yield c
     finally:

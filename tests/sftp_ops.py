@@ -23,10 +23,23 @@ import sys
 HANG_SECONDS = 5
 
 # The first of these in an exception's class hierarchy names it.
-_CLASSES = ("FileNotFoundError", "PermissionError", "FileExistsError", "IsADirectoryError",
-            "NotADirectoryError", "TimeoutError", "EOFError", "TypeError", "UnicodeError", "ValueError",
-            "OverflowError", "BadHostKeyException", "AuthenticationException", "SSHException",
-            "OSError")
+_CLASSES = (
+    "FileNotFoundError",
+    "PermissionError",
+    "FileExistsError",
+    "IsADirectoryError",
+    "NotADirectoryError",
+    "TimeoutError",
+    "EOFError",
+    "TypeError",
+    "UnicodeError",
+    "ValueError",
+    "OverflowError",
+    "BadHostKeyException",
+    "AuthenticationException",
+    "SSHException",
+    "OSError",
+)
 
 
 def _class_of(e: BaseException) -> str:
@@ -47,7 +60,7 @@ def _rel(path, root):
     if path == root:
         return "<root>"
     if path.startswith(root + "/"):
-        return "<root>/" + path[len(root) + 1:]
+        return "<root>/" + path[len(root) + 1 :]
     return path
 
 
@@ -197,8 +210,15 @@ def _serve():
         if key not in conns:
             c = paramiko.SSHClient()
             c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-            c.connect(req["host"], port=req["port"], username=req["user"], key_filename=req["key"],
-                      look_for_keys=False, allow_agent=False, timeout=30)
+            c.connect(
+                req["host"],
+                port=req["port"],
+                username=req["user"],
+                key_filename=req["key"],
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=30,
+            )
             sftp = c.open_sftp()
             # paramiko can wait forever (readv past the end of a file): a
             # timeout turns that into an answer, and the connection is renewed.

@@ -68,8 +68,9 @@ class Getter:
 def stranger_key(tmp_path_factory):
     """A key the server does not know."""
     path = str(tmp_path_factory.mktemp("stranger") / "id_stranger")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "stranger", "-f", path],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "stranger", "-f", path], check=True, timeout=60
+    )
     return path
 
 
@@ -101,9 +102,14 @@ def test_sources_repr_never_show_secrets(sshd):
     assert repr(InMemoryPrivateKey("alice", key)) == "InMemoryPrivateKey(pkey={!r})".format(key)
     on_disk = OnDiskPrivateKey("alice", "implicit-home", sshd.keys["ed25519"], key)
     assert repr(on_disk) == "OnDiskPrivateKey(key={!r}, source='implicit-home', path={!r})".format(
-        key, sshd.keys["ed25519"])
+        key, sshd.keys["ed25519"]
+    )
     assert (on_disk.username, on_disk.source, on_disk.path, on_disk.pkey) == (
-        "alice", "implicit-home", sshd.keys["ed25519"], key)
+        "alice",
+        "implicit-home",
+        sshd.keys["ed25519"],
+        key,
+    )
     for source in ("ssh-config", "python-config", "implicit-home"):
         assert OnDiskPrivateKey("u", source, "p", key).source == source
     with pytest.raises(ValueError, match="source argument must be one of"):
@@ -159,8 +165,7 @@ class FakeTransport:
 def test_authenticate_tries_in_order_and_stops_at_success(sshd):
     key = PKey.from_path(sshd.keys["ed25519"])
     later = Getter("never")
-    strategy = Listed([NoneAuth("u"), Password("p", Getter("pw")), InMemoryPrivateKey("k", key),
-                       Password("q", later)])
+    strategy = Listed([NoneAuth("u"), Password("p", Getter("pw")), InMemoryPrivateKey("k", key), Password("q", later)])
     bad_type = BadAuthenticationType("Bad authentication type", ["publickey"])
     boom = RuntimeError("not an SSH error")  # any Exception is recorded, as in paramiko
     t = FakeTransport([bad_type, boom, []])
@@ -248,9 +253,11 @@ def test_password(sshd):
 @pytest.mark.timeout(60)
 def test_all_sources_fail(sshd, stranger_key):
     wrong = Getter("certainly-not-the-password")
-    sources = [NoneAuth(sshd.username),
-               OnDiskPrivateKey(sshd.username, "ssh-config", stranger_key, PKey.from_path(stranger_key)),
-               Password(sshd.username, wrong)]
+    sources = [
+        NoneAuth(sshd.username),
+        OnDiskPrivateKey(sshd.username, "ssh-config", stranger_key, PKey.from_path(stranger_key)),
+        Password(sshd.username, wrong),
+    ]
     strategy = Listed(sources)
     c = SSHClient()
     c.set_missing_host_key_policy(ferrosftp.AutoAddPolicy())
@@ -280,8 +287,12 @@ def test_all_sources_fail(sshd, stranger_key):
 @pytest.mark.timeout(60)
 def test_none_first_then_key_like_openssh(sshd, stranger_key):
     good = PKey.from_path(sshd.keys["ed25519"])
-    sources = [NoneAuth(sshd.username), InMemoryPrivateKey(sshd.username, PKey.from_path(stranger_key)),
-               InMemoryPrivateKey(sshd.username, good), Password(sshd.username, Getter(AssertionError()))]
+    sources = [
+        NoneAuth(sshd.username),
+        InMemoryPrivateKey(sshd.username, PKey.from_path(stranger_key)),
+        InMemoryPrivateKey(sshd.username, good),
+        Password(sshd.username, Getter(AssertionError())),
+    ]
     c, result = _connect(sshd, Listed(sources))
     try:
         assert [r.source for r in result] == sources[:3]
@@ -298,8 +309,15 @@ def test_none_first_then_key_like_openssh(sshd, stranger_key):
 def test_strategy_replaces_classic_arguments(sshd, stranger_key):
     # the classic arguments are ignored (paramiko does the same), including username
     source = InMemoryPrivateKey(sshd.username, PKey.from_path(sshd.keys["ecdsa"]))
-    c, result = _connect(sshd, Listed([source]), username="somebody-else", password="x",
-                         key_filename=stranger_key, allow_agent=True, look_for_keys=True)
+    c, result = _connect(
+        sshd,
+        Listed([source]),
+        username="somebody-else",
+        password="x",
+        key_filename=stranger_key,
+        allow_agent=True,
+        look_for_keys=True,
+    )
     try:
         assert list(result) == [(source, [])]
         assert c.get_transport().get_username() == sshd.username
@@ -311,16 +329,16 @@ def test_strategy_replaces_classic_arguments(sshd, stranger_key):
 def test_agent_key_source(sshd, tmp_path, monkeypatch):
     # Fabric's OpenSSHAuthStrategy yields InMemoryPrivateKey(agent key) per agent key
     sock = str(tmp_path / "agent.sock")
-    proc = subprocess.Popen(["ssh-agent", "-D", "-a", sock],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
         while not os.path.exists(sock):
             assert time.monotonic() < deadline, "ssh-agent did not start"
             time.sleep(0.05)
         env = dict(os.environ, SSH_AUTH_SOCK=sock)
-        subprocess.run(["ssh-add", "-q", sshd.keys["ed25519"]], env=env, check=True, timeout=30,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["ssh-add", "-q", sshd.keys["ed25519"]], env=env, check=True, timeout=30, stderr=subprocess.DEVNULL
+        )
         monkeypatch.setenv("SSH_AUTH_SOCK", sock)
         agent = ferrosftp.Agent()
         (agent_key,) = agent.get_keys()
@@ -342,7 +360,7 @@ def test_agent_key_source(sshd, tmp_path, monkeypatch):
 
 # The same script runs once with real paramiko and once with ferrosftp
 # installed as paramiko; it prints what every strategy did.
-_SCENARIOS = r'''
+_SCENARIOS = r"""
 import json, sys
 params = json.loads(sys.argv[1])
 if params["impl"] == "ferrosftp":
@@ -426,17 +444,30 @@ report = {
 if params.get("password"):
     report["password"] = run([Password(user, getter(params["password"], "right"))])
 print(json.dumps(report, sort_keys=True))
-'''
+"""
 
 
 def _scenarios(impl, script, sshd, stranger_key, extra_env):
-    params = {"impl": impl, "host": sshd.host, "port": sshd.port, "user": sshd.username,
-              "good_key": sshd.keys["ed25519"], "stranger_key": stranger_key,
-              "password": sshd.password if sshd.password_auth else None}
+    params = {
+        "impl": impl,
+        "host": sshd.host,
+        "port": sshd.port,
+        "user": sshd.username,
+        "good_key": sshd.keys["ed25519"],
+        "stranger_key": stranger_key,
+        "password": sshd.password if sshd.password_auth else None,
+    }
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SSH_AUTH_SOCK")}
     env.update(extra_env)
-    p = subprocess.run([sys.executable, script, json.dumps(params)], cwd="/", env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=150)
+    p = subprocess.run(
+        [sys.executable, script, json.dumps(params)],
+        cwd="/",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=150,
+    )
     assert p.returncode == 0, "%s: %s" % (impl, p.stderr[-3000:])
     return json.loads(p.stdout)
 
@@ -445,8 +476,10 @@ def _scenarios(impl, script, sshd, stranger_key, extra_env):
 def test_same_attempts_as_paramiko(sshd, stranger_key, tmp_path):
     where = os.environ.get("FERROSFTP_ORACLE_PATH")
     if not where or not os.path.isdir(os.path.join(where, "paramiko")):
-        pytest.fail("this test needs real paramiko in FERROSFTP_ORACLE_PATH "
-                    "(.ci/run: pip install --target .ci-oracle paramiko==5.1.0)")
+        pytest.fail(
+            "this test needs real paramiko in FERROSFTP_ORACLE_PATH "
+            "(.ci/run: pip install --target .ci-oracle paramiko==5.1.0)"
+        )
     script = str(tmp_path / "scenarios.py")
     with open(script, "w") as f:
         f.write(_SCENARIOS)
@@ -463,7 +496,10 @@ def test_same_attempts_as_paramiko(sshd, stranger_key, tmp_path):
     # and the scenarios did what they are for
     assert theirs["none_stranger_good"]["authenticated"] and theirs["none_stranger_good"]["exec"] == "strategy-ok"
     assert [r[2].get("exc") for r in theirs["none_stranger_good"]["results"]] == [
-        "BadAuthenticationType", "AuthenticationException", None]
+        "BadAuthenticationType",
+        "AuthenticationException",
+        None,
+    ]
     assert theirs["none_stranger_good"]["getter_calls"] == []
     assert theirs["all_fail"]["raised"] == "AuthFailure" and len(theirs["all_fail"]["results"]) == 3
     assert theirs["getter_raises"]["results"][0][2]["exc"] == "RuntimeError"
@@ -538,7 +574,7 @@ def test_transport_active_before_and_after(sshd):
 
 # -- the names real programs import -------------------------------------------------------
 
-_PROGRAM_NAMES = r'''
+_PROGRAM_NAMES = r"""
 import sys, ferrosftp
 assert "paramiko" not in sys.modules
 ferrosftp.install_as_paramiko()
@@ -596,13 +632,20 @@ finally:
     t.close()
     t.sock.close()
 print("ok")
-'''
+"""
 
 
 @pytest.mark.timeout(120)
 def test_program_names_resolve_after_install_as_paramiko(sshd):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    p = subprocess.run([sys.executable, "-c", _PROGRAM_NAMES, str(sshd.port)], cwd="/", env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=100)
+    p = subprocess.run(
+        [sys.executable, "-c", _PROGRAM_NAMES, str(sshd.port)],
+        cwd="/",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=100,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "ok"

@@ -59,9 +59,11 @@ def test_put_each_then_get_each_round_trip(sftp, remote_dir, tmp_path):
 
 def test_stop_at_first_a_missing_local_file_fails_before_anything_remote(sftp, remote_dir, tmp_path):
     (tmp_path / "a").write_bytes(b"a")
-    pairs = [(str(tmp_path / "a"), remote_dir + "/a"),
-             (str(tmp_path / "missing"), remote_dir + "/missing"),
-             (str(tmp_path / "a"), remote_dir + "/after")]
+    pairs = [
+        (str(tmp_path / "a"), remote_dir + "/a"),
+        (str(tmp_path / "missing"), remote_dir + "/missing"),
+        (str(tmp_path / "a"), remote_dir + "/after"),
+    ]
     results = sftp._put_each(pairs, stop_at_first=True)
     assert results[0].st_size == 1  # started before the failure: finished
     assert isinstance(results[1], FileNotFoundError)
@@ -130,8 +132,10 @@ def test_progress_reports_each_finished_file_once(sftp, remote_dir, tmp_path):
     expected = _tree(src, [0, 7, 5 * MiB] + [300] * 30)
     names = sorted(expected)
     calls = []
-    sftp._put_each([(str(src / n), remote_dir + "/" + n) for n in names],
-                   lambda i, done, total, finished: calls.append((i, done, total, finished)))
+    sftp._put_each(
+        [(str(src / n), remote_dir + "/" + n) for n in names],
+        lambda i, done, total, finished: calls.append((i, done, total, finished)),
+    )
     finished = [c[0] for c in calls if c[3]]
     assert sorted(finished) == list(range(len(names)))  # once each
     assert all(0 <= done <= total for _, done, total, _ in calls)
@@ -168,8 +172,7 @@ def test_a_missing_remote_file_fails_alone_and_leaves_no_temp(sftp, remote_dir, 
     dest = tmp_path / "dest"
     dest.mkdir()
     (dest / "gone").write_bytes(b"old")
-    results = sftp._get_each([(remote_dir + "/gone", str(dest / "gone")),
-                              (remote_dir + "/here", str(dest / "here"))])
+    results = sftp._get_each([(remote_dir + "/gone", str(dest / "gone")), (remote_dir + "/here", str(dest / "here"))])
     assert isinstance(results[0], FileNotFoundError)
     assert results[1].st_size == 5000
     assert sorted(os.listdir(dest)) == ["gone", "here"]  # no temp files
@@ -189,8 +192,7 @@ def test_nothing_to_do(sftp):
     assert sftp._get_each([]) == []
 
 
-def test_spread_shares_files_over_channels_of_one_connection(client, sftp, remote_dir, tmp_path,
-                                                             monkeypatch):
+def test_spread_shares_files_over_channels_of_one_connection(client, sftp, remote_dir, tmp_path, monkeypatch):
     src = tmp_path / "src"
     src.mkdir()
     expected = _tree(src, [50] * 100)
@@ -232,8 +234,13 @@ def test_a_callback_error_ends_every_channel_promptly(sftp, remote_dir, tmp_path
         raise Stop()
 
     t0 = time.monotonic()
-    results = _batch.spread(sftp, names, 3, lambda c, share, report: c._put_each(
-        [(str(src / n), remote_dir + "/" + n) for n in share], report), stop)
+    results = _batch.spread(
+        sftp,
+        names,
+        3,
+        lambda c, share, report: c._put_each([(str(src / n), remote_dir + "/" + n) for n in share], report),
+        stop,
+    )
     assert time.monotonic() - t0 < 30
     assert any(isinstance(r, Stop) for r in results)  # every file not done fails with it
     assert all(isinstance(r, Stop) or r.st_size == 2 * MiB for r in results)

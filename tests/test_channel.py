@@ -155,8 +155,9 @@ def test_stdin_large_roundtrip(client):
 
 
 def test_environment(client):
-    _, stdout, _ = client.exec_command("echo \"$FERRO_A|$FERRO_B\"",
-                                       environment={"FERRO_A": "one", "FERRO_B": "two words"})
+    _, stdout, _ = client.exec_command(
+        'echo "$FERRO_A|$FERRO_B"', environment={"FERRO_A": "one", "FERRO_B": "two words"}
+    )
     assert stdout.read() == b"one|two words\n"
 
 

@@ -55,16 +55,29 @@ def _connect(srv, cipher, port=None):
     c = ferrosftp.SSHClient()
     c.set_missing_host_key_policy(ferrosftp.AutoAddPolicy())
     others = [x for x in CIPHERS if x != cipher]
-    c.connect(srv.host, port=port or srv.port, username=srv.username,
-              key_filename=srv.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=10, disabled_algorithms={"ciphers": others})
+    c.connect(
+        srv.host,
+        port=port or srv.port,
+        username=srv.username,
+        key_filename=srv.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+        disabled_algorithms={"ciphers": others},
+    )
     return c
 
 
 def test_the_ciphers_that_matter_are_covered():
     # a silent drop of a cipher from either side would shrink this test module
-    for c in ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr",
-              "aes256-ctr", "aes128-cbc", "chacha20-poly1305@openssh.com"):
+    for c in (
+        "aes128-gcm@openssh.com",
+        "aes256-gcm@openssh.com",
+        "aes128-ctr",
+        "aes256-ctr",
+        "aes128-cbc",
+        "chacha20-poly1305@openssh.com",
+    ):
         assert c in CIPHERS, (c, CIPHERS)
 
 

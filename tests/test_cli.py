@@ -19,9 +19,16 @@ def run_cli(*args, input=None, env=None, timeout=180, cwd=None):
     e.pop("FERROSFTP_DEBUG", None)
     if env:
         e.update(env)
-    p = subprocess.run([sys.executable, "-m", "ferrosftp", *map(str, args)],
-                       input=input, stdin=None if input is not None else subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env=e, cwd=cwd)
+    p = subprocess.run(
+        [sys.executable, "-m", "ferrosftp", *map(str, args)],
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        timeout=timeout,
+        env=e,
+        cwd=cwd,
+    )
     p.out = p.stdout.decode("utf-8", "replace")
     p.err = p.stderr.decode("utf-8", "replace")
     assert "Traceback" not in p.err, p.err
@@ -109,8 +116,12 @@ def test_put_and_get_single_file(sshd, remote_dir, tmp_path):
 
 def test_put_and_get_recursive(sshd, remote_dir, tmp_path):
     src = tmp_path / "proj"
-    files = {"a.txt": b"a", os.path.join("x", "b.bin"): os.urandom(70_000),
-             os.path.join("x", "y", "c.txt"): b"c" * 1000, os.path.join("empty_parent", "z", "d"): b"d"}
+    files = {
+        "a.txt": b"a",
+        os.path.join("x", "b.bin"): os.urandom(70_000),
+        os.path.join("x", "y", "c.txt"): b"c" * 1000,
+        os.path.join("empty_parent", "z", "d"): b"d",
+    }
     for rel, data in files.items():
         _write(str(src / rel), data)
     p = run_cli("put", "-r", "--workers", "3", *opts(sshd), src, tgt(sshd, remote_dir))
@@ -153,7 +164,7 @@ def test_ls_rm_mkdir(sshd, remote_dir):
     assert p.returncode == 0
     lines = p.out.splitlines()
     assert len(lines) == 3 and all(line[0] in "-d" for line in lines)
-    assert any(l.endswith(".hidden") for l in lines)
+    assert any(line.endswith(".hidden") for line in lines)
 
     p = run_cli("mkdir", *opts(sshd), tgt(sshd, remote_dir + "/new"))
     assert p.returncode == 0, p.err
@@ -179,8 +190,7 @@ def test_ls_rm_mkdir(sshd, remote_dir):
 
 
 def test_exec(sshd):
-    p = run_cli("exec", *opts(sshd), "%s@%s" % (sshd.username, sshd.host),
-                "echo out; echo err >&2; exit 7")
+    p = run_cli("exec", *opts(sshd), "%s@%s" % (sshd.username, sshd.host), "echo out; echo err >&2; exit 7")
     assert p.returncode == 7
     assert p.out == "out\n" and p.err == "err\n"
     p = run_cli("exec", *opts(sshd), "%s@%s" % (sshd.username, sshd.host), "cat", input=b"piped stdin\n")
@@ -222,8 +232,17 @@ def test_unknown_host_key_exit_5(sshd, remote_dir, tmp_path):
     assert "host key" in p.err and "--accept-new-host-key" in p.err
     assert empty.read_text() == ""
     # accept-new: connects and records the key; then strict checking passes
-    p = run_cli("ls", "--accept-new-host-key", "-i", sshd.keys["ed25519"], "-P", sshd.port,
-                "--known-hosts", empty, tgt(sshd, remote_dir))
+    p = run_cli(
+        "ls",
+        "--accept-new-host-key",
+        "-i",
+        sshd.keys["ed25519"],
+        "-P",
+        sshd.port,
+        "--known-hosts",
+        empty,
+        tgt(sshd, remote_dir),
+    )
     assert p.returncode == 0, p.err
     assert "[127.0.0.1]:%d" % sshd.port in empty.read_text()
     p = run_cli("ls", "-i", sshd.keys["ed25519"], "-P", sshd.port, "--known-hosts", empty, tgt(sshd, remote_dir))
@@ -234,8 +253,17 @@ def test_changed_host_key_exit_5(sshd, remote_dir, tmp_path):
     kh = tmp_path / "kh"
     with SshdServer() as other:
         kh.write_text("[127.0.0.1]:%d %s\n" % (sshd.port, other.host_public_keys["ed25519"]))
-    p = run_cli("ls", "--accept-new-host-key", "-i", sshd.keys["ed25519"], "-P", sshd.port,
-                "--known-hosts", kh, tgt(sshd, remote_dir))
+    p = run_cli(
+        "ls",
+        "--accept-new-host-key",
+        "-i",
+        sshd.keys["ed25519"],
+        "-P",
+        sshd.port,
+        "--known-hosts",
+        kh,
+        tgt(sshd, remote_dir),
+    )
     assert p.returncode == EXIT_HOSTKEY
     assert "MISMATCH" in p.err
 
@@ -243,8 +271,7 @@ def test_changed_host_key_exit_5(sshd, remote_dir, tmp_path):
 def test_auth_failure_exit_4(sshd, remote_dir, tmp_path):
     stranger = tmp_path / "stranger"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
-    p = run_cli("ls", "-i", stranger, "-P", sshd.port, "--known-hosts", sshd.known_hosts_path,
-                tgt(sshd, remote_dir))
+    p = run_cli("ls", "-i", stranger, "-P", sshd.port, "--known-hosts", sshd.known_hosts_path, tgt(sshd, remote_dir))
     assert p.returncode == EXIT_AUTH, p.err
     assert "authentication failed" in p.err
     assert "(Authentication failed.)" not in p.err  # said once, with what to check
@@ -253,8 +280,14 @@ def test_auth_failure_exit_4(sshd, remote_dir, tmp_path):
     p = run_cli("ls", *opts(sshd, "ed25519_enc"), tgt(sshd, remote_dir))
     assert p.returncode == EXIT_AUTH
     assert "passphrase" in p.err
-    p = run_cli("ls", *opts(sshd, "ed25519_enc"), "--passphrase-env", "KEYPASS", tgt(sshd, remote_dir),
-                env={"KEYPASS": sshd.key_passphrase})
+    p = run_cli(
+        "ls",
+        *opts(sshd, "ed25519_enc"),
+        "--passphrase-env",
+        "KEYPASS",
+        tgt(sshd, remote_dir),
+        env={"KEYPASS": sshd.key_passphrase},
+    )
     assert p.returncode == 0, p.err
 
 
@@ -280,8 +313,16 @@ def test_refused_port_and_dns_exit_3(sshd, tmp_path):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    p = run_cli("ls", "-i", sshd.keys["ed25519"], "-P", port, "--known-hosts", sshd.known_hosts_path,
-                "%s@127.0.0.1:/" % sshd.username)
+    p = run_cli(
+        "ls",
+        "-i",
+        sshd.keys["ed25519"],
+        "-P",
+        port,
+        "--known-hosts",
+        sshd.known_hosts_path,
+        "%s@127.0.0.1:/" % sshd.username,
+    )
     assert p.returncode == EXIT_CONNECT
     assert "refused" in p.err
     assert "127.0.0.1:%d" % port in p.err and "-P" in p.err  # a forgotten -P shows
@@ -301,7 +342,8 @@ def test_ssh_config_alias(sshd, remote_dir, tmp_path):
         "    Port %d\n"
         "    User %s\n"
         "    IdentityFile %s\n"
-        "    UserKnownHostsFile %s\n" % (sshd.port, sshd.username, sshd.keys["ecdsa"], sshd.known_hosts_path))
+        "    UserKnownHostsFile %s\n" % (sshd.port, sshd.username, sshd.keys["ecdsa"], sshd.known_hosts_path)
+    )
     _write(os.path.join(remote_dir, "via-alias.txt"), b"alias")
     p = run_cli("ls", "-F", cfg, "myalias:" + remote_dir)
     assert p.returncode == 0, p.err
@@ -352,8 +394,11 @@ def test_sync_push_status_pull(sshd, remote_dir, tmp_path):
     p = run_cli("sync", "pull", cache2, remote, *opts(sshd))
     assert p.returncode == 0, p.err
     assert "pulled 2 file(s)" in p.out
-    assert _tree(str(cache2)) == {"one.txt": b"one", os.path.join("sub", "two.txt"): b"two",
-                                  ".ferrosftp-sync.json": _read(str(cache2 / ".ferrosftp-sync.json"))}
+    assert _tree(str(cache2)) == {
+        "one.txt": b"one",
+        os.path.join("sub", "two.txt"): b"two",
+        ".ferrosftp-sync.json": _read(str(cache2 / ".ferrosftp-sync.json")),
+    }
 
     # both sides edit one.txt -> conflict, exit 7, nothing overwritten
     _write(str(cache2 / "one.txt"), b"edited in cache2")
@@ -378,8 +423,18 @@ def test_sync_connection_errors_keep_their_exit_codes(sshd, remote_dir, tmp_path
     cache.mkdir()
     empty = tmp_path / "kh"
     empty.write_text("")
-    p = run_cli("sync", "status", cache, tgt(sshd, remote_dir), "-i", sshd.keys["ed25519"], "-P", sshd.port,
-                "--known-hosts", empty)
+    p = run_cli(
+        "sync",
+        "status",
+        cache,
+        tgt(sshd, remote_dir),
+        "-i",
+        sshd.keys["ed25519"],
+        "-P",
+        sshd.port,
+        "--known-hosts",
+        empty,
+    )
     assert p.returncode == EXIT_HOSTKEY, p.err
     p = run_cli("sync", "pull", cache, tgt(sshd, remote_dir), *opts(sshd, "ed25519_enc"))
     assert p.returncode == EXIT_AUTH, p.err
@@ -441,8 +496,13 @@ def test_demo_interrupted_cleans_up(tmp_path, sig):
 
     e = dict(os.environ, TMPDIR=str(tmp_path))
     e.pop("SSH_AUTH_SOCK", None)
-    proc = subprocess.Popen([sys.executable, "-m", "ferrosftp", "demo", "--size", "256", "--files", "400"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ferrosftp", "demo", "--size", "256", "--files", "400"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=e,
+    )
     try:
         line = b""
         deadline = time.monotonic() + 60
@@ -508,10 +568,26 @@ def test_ctrl_c_mid_upload(sshd, remote_dir, tmp_path):
         kh.write_text("".join("[127.0.0.1]:%d %s\n" % (proxy.port, k) for k in sshd.host_public_keys.values()))
         env = dict(os.environ)
         env.pop("SSH_AUTH_SOCK", None)
-        proc = subprocess.Popen([sys.executable, "-m", "ferrosftp", "put", "-i", sshd.keys["ed25519"],
-                                 "-P", str(proxy.port), "--known-hosts", str(kh), str(src),
-                                 tgt(sshd, remote_dir + "/slow.bin")],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ferrosftp",
+                "put",
+                "-i",
+                sshd.keys["ed25519"],
+                "-P",
+                str(proxy.port),
+                "--known-hosts",
+                str(kh),
+                str(src),
+                tgt(sshd, remote_dir + "/slow.bin"),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         # wait until the upload has started (its hidden temp file exists), then interrupt
         deadline = time.monotonic() + 60
         while not os.listdir(remote_dir) and time.monotonic() < deadline and proc.poll() is None:
@@ -529,8 +605,15 @@ def test_ctrl_c_mid_upload(sshd, remote_dir, tmp_path):
 
 
 def test_no_key_no_agent_no_password_is_an_auth_problem(sshd, remote_dir, tmp_path):
-    p = run_cli("ls", "-P", sshd.port, "--known-hosts", sshd.known_hosts_path, tgt(sshd, remote_dir),
-                env={"HOME": str(tmp_path)})  # no ~/.ssh keys either
+    p = run_cli(
+        "ls",
+        "-P",
+        sshd.port,
+        "--known-hosts",
+        sshd.known_hosts_path,
+        tgt(sshd, remote_dir),
+        env={"HOME": str(tmp_path)},
+    )  # no ~/.ssh keys either
     assert p.returncode == EXIT_AUTH, p.err
     assert "-i KEY" in p.err and "ssh-agent" in p.err and "--password-env" in p.err
     assert len(p.err.strip().splitlines()) == 1
@@ -579,17 +662,29 @@ def _via_config(tmp_path, sshd, jump, how):
     if how == "jump":
         via = "ProxyJump jumpalias"
     else:
-        via = ("ProxyCommand ssh -W %%h:%%p -i %s -p %d -l %s -o BatchMode=yes -o StrictHostKeyChecking=no "
-               "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR 127.0.0.1"
-               % (jump.keys["ed25519"], jump.port, jump.username))
+        via = (
+            "ProxyCommand ssh -W %%h:%%p -i %s -p %d -l %s -o BatchMode=yes -o StrictHostKeyChecking=no "
+            "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR 127.0.0.1"
+            % (jump.keys["ed25519"], jump.port, jump.username)
+        )
     cfg = tmp_path / "config"
     cfg.write_text(
         "Host target\n  HostName 127.0.0.1\n  Port %d\n  User %s\n  IdentityFile %s\n"
         "  UserKnownHostsFile %s\n  %s\n"
         "Host jumpalias\n  HostName 127.0.0.1\n  Port %d\n  User %s\n  IdentityFile %s\n"
         "  UserKnownHostsFile %s\n"
-        % (sshd.port, sshd.username, sshd.keys["ed25519"], known, via,
-           jump.port, jump.username, jump.keys["ed25519"], known))
+        % (
+            sshd.port,
+            sshd.username,
+            sshd.keys["ed25519"],
+            known,
+            via,
+            jump.port,
+            jump.username,
+            jump.keys["ed25519"],
+            known,
+        )
+    )
     return cfg
 
 

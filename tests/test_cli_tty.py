@@ -32,8 +32,9 @@ def run_in_pty(args, timeout=180):
     """Run with stdin/stdout/stderr on a pty; returns (exit code, bytes seen)."""
     master, slave = os.openpty()
     try:
-        proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=_env(),
-                                close_fds=True, start_new_session=True)
+        proc = subprocess.Popen(
+            args, stdin=slave, stdout=slave, stderr=slave, env=_env(), close_fds=True, start_new_session=True
+        )
     finally:
         os.close(slave)
     chunks = []
@@ -114,14 +115,24 @@ def test_quiet_flag_suppresses_the_bar_on_a_terminal(sshd, remote_dir, big_file)
 
 def test_no_progress_without_a_terminal(sshd, remote_dir, big_file, tmp_path):
     target = "%s@%s:%s/big.bin" % (sshd.username, sshd.host, remote_dir)
-    p = subprocess.run([sys.executable, "-m", "ferrosftp", "put", *_opts(sshd), str(big_file), target],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=_env(), timeout=180)
+    p = subprocess.run(
+        [sys.executable, "-m", "ferrosftp", "put", *_opts(sshd), str(big_file), target],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        timeout=180,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout == b"" and p.stderr == b""
-    p = subprocess.run([sys.executable, "-m", "ferrosftp", "get", *_opts(sshd), target, str(tmp_path / "back.bin")],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=_env(), timeout=180)
+    p = subprocess.run(
+        [sys.executable, "-m", "ferrosftp", "get", *_opts(sshd), target, str(tmp_path / "back.bin")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        timeout=180,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout == b"" and p.stderr == b""
     assert os.path.getsize(str(tmp_path / "back.bin")) == SIZE
@@ -137,12 +148,26 @@ def test_ctrl_c_message_gets_its_own_line(sshd, remote_dir, big_file, fault_prox
     known = tmp_path / "known_hosts"  # the proxy's port is a new [host]:port entry
     shutil.copy(sshd.known_hosts_path, known)
     target = "%s@%s:%s/big.bin" % (sshd.username, sshd.host, remote_dir)
-    args = [sys.executable, "-m", "ferrosftp", "put", "-i", sshd.keys["ed25519"], "-P", str(slow.port),
-            "--known-hosts", str(known), "--accept-new-host-key", str(big_file), target]
+    args = [
+        sys.executable,
+        "-m",
+        "ferrosftp",
+        "put",
+        "-i",
+        sshd.keys["ed25519"],
+        "-P",
+        str(slow.port),
+        "--known-hosts",
+        str(known),
+        "--accept-new-host-key",
+        str(big_file),
+        target,
+    ]
     master, slave = os.openpty()
     try:
-        proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=_env(),
-                                close_fds=True, start_new_session=True)
+        proc = subprocess.Popen(
+            args, stdin=slave, stdout=slave, stderr=slave, env=_env(), close_fds=True, start_new_session=True
+        )
     finally:
         os.close(slave)
     out = b""

@@ -30,8 +30,7 @@ from ferrosftp import (
 
 
 def _kw(sshd, **overrides):
-    kw = dict(port=sshd.port, username=sshd.username, look_for_keys=False,
-              allow_agent=False, timeout=10)
+    kw = dict(port=sshd.port, username=sshd.username, look_for_keys=False, allow_agent=False, timeout=10)
     kw.update(overrides)
     return kw
 
@@ -66,8 +65,7 @@ def no_agent(monkeypatch):
 def foreign_key(tmp_path):
     """A fresh ed25519 key the server does not know."""
     path = str(tmp_path / "id_foreign")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path], check=True, stdin=subprocess.DEVNULL)
     return path
 
 
@@ -97,12 +95,15 @@ def test_key_filename_tuple(sshd):
         assert c.get_transport().is_authenticated()
 
 
-@pytest.mark.parametrize("cls,kind", [
-    (paramiko.Ed25519Key, "ed25519"),
-    (paramiko.ECDSAKey, "ecdsa"),
-    (paramiko.RSAKey, "rsa"),
-    (paramiko.RSAKey, "rsa_pem"),
-])
+@pytest.mark.parametrize(
+    "cls,kind",
+    [
+        (paramiko.Ed25519Key, "ed25519"),
+        (paramiko.ECDSAKey, "ecdsa"),
+        (paramiko.RSAKey, "rsa"),
+        (paramiko.RSAKey, "rsa_pem"),
+    ],
+)
 def test_pkey_object(sshd, cls, kind):
     key = cls.from_private_key_file(sshd.keys[kind])
     with _connect(sshd, pkey=key) as c:
@@ -117,22 +118,19 @@ def test_pkey_from_path(sshd):
 
 
 def test_encrypted_key_with_passphrase(sshd):
-    with _connect(sshd, key_filename=sshd.keys["ed25519_enc"],
-                  passphrase=sshd.key_passphrase) as c:
+    with _connect(sshd, key_filename=sshd.keys["ed25519_enc"], passphrase=sshd.key_passphrase) as c:
         assert c.get_transport().is_authenticated()
         assert _whoami(c) == sshd.username
 
 
 def test_encrypted_key_password_used_as_passphrase(sshd):
     # paramiko: "if passphrase is None and password is not None: passphrase = password"
-    with _connect(sshd, key_filename=sshd.keys["ed25519_enc"],
-                  password=sshd.key_passphrase) as c:
+    with _connect(sshd, key_filename=sshd.keys["ed25519_enc"], password=sshd.key_passphrase) as c:
         assert c.get_transport().is_authenticated()
 
 
 def test_encrypted_pkey_object_with_password(sshd):
-    key = paramiko.Ed25519Key.from_private_key_file(sshd.keys["ed25519_enc"],
-                                                    password=sshd.key_passphrase)
+    key = paramiko.Ed25519Key.from_private_key_file(sshd.keys["ed25519_enc"], password=sshd.key_passphrase)
     with _connect(sshd, pkey=key) as c:
         assert c.get_transport().is_authenticated()
 
@@ -159,8 +157,7 @@ def test_encrypted_key_wrong_passphrase(sshd):
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())
     with pytest.raises(SSHException) as ei:
-        c.connect(sshd.host, **_kw(sshd, key_filename=sshd.keys["ed25519_enc"],
-                                   passphrase="not-the-passphrase"))
+        c.connect(sshd.host, **_kw(sshd, key_filename=sshd.keys["ed25519_enc"], passphrase="not-the-passphrase"))
     # paramiko: SSHException, not an authentication failure
     assert not isinstance(ei.value, AuthenticationException)
     assert "not-the-passphrase" not in str(ei.value)
@@ -311,8 +308,7 @@ def test_connect_positional_1x_signature(sshd):
     # allow_agent, look_for_keys
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())
-    c.connect(sshd.host, sshd.port, sshd.username, None, None, sshd.keys["ed25519"], 10,
-              False, False)
+    c.connect(sshd.host, sshd.port, sshd.username, None, None, sshd.keys["ed25519"], 10, False, False)
     try:
         assert c.get_transport().is_authenticated()
     finally:
@@ -361,8 +357,7 @@ def test_autoadd_policy_adds_key(sshd, policy):
         assert entry[server_key.get_name()] == server_key
         assert c.get_host_keys().check(_host_name(sshd), server_key)
         # the key is one of the server's real host keys
-        assert "%s %s" % (server_key.get_name(), server_key.get_base64()) in \
-            sshd.host_public_keys.values()
+        assert "%s %s" % (server_key.get_name(), server_key.get_base64()) in sshd.host_public_keys.values()
     finally:
         c.close()
 
@@ -402,8 +397,7 @@ def test_save_host_keys_explicit(sshd, tmp_path):
     with _connect(sshd, key_filename=sshd.keys["ed25519"]) as c:
         key = c.get_transport().get_remote_server_key()
         c.save_host_keys(str(out))
-    assert "%s %s %s" % (_host_name(sshd), key.get_name(), key.get_base64()) in \
-        out.read_text().splitlines()
+    assert "%s %s %s" % (_host_name(sshd), key.get_name(), key.get_base64()) in out.read_text().splitlines()
 
 
 def test_warning_policy_warns_and_connects(sshd):
@@ -540,8 +534,9 @@ def test_load_system_host_keys_default_missing_is_silent(tmp_path, monkeypatch):
 def test_hashed_known_hosts_entry(sshd, tmp_path):
     kh = tmp_path / "kh"
     kh.write_text("%s %s\n" % (_host_name(sshd), sshd.host_public_keys["ed25519"]))
-    subprocess.run(["ssh-keygen", "-q", "-H", "-f", str(kh)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-H", "-f", str(kh)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     assert kh.read_text().startswith("|1|")
     c = SSHClient()
     c.load_host_keys(str(kh))
@@ -563,8 +558,9 @@ def test_bare_host_entry_does_not_match_nonstandard_port(sshd):
 
 def test_changed_host_key(sshd, tmp_path):
     other = tmp_path / "other_host_key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True, stdin=subprocess.DEVNULL
+    )
     other_pub = (tmp_path / "other_host_key.pub").read_text().split()
     kh = tmp_path / "kh"
     kh.write_text("%s %s %s\n" % (_host_name(sshd), other_pub[0], other_pub[1]))
@@ -579,7 +575,10 @@ def test_changed_host_key(sshd, tmp_path):
     assert e.key.get_base64() == _server_key_b64(sshd, "ed25519")
     assert e.expected_key.get_base64() == other_pub[1]
     assert str(e) == "Host key for server '%s' does not match: got '%s', expected '%s'" % (
-        sshd.host, _server_key_b64(sshd, "ed25519"), other_pub[1])
+        sshd.host,
+        _server_key_b64(sshd, "ed25519"),
+        other_pub[1],
+    )
     t = c.get_transport()
     assert t is None or not t.is_active()
     # the file was not rewritten with the new key
@@ -589,8 +588,9 @@ def test_changed_host_key(sshd, tmp_path):
 
 def test_changed_host_key_in_system_keys(sshd, tmp_path):
     other = tmp_path / "other"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True, stdin=subprocess.DEVNULL
+    )
     pub = (tmp_path / "other.pub").read_text().split()
     kh = tmp_path / "kh"
     kh.write_text("%s %s %s\n" % (_host_name(sshd), pub[0], pub[1]))
@@ -619,9 +619,15 @@ def test_refused_port(sshd):
     c.set_missing_host_key_policy(AutoAddPolicy())
     start = time.monotonic()
     with pytest.raises(NoValidConnectionsError) as ei:
-        c.connect("127.0.0.1", port=port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False,
-                  allow_agent=False, timeout=5)
+        c.connect(
+            "127.0.0.1",
+            port=port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=5,
+        )
     assert time.monotonic() - start < 5
     e = ei.value
     assert isinstance(e, OSError)
@@ -649,9 +655,16 @@ def test_silent_server_banner_timeout(sshd, silent_port):
     c.set_missing_host_key_policy(AutoAddPolicy())
     start = time.monotonic()
     with pytest.raises(SSHException) as ei:
-        c.connect("127.0.0.1", port=silent_port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False,
-                  allow_agent=False, timeout=1, banner_timeout=1)
+        c.connect(
+            "127.0.0.1",
+            port=silent_port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=1,
+            banner_timeout=1,
+        )
     elapsed = time.monotonic() - start
     assert elapsed < 1 * 1.5 + 4, elapsed
     assert "banner" in str(ei.value).lower()
@@ -664,9 +677,15 @@ def test_silent_server_timeout_only(sshd, silent_port):
     c.set_missing_host_key_policy(AutoAddPolicy())
     start = time.monotonic()
     with pytest.raises((SSHException, socket.timeout)):
-        c.connect("127.0.0.1", port=silent_port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False,
-                  allow_agent=False, timeout=1)
+        c.connect(
+            "127.0.0.1",
+            port=silent_port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=1,
+        )
     assert time.monotonic() - start < 1 * 1.5 + 4
     c.close()
 
@@ -676,9 +695,15 @@ def test_silent_server_banner_timeout_only(sshd, silent_port):
     c.set_missing_host_key_policy(AutoAddPolicy())
     start = time.monotonic()
     with pytest.raises(SSHException):
-        c.connect("127.0.0.1", port=silent_port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False,
-                  allow_agent=False, banner_timeout=2)
+        c.connect(
+            "127.0.0.1",
+            port=silent_port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+            banner_timeout=2,
+        )
     assert time.monotonic() - start < 2 * 1.5 + 4
     c.close()
 
@@ -691,8 +716,14 @@ def test_unresolvable_host(sshd, monkeypatch):
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())
     with pytest.raises(socket.gaierror):
-        c.connect("no-such-host.invalid", port=sshd.port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False)
+        c.connect(
+            "no-such-host.invalid",
+            port=sshd.port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+        )
     c.close()
 
 
@@ -711,9 +742,15 @@ def test_connect_through_fault_proxy_with_latency(sshd, fault_proxy):
     p = fault_proxy(latency=0.02)
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())
-    c.connect("127.0.0.1", port=p.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=10)
+    c.connect(
+        "127.0.0.1",
+        port=p.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     try:
         assert _whoami(c) == sshd.username
         # the host key name is derived from the port we connected to
@@ -723,21 +760,30 @@ def test_connect_through_fault_proxy_with_latency(sshd, fault_proxy):
 
 
 # measured: the key exchange takes ~1760 bytes down / ~1440 up, auth ~1900 / ~1880
-@pytest.mark.parametrize("cut_after,direction", [
-    (0, "down"),      # before the banner
-    (30, "down"),     # mid-banner
-    (1000, "down"),   # mid key exchange
-    (1600, "up"),     # during authentication
-])
+@pytest.mark.parametrize(
+    "cut_after,direction",
+    [
+        (0, "down"),  # before the banner
+        (30, "down"),  # mid-banner
+        (1000, "down"),  # mid key exchange
+        (1600, "up"),  # during authentication
+    ],
+)
 def test_connection_cut_during_handshake(sshd, fault_proxy, cut_after, direction):
     p = fault_proxy(cut_after=cut_after, cut_direction=direction)
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())
     start = time.monotonic()
     with pytest.raises(SSHException):
-        c.connect("127.0.0.1", port=p.port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-                  timeout=5)
+        c.connect(
+            "127.0.0.1",
+            port=p.port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=5,
+        )
     assert time.monotonic() - start < 5 * 1.5 + 2
     c.close()
 
@@ -849,8 +895,12 @@ def test_autoadd_save_keeps_existing_lines_and_mode(sshd, tmp_path):
     kh = tmp_path / "known_hosts"
     hashed_src = tmp_path / "hashed"
     hashed_src.write_text("hashed.example %s\n" % other)
-    subprocess.run(["ssh-keygen", "-q", "-H", "-f", str(hashed_src)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-H", "-f", str(hashed_src)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     hashed_line = hashed_src.read_text().strip()
     original = [
         "# my comment",

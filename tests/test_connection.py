@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -33,8 +32,12 @@ def read(path):
 
 
 def connect(sshd, **kw):
-    args = dict(username=sshd.username, port=sshd.port, private_key=sshd.keys["ed25519"],
-                cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path))
+    args = dict(
+        username=sshd.username,
+        port=sshd.port,
+        private_key=sshd.keys["ed25519"],
+        cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path),
+    )
     args.update(kw)
     return pysftp.Connection(sshd.host, **args)
 
@@ -80,8 +83,12 @@ def test_tconnect_and_transport_attributes(sshd, conn):
 
 def test_username_defaults_to_logname(sshd, monkeypatch):
     monkeypatch.setenv("LOGNAME", sshd.username)
-    c = pysftp.Connection(sshd.host, private_key=sshd.keys["ed25519"], port=sshd.port,
-                          cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path))
+    c = pysftp.Connection(
+        sshd.host,
+        private_key=sshd.keys["ed25519"],
+        port=sshd.port,
+        cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path),
+    )
     with c:
         assert c._tconnect["username"] == sshd.username
         assert c._transport.get_username() == sshd.username
@@ -145,9 +152,11 @@ def test_del_after_failed_constructor_is_quiet(sshd, tmp_path):
     try:
         other = tmp_path / "kh"
         other.write_text("otherhost %s\n" % sshd.host_public_keys["ed25519"])
-        for kwargs in (dict(cnopts=pysftp.CnOpts(knownhosts=str(other))),
-                       dict(private_key=sshd.keys["ed25519_enc"]),
-                       dict(port=1)):
+        for kwargs in (
+            dict(cnopts=pysftp.CnOpts(knownhosts=str(other))),
+            dict(private_key=sshd.keys["ed25519_enc"]),
+            dict(port=1),
+        ):
             with pytest.raises(SSHException):
                 connect(sshd, **kwargs)
             gc.collect()
@@ -166,16 +175,20 @@ def test_subclass_keeps_pysftp_hooks(sshd, remote_dir):
             self.calls.append(remotepath)
             return super().listdir(remotepath)
 
-    c = Audited(sshd.host, username=sshd.username, private_key=sshd.keys["ed25519"],
-                port=sshd.port, cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path))
+    c = Audited(
+        sshd.host,
+        username=sshd.username,
+        private_key=sshd.keys["ed25519"],
+        port=sshd.port,
+        cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path),
+    )
     with c:
         assert c.listdir(remote_dir) == []
         assert c.calls == [remote_dir]
 
 
 def test_repr_and_errors_hold_no_secrets(sshd):
-    with connect(sshd, private_key=sshd.keys["ed25519_enc"],
-                 private_key_pass=sshd.key_passphrase) as c:
+    with connect(sshd, private_key=sshd.keys["ed25519_enc"], private_key_pass=sshd.key_passphrase) as c:
         assert sshd.key_passphrase not in repr(c)
     with pytest.raises(pysftp.AuthenticationException) as e:
         connect(sshd, password="Wr0ng-s3cret-pw")
@@ -199,12 +212,24 @@ def test_install_as_pysftp(sshd, remote_dir):
                           "exc": ConnectionException is ferrosftp.ConnectionException,
                           "reparent": reparent("a", "/b"), "names": names}))
     """)
-    out = subprocess.run([sys.executable, "-c", script, sshd.host, str(sshd.port), sshd.username,
-                          sshd.keys["ed25519"], sshd.known_hosts_bare_path, remote_dir],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            sshd.host,
+            str(sshd.port),
+            sshd.username,
+            sshd.keys["ed25519"],
+            sshd.known_hosts_bare_path,
+            remote_dir,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == {"same": True, "exc": True, "reparent": "a/./b",
-                                      "names": ["made"]}
+    assert json.loads(out.stdout) == {"same": True, "exc": True, "reparent": "a/./b", "names": ["made"]}
     assert os.path.isdir(os.path.join(remote_dir, "made", "by", "pysftp"))
 
 
@@ -244,8 +269,14 @@ def test_closed_connection_raises_sshexception(sshd):
     c = connect(sshd)
     c.close()
     assert c._transport is None
-    for call in (lambda: c.pwd, lambda: c.execute("true"), lambda: c.active_ciphers,
-                 lambda: c.remote_server_key, lambda: c.sftp_client, lambda: c.stat(".")):
+    for call in (
+        lambda: c.pwd,
+        lambda: c.execute("true"),
+        lambda: c.active_ciphers,
+        lambda: c.remote_server_key,
+        lambda: c.sftp_client,
+        lambda: c.stat("."),
+    ):
         with pytest.raises(SSHException):
             call()
 
@@ -290,8 +321,7 @@ def test_putfo_small_buffer_one_callback(rconn, remote_dir):
     assert calls == [(len(buf), 0)]  # pysftp's own test pins exactly this
     assert attrs.st_size == len(buf)
     assert read(os.path.join(remote_dir, "fo.txt")) == buf
-    rconn.putfo(io.BytesIO(buf), "fo2.txt", file_size=len(buf),
-                callback=lambda d, t: calls.append((d, t)))
+    rconn.putfo(io.BytesIO(buf), "fo2.txt", file_size=len(buf), callback=lambda d, t: calls.append((d, t)))
     assert calls[-1] == (len(buf), len(buf))
 
 

@@ -28,8 +28,7 @@ def bare_cnopts(sshd):
 
 
 def connect(sshd, **kw):
-    args = dict(username=sshd.username, port=sshd.port, private_key=sshd.keys["ed25519"],
-                cnopts=bare_cnopts(sshd))
+    args = dict(username=sshd.username, port=sshd.port, private_key=sshd.keys["ed25519"], cnopts=bare_cnopts(sshd))
     args.update(kw)
     return pysftp.Connection(sshd.host, **args)
 
@@ -63,8 +62,7 @@ def test_dns_failure_is_connection_exception(sshd, monkeypatch):
     cnopts = bare_cnopts(sshd)
     cnopts.hostkeys = None
     with pytest.warns(UserWarning), pytest.raises(pysftp.ConnectionException) as e:
-        pysftp.Connection("no-such-host.invalid", username="u", password="p", port=2222,
-                          cnopts=cnopts)
+        pysftp.Connection("no-such-host.invalid", username="u", password="p", port=2222, cnopts=cnopts)
     assert e.value.args == ("no-such-host.invalid", 2222)
     assert e.value.message == "Could not connect to host:port.  %s:%s"
 
@@ -306,9 +304,14 @@ def test_listing_errors(sshd, rconn, remote_dir):
 
 def test_attribute_errors(sshd, rconn, remote_dir):
     write_remote(sshd, os.path.join(remote_dir, "file"))
-    for call in (rconn.stat, rconn.lstat, lambda p: rconn.truncate(p, 0),
-                 lambda p: rconn.chmod(p, 644), lambda p: rconn.chown(p, uid=sshd.uid),
-                 lambda p: rconn.chown(p, gid=sshd.gid)):
+    for call in (
+        rconn.stat,
+        rconn.lstat,
+        lambda p: rconn.truncate(p, 0),
+        lambda p: rconn.chmod(p, 644),
+        lambda p: rconn.chown(p, uid=sshd.uid),
+        lambda p: rconn.chown(p, gid=sshd.gid),
+    ):
         with pytest.raises(FileNotFoundError):
             call("missing")
     with pytest.raises(ValueError):

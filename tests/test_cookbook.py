@@ -202,8 +202,7 @@ def test_ex04_private_key_path_with_tilde(sshd, home, tmp_path, monkeypatch):
 
 def test_ex04_private_key_pass(sshd, home):
     encrypted = sshd.keys["ed25519_enc"]
-    with connect(sshd, private_key=encrypted, private_key_pass=sshd.key_passphrase,
-                 default_path=home) as sftp:
+    with connect(sshd, private_key=encrypted, private_key_pass=sshd.key_passphrase, default_path=home) as sftp:
         assert sftp.isdir("pub")
     with pytest.raises(pysftp.PasswordRequiredException) as missing:
         connect(sshd, private_key=encrypted)
@@ -218,8 +217,7 @@ def ssh_agent(sshd, tmp_path, monkeypatch):
     """A private ssh-agent holding a copy of the fixture's ECDSA key; the
     copy is deleted once added, so only the agent can sign."""
     sock = str(tmp_path / "agent.sock")
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
         while not os.path.exists(sock) and time.monotonic() < deadline:
@@ -227,8 +225,9 @@ def ssh_agent(sshd, tmp_path, monkeypatch):
         key_copy = tmp_path / "agent_key"
         shutil.copy(sshd.keys["ecdsa"], key_copy)
         os.chmod(key_copy, 0o600)
-        subprocess.run(["ssh-add", str(key_copy)], env=dict(os.environ, SSH_AUTH_SOCK=sock),
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["ssh-add", str(key_copy)], env=dict(os.environ, SSH_AUTH_SOCK=sock), check=True, capture_output=True
+        )
         key_copy.unlink()
         monkeypatch.setenv("SSH_AUTH_SOCK", sock)
         yield sock
@@ -240,8 +239,14 @@ def ssh_agent(sshd, tmp_path, monkeypatch):
 def test_ex05_agent_key_and_port(sshd, home, ssh_agent):
     keys = pysftp.Agent().get_keys()
     assert len(keys) == 1 and isinstance(keys[0], pysftp.AgentKey)
-    sftp = pysftp.Connection("127.0.0.1", username=sshd.username, private_key=keys[0],
-                             port=sshd.port, cnopts=bare_cnopts(sshd), default_path=home)
+    sftp = pysftp.Connection(
+        "127.0.0.1",
+        username=sshd.username,
+        private_key=keys[0],
+        port=sshd.port,
+        cnopts=bare_cnopts(sshd),
+        default_path=home,
+    )
     with sftp:
         assert sftp.listdir() == ["pub", "readme.sym", "readme.txt"]
         assert sftp._tconnect["pkey"] is keys[0]
@@ -395,9 +400,15 @@ def test_ex08_deprecated_log_and_ciphers_params(sshd, tmp_path, monkeypatch):
 
 
 def test_ex09_parameters_from_dict(sshd, home):
-    params = {"host": sshd.host, "username": sshd.username, "port": sshd.port,
-              "private_key": None, "private_key_pass": None,
-              "cnopts": bare_cnopts(sshd), "default_path": home}
+    params = {
+        "host": sshd.host,
+        "username": sshd.username,
+        "port": sshd.port,
+        "private_key": None,
+        "private_key_pass": None,
+        "cnopts": bare_cnopts(sshd),
+        "default_path": home,
+    }
     params.update(creds(sshd))
     with pysftp.Connection(**params) as sftp:
         assert sftp.getcwd() == home
@@ -447,8 +458,7 @@ def test_ex11_get_d(sshd, sftp, home, local):
 
 def test_ex12_get_r(sshd, sftp, home, local):
     public = mkdir_remote(sshd, os.path.join(home, "public"))
-    layout = {"a.txt": os.urandom(100), "sub/b.txt": os.urandom(5000),
-              "sub/deeper/c.bin": os.urandom(100000)}
+    layout = {"a.txt": os.urandom(100), "sub/b.txt": os.urandom(5000), "sub/deeper/c.bin": os.urandom(100000)}
     for rel, data in layout.items():
         os.makedirs(os.path.dirname(os.path.join(public, rel)), exist_ok=True)
         write_remote(sshd, os.path.join(public, rel), data, mtime=OLD_MTIME)
@@ -516,8 +526,12 @@ def test_ex14_put_d(sshd, sftp, home, local):
 
 
 def test_ex15_put_r_tolerates_existing_dirs(sshd, sftp, home, local):
-    layout = {"index.html": b"<html/>", "css/site.css": os.urandom(2000),
-              "js/lib/a.js": os.urandom(9000), "js/app.js": os.urandom(100)}
+    layout = {
+        "index.html": b"<html/>",
+        "css/site.css": os.urandom(2000),
+        "js/lib/a.js": os.urandom(9000),
+        "js/app.js": os.urandom(100),
+    }
     for rel, data in layout.items():
         write_local(local / "static" / rel, data, mtime=OLD_MTIME)
     (local / "static" / "empty").mkdir()
@@ -531,8 +545,8 @@ def test_ex15_put_r_tolerates_existing_dirs(sshd, sftp, home, local):
     remote_cb = pysftp.WTCallbacks()
     with sftp.cd("static"):
         sftp.walktree(".", remote_cb.file_cb, remote_cb.dir_cb, remote_cb.unk_cb)
-    assert [p[len("static/"):] for p in local_cb.flist] == [p[2:] for p in remote_cb.flist]
-    assert [p[len("static/"):] for p in local_cb.dlist] == [p[2:] for p in remote_cb.dlist]
+    assert [p[len("static/") :] for p in local_cb.flist] == [p[2:] for p in remote_cb.flist]
+    assert [p[len("static/") :] for p in local_cb.dlist] == [p[2:] for p in remote_cb.dlist]
     for rel, data in layout.items():
         assert read(os.path.join(home, "static", rel)) == data
         assert os.stat(os.path.join(home, "static", rel)).st_mtime == OLD_MTIME
@@ -748,10 +762,12 @@ def test_ex33_remote_walktree(sshd, sftp, home):
 
     calls = []
     wtcb = pysftp.WTCallbacks()
-    sftp.walktree(".",
-                  lambda p: (calls.append(p), wtcb.file_cb(p)),
-                  lambda p: (calls.append(p), wtcb.dir_cb(p)),
-                  lambda p: (calls.append(p), wtcb.unk_cb(p)))
+    sftp.walktree(
+        ".",
+        lambda p: (calls.append(p), wtcb.file_cb(p)),
+        lambda p: (calls.append(p), wtcb.dir_cb(p)),
+        lambda p: (calls.append(p), wtcb.unk_cb(p)),
+    )
     assert calls == ["./fifo", "./pub", "./pub/f.txt", "./pub/sub", "./readme.sym", "./readme.txt"]
     assert wtcb.dlist == ["./pub", "./pub/sub"]
     assert wtcb.flist == ["./pub/f.txt", "./readme.sym", "./readme.txt"]
@@ -777,14 +793,22 @@ def test_ex34_sftp_client(sftp):
 
 def test_ex35_path_advance():
     assert list(pysftp.path_advance("./pub/example/example01")) == [
-        ".", "./pub", "./pub/example", "./pub/example/example01"]
+        ".",
+        "./pub",
+        "./pub/example",
+        "./pub/example/example01",
+    ]
     assert list(pysftp.path_advance("foo/bar/baz")) == ["foo", "foo/bar", "foo/bar/baz"]
     assert list(pysftp.path_advance("/foo/bar/baz")) == ["/foo", "/foo/bar", "/foo/bar/baz"]
 
 
 def test_ex36_path_retreat():
     assert list(pysftp.path_retreat("./pub/example/example01")) == [
-        "./pub/example/example01", "./pub/example", "./pub", "."]
+        "./pub/example/example01",
+        "./pub/example",
+        "./pub",
+        ".",
+    ]
     assert list(pysftp.path_retreat("foo/bar/baz")) == ["foo/bar/baz", "foo/bar", "foo"]
     assert list(pysftp.path_retreat("/foo/bar/baz")) == ["/foo/bar/baz", "/foo/bar", "/foo"]
 

@@ -37,8 +37,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # ---------------------------------------------------------------- strategies
 # {"bytes": hex}: a name passed as bytes (non-UTF-8 names; paramiko refuses
 # them as str, where ferrosftp also takes str with surrogate escapes)
-NAMES = ["a", "b", "d", "d/x", "d/y", "l", "missing", "missing/deep", "a/sub", {"bytes": "636166e9"},
-         {"bytes": "642f" + "ff" * 3}, "L" * 255, "L" * 300]
+NAMES = [
+    "a",
+    "b",
+    "d",
+    "d/x",
+    "d/y",
+    "l",
+    "missing",
+    "missing/deep",
+    "a/sub",
+    {"bytes": "636166e9"},
+    {"bytes": "642f" + "ff" * 3},
+    "L" * 255,
+    "L" * 300,
+]
 name = st.sampled_from(NAMES)
 bad_path = st.sampled_from([5, None, 3.5])
 path = st.one_of(name, name, name, name, name, name, bad_path)
@@ -70,11 +83,13 @@ OPS = st.one_of(
     st.tuples(st.just("write"), path, mode, data),
     st.tuples(st.just("write"), name, st.just("w"), data),
     st.tuples(st.just("read"), path, mode, size),
-    st.tuples(st.just("seek_read"), name, st.sampled_from([-5, 0, 3, 100, 5000]), st.sampled_from([0, 1, 2, 7]),
-              size),
+    st.tuples(st.just("seek_read"), name, st.sampled_from([-5, 0, 3, 100, 5000]), st.sampled_from([0, 1, 2, 7]), size),
     st.tuples(st.just("append_tell"), name, data),
-    st.tuples(st.just("readv"), name, st.lists(st.tuples(st.sampled_from([0, 10, 2000, 10 ** 6]),
-                                                         st.sampled_from([0, 1, 100, 4096])), max_size=4)),
+    st.tuples(
+        st.just("readv"),
+        name,
+        st.lists(st.tuples(st.sampled_from([0, 10, 2000, 10**6]), st.sampled_from([0, 1, 100, 4096])), max_size=4),
+    ),
     st.tuples(st.just("put"), data, path),
     st.tuples(st.just("get"), path),
     st.tuples(st.just("putfo"), data, path),
@@ -83,8 +98,13 @@ OPS = st.one_of(
 
 # Every sequence starts from the same small tree, so most steps meet files
 # that exist: a (1000 bytes), b (empty), d/ with d/x, and the link l -> a.
-SETUP = [["write", "a", "w", bytes(range(250)).hex() * 4], ["write", "b", "w", ""], ["mkdir", "d", 0o755],
-         ["write", "d/x", "w", "78" * 100], ["symlink", "a", "l"]]
+SETUP = [
+    ["write", "a", "w", bytes(range(250)).hex() * 4],
+    ["write", "b", "w", ""],
+    ["mkdir", "d", 0o755],
+    ["write", "d/x", "w", "78" * 100],
+    ["symlink", "a", "l"],
+]
 SEQUENCES = st.lists(OPS, min_size=1, max_size=12).map(lambda ops: SETUP + ops)
 
 
@@ -111,8 +131,11 @@ def _known_difference(op, ours, theirs):
     # (struct.error), ferrosftp says OverflowError/ValueError, or
     # OSError(EINVAL) for a seek before the start as Python files do, before
     # sending anything.
-    if theirs[:2] == ["err", "error"] and ours[0] == "err" and (
-            ours[1] in ("OverflowError", "ValueError") or ours[1:] == ["OSError", 22]):
+    if (
+        theirs[:2] == ["err", "error"]
+        and ours[0] == "err"
+        and (ours[1] in ("OverflowError", "ValueError") or ours[1:] == ["OSError", 22])
+    ):
         return True
     return False
 
@@ -122,11 +145,18 @@ class Oracle:
     def __init__(self):
         where = os.environ.get("FERROSFTP_ORACLE_PATH")
         if not where or not os.path.isdir(os.path.join(where, "paramiko")):
-            pytest.fail("the differential test needs real paramiko in FERROSFTP_ORACLE_PATH "
-                        "(.ci/run: pip install --target .ci-oracle paramiko==5.1.0)")
+            pytest.fail(
+                "the differential test needs real paramiko in FERROSFTP_ORACLE_PATH "
+                "(.ci/run: pip install --target .ci-oracle paramiko==5.1.0)"
+            )
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([where, HERE]))
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "sftp_ops.py")], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "sftp_ops.py")],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def run(self, request):
         self.proc.stdin.write(json.dumps(request) + "\n")
@@ -172,8 +202,12 @@ COVERAGE = {}
 
 
 @pytest.mark.timeout(1200)
-@settings(max_examples=EXAMPLES, derandomize=not os.environ.get("FERROSFTP_DIFF_RANDOM"), deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=not os.environ.get("FERROSFTP_DIFF_RANDOM"),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(ops=SEQUENCES)
 def test_ferrosftp_behaves_like_paramiko(sshd, oracle, ours, tmp_path_factory, ops):
     roots = {"ours": _fresh_dir(sshd, "ours"), "theirs": _fresh_dir(sshd, "theirs")}
@@ -181,9 +215,17 @@ def test_ferrosftp_behaves_like_paramiko(sshd, oracle, ours, tmp_path_factory, o
     try:
         runner = Runner(ours, roots["ours"], local["ours"])
         mine = [runner.run(op) for op in json.loads(json.dumps(ops))]
-        answer = oracle.run({"host": sshd.host, "port": sshd.port, "user": sshd.username,
-                             "key": sshd.keys["ed25519"], "root": roots["theirs"], "local": local["theirs"],
-                             "ops": ops})
+        answer = oracle.run(
+            {
+                "host": sshd.host,
+                "port": sshd.port,
+                "user": sshd.username,
+                "key": sshd.keys["ed25519"],
+                "root": roots["theirs"],
+                "local": local["theirs"],
+                "ops": ops,
+            }
+        )
         theirs = answer["results"]
         for op, a in zip(ops, mine):
             key = (op[0], a[0] if a[0] == "ok" else a[1])
@@ -195,8 +237,9 @@ def test_ferrosftp_behaves_like_paramiko(sshd, oracle, ours, tmp_path_factory, o
                 COVERAGE[("paramiko hangs", op[0])] = COVERAGE.get(("paramiko hangs", op[0]), 0) + 1
                 return
             if a != b and not _known_difference(op, a, b):
-                raise AssertionError("step %d %r: ferrosftp %r, paramiko %s %r\nsequence: %r"
-                                     % (i, op, a, answer["version"], b, ops))
+                raise AssertionError(
+                    "step %d %r: ferrosftp %r, paramiko %s %r\nsequence: %r" % (i, op, a, answer["version"], b, ops)
+                )
         assert snapshot(roots["ours"]) == snapshot(roots["theirs"]), ops
     finally:
         for r in roots.values():

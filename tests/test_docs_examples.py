@@ -62,10 +62,14 @@ def extract_examples(text):
         j = i + 1
         while j < len(lines):
             end = _FENCE.match(lines[j])
-            if end and end.group("fence").startswith(fence[0]) and len(end.group("fence")) >= len(fence) \
-                    and not end.group("info").strip():
+            if (
+                end
+                and end.group("fence").startswith(fence[0])
+                and len(end.group("fence")) >= len(fence)
+                and not end.group("info").strip()
+            ):
                 break
-            body.append(lines[j][len(indent):] if lines[j].startswith(indent) else lines[j])
+            body.append(lines[j][len(indent) :] if lines[j].startswith(indent) else lines[j])
             j += 1
         if info == "python":
             blocks.append((i + 2, textwrap.dedent("\n".join(body)) + "\n"))
@@ -92,13 +96,26 @@ PAGES = [p for p in doc_pages() if page_examples(p)]
 
 
 def test_extractor_convention():
-    text = "\n".join([
-        "```python", "a = 1", "```",
-        "```bash", "echo not run", "```",
-        "  ```python", "  b = 2", "  ```",
-        "```pycon", ">>> no", "```",
-        "````python", "```", "c = 3", "````",
-    ])
+    text = "\n".join(
+        [
+            "```python",
+            "a = 1",
+            "```",
+            "```bash",
+            "echo not run",
+            "```",
+            "  ```python",
+            "  b = 2",
+            "  ```",
+            "```pycon",
+            ">>> no",
+            "```",
+            "````python",
+            "```",
+            "c = 3",
+            "````",
+        ]
+    )
     codes = [code for _, code in extract_examples(text)]
     assert codes == ["a = 1\n", "b = 2\n", "```\nc = 3\n"]
 
@@ -111,8 +128,13 @@ def test_expected_pages_have_examples():
 def _close_everything(namespace):
     import ferrosftp
 
-    closable = (ferrosftp.SSHClient, ferrosftp.Connection, ferrosftp.SFTPClient,
-                ferrosftp.Transport, ferrosftp.SyncAgent)
+    closable = (
+        ferrosftp.SSHClient,
+        ferrosftp.Connection,
+        ferrosftp.SFTPClient,
+        ferrosftp.Transport,
+        ferrosftp.SyncAgent,
+    )
     for value in list(namespace.values()):
         if isinstance(value, closable):
             try:
@@ -249,7 +271,8 @@ def test_compatibility_table_absent_names_are_absent():
     _, rows = compatibility_rows()
     raising = {  # present so that imports work, but they raise: see the notes
         "paramiko.Transport.renegotiate_keys",
-        "paramiko.PKey.sign_ssh_data", "paramiko.PKey.verify_ssh_sig",
+        "paramiko.PKey.sign_ssh_data",
+        "paramiko.PKey.verify_ssh_sig",
         "paramiko.agent.AgentRequestHandler",
     }
     present = []

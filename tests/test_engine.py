@@ -57,7 +57,7 @@ def test_stdin_written_from_another_thread_while_stdout_is_read(client):
 
     def feed():
         for i in range(0, len(data), 64 * 1024):
-            stdin.write(data[i:i + 64 * 1024])
+            stdin.write(data[i : i + 64 * 1024])
         stdin.flush()
         stdin.channel.shutdown_write()
 
@@ -133,6 +133,7 @@ def test_many_threads_mixed_exec_and_sftp_on_one_connection(client, remote_dir):
                 n += 1
             sftp.close()
             return n
+
         return run
 
     def exec_loop(i):
@@ -145,6 +146,7 @@ def test_many_threads_mixed_exec_and_sftp_on_one_connection(client, remote_dir):
                 assert stdout.channel.recv_exit_status() == 0
                 n += 1
             return n
+
         return run
 
     workers = [Worker(sftp_loop(i)) for i in range(4)] + [Worker(exec_loop(i)) for i in range(4)]

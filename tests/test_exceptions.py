@@ -70,10 +70,7 @@ def test_partial_authentication():
     e = se.PartialAuthentication(["password", "publickey"])
     assert e.allowed_types == ["password", "publickey"]
     assert e.args == (["password", "publickey"],)
-    assert (
-        str(e)
-        == "Partial authentication; allowed types: ['password', 'publickey']"
-    )
+    assert str(e) == "Partial authentication; allowed types: ['password', 'publickey']"
 
 
 def test_channel_exception():
@@ -90,20 +87,14 @@ def test_bad_host_key_exception():
     assert e.key is got
     assert e.expected_key is expected
     assert e.args == ("example.com", got, expected)
-    assert str(e) == (
-        "Host key for server 'example.com' does not match: "
-        "got 'AAAAgot', expected 'AAAAexp'"
-    )
+    assert str(e) == ("Host key for server 'example.com' does not match: got 'AAAAgot', expected 'AAAAexp'")
 
 
 def test_proxy_command_failure():
     e = se.ProxyCommandFailure("ssh -W %h:%p jump", "broken pipe")
     assert (e.command, e.error) == ("ssh -W %h:%p jump", "broken pipe")
     assert e.args == ("ssh -W %h:%p jump", "broken pipe")
-    assert str(e) == (
-        'ProxyCommand("ssh -W %h:%p jump") returned nonzero exit status: '
-        "broken pipe"
-    )
+    assert str(e) == ('ProxyCommand("ssh -W %h:%p jump") returned nonzero exit status: broken pipe')
 
 
 def test_no_valid_connections_single():

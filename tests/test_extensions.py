@@ -12,9 +12,16 @@ pytestmark = pytest.mark.timeout(60)
 
 def test_the_server_offers_them_and_its_limits_are_used(sftp):
     ext = sftp.extensions
-    for name in ("posix-rename@openssh.com", "statvfs@openssh.com", "hardlink@openssh.com",
-                 "fsync@openssh.com", "lsetstat@openssh.com", "limits@openssh.com",
-                 "expand-path@openssh.com", "copy-data"):
+    for name in (
+        "posix-rename@openssh.com",
+        "statvfs@openssh.com",
+        "hardlink@openssh.com",
+        "fsync@openssh.com",
+        "lsetstat@openssh.com",
+        "limits@openssh.com",
+        "expand-path@openssh.com",
+        "copy-data",
+    ):
         assert name in ext, name
     limits = sftp.limits
     assert limits.max_read_len > 30000  # libssh2's cap was 30,000 bytes

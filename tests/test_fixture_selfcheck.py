@@ -60,7 +60,7 @@ class _Server:
                 block = b"x" * 65536
                 left = self.source_bytes
                 while left > 0:
-                    n = c.send(block[:min(left, len(block))])
+                    n = c.send(block[: min(left, len(block))])
                     left -= n
                 while c.recv(65536):
                     pass
@@ -95,7 +95,7 @@ def _echo_roundtrip(port, payload, chunk=65536):
     def sender():
         try:
             for i in range(0, len(payload), chunk):
-                s.sendall(payload[i:i + chunk])
+                s.sendall(payload[i : i + chunk])
             s.shutdown(socket.SHUT_WR)
         except OSError as e:
             err.append(e)
@@ -204,8 +204,7 @@ def test_proxy_cut_down(mode):
 
 def test_proxy_cut_up(echo_server):
     n_cut = 50_000
-    with FaultProxy("127.0.0.1", echo_server.port, cut_after=n_cut,
-                    cut_direction="up", cut_mode="rst") as p:
+    with FaultProxy("127.0.0.1", echo_server.port, cut_after=n_cut, cut_direction="up", cut_mode="rst") as p:
         s = _connect(p.port)
         try:
             for _ in range(40):
@@ -223,8 +222,7 @@ def test_proxy_cut_up(echo_server):
 
 
 def test_proxy_cut_both_counts_sum(echo_server):
-    with FaultProxy("127.0.0.1", echo_server.port, cut_after=30_000,
-                    cut_direction="both", cut_mode="fin") as p:
+    with FaultProxy("127.0.0.1", echo_server.port, cut_after=30_000, cut_direction="both", cut_mode="fin") as p:
         s = _connect(p.port)
         try:
             s.sendall(b"z" * 20_000)
@@ -252,8 +250,7 @@ def test_proxy_stall_keeps_socket_open():
 
 def test_proxy_corrupt_one_byte(echo_server):
     payload = bytes(range(256)) * 40
-    with FaultProxy("127.0.0.1", echo_server.port, corrupt_after=1000,
-                    corrupt_direction="down") as p:
+    with FaultProxy("127.0.0.1", echo_server.port, corrupt_after=1000, corrupt_direction="down") as p:
         got = _echo_roundtrip(p.port, payload)
     assert len(got) == len(payload)
     diff = [i for i in range(len(payload)) if got[i] != payload[i]]
@@ -262,8 +259,7 @@ def test_proxy_corrupt_one_byte(echo_server):
 
 
 def test_proxy_fault_connections_only_first(echo_server):
-    with FaultProxy("127.0.0.1", echo_server.port, cut_after=1000, cut_mode="fin",
-                    fault_connections=1) as p:
+    with FaultProxy("127.0.0.1", echo_server.port, cut_after=1000, cut_mode="fin", fault_connections=1) as p:
         s = _connect(p.port)
         s.sendall(b"a" * 5000)
         n, how = _drain(s)
@@ -378,12 +374,19 @@ def test_sshd_key_files(sshd):
     with open(sshd.keys["rsa"]) as f:
         assert f.readline().strip() == "-----BEGIN OPENSSH PRIVATE KEY-----"
     # the encrypted key needs the passphrase
-    bad = subprocess.run(["ssh-keygen", "-y", "-P", "wrong", "-f", sshd.keys["ed25519_enc"]],
-                         capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    bad = subprocess.run(
+        ["ssh-keygen", "-y", "-P", "wrong", "-f", sshd.keys["ed25519_enc"]],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert bad.returncode != 0
-    good = subprocess.run(["ssh-keygen", "-y", "-P", sshd.key_passphrase,
-                           "-f", sshd.keys["ed25519_enc"]],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    good = subprocess.run(
+        ["ssh-keygen", "-y", "-P", sshd.key_passphrase, "-f", sshd.keys["ed25519_enc"]],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert good.returncode == 0 and good.stdout.startswith("ssh-ed25519 ")
     with open(sshd.authorized_keys_path) as f:
         assert len(f.read().splitlines()) == 5
@@ -409,21 +412,25 @@ def test_sshd_password_auth_with_system_ssh(sshd, tmp_path):
     askpass = tmp_path / "askpass.sh"
     askpass.write_text("#!/bin/sh\nprintf '%%s\\n' '%s'\n" % sshd.password)
     askpass.chmod(0o700)
-    env = dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force",
-               DISPLAY=":0")
-    args = sshd.ssh_args(options=["BatchMode=no", "PubkeyAuthentication=no",
-                                  "PreferredAuthentications=password",
-                                  "NumberOfPasswordPrompts=1"])
-    p = subprocess.run(args + ["--", "echo pw-ok"], env=env, capture_output=True, text=True,
-                       stdin=subprocess.DEVNULL, timeout=60)
+    env = dict(os.environ, SSH_ASKPASS=str(askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+    args = sshd.ssh_args(
+        options=[
+            "BatchMode=no",
+            "PubkeyAuthentication=no",
+            "PreferredAuthentications=password",
+            "NumberOfPasswordPrompts=1",
+        ]
+    )
+    p = subprocess.run(
+        args + ["--", "echo pw-ok"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "pw-ok"
 
 
 def test_sshd_env_accept(sshd):
     env = dict(os.environ, FERRO_X="accepted", OTHER_Y="dropped")
-    out = sshd.ssh_cmd('echo "$FERRO_X/$OTHER_Y"', options=["SendEnv=FERRO_X OTHER_Y"],
-                       env=env)
+    out = sshd.ssh_cmd('echo "$FERRO_X/$OTHER_Y"', options=["SendEnv=FERRO_X OTHER_Y"], env=env)
     assert out == "accepted/"
 
 

@@ -16,8 +16,15 @@ pytestmark = pytest.mark.timeout(60)
 def _connect(srv):
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect(srv.host, port=srv.port, username=srv.username, key_filename=srv.keys["ed25519"],
-              look_for_keys=False, allow_agent=False, timeout=10)
+    c.connect(
+        srv.host,
+        port=srv.port,
+        username=srv.username,
+        key_filename=srv.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     return c
 
 

@@ -196,8 +196,16 @@ def test_known_hosts(monkeypatch, tmp_path):
 def test_exported_from_package():
     import ferrosftp
 
-    for name in ("WTCallbacks", "walktree", "reparent", "path_advance",
-                 "path_retreat", "st_mode_to_int", "cd", "known_hosts"):
+    for name in (
+        "WTCallbacks",
+        "walktree",
+        "reparent",
+        "path_advance",
+        "path_retreat",
+        "st_mode_to_int",
+        "cd",
+        "known_hosts",
+    ):
         assert getattr(ferrosftp, name) is getattr(h, name)
 
 

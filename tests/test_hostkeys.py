@@ -67,7 +67,8 @@ def test_load_lookup_check(pubs, tmp_path):
         tmp_path,
         "# a comment\n\n"
         + line(pubs, "host1", "ed")
-        + line(pubs, "host1,10.0.0.1", "rsa").rstrip("\n") + " trailing comment\n"
+        + line(pubs, "host1,10.0.0.1", "rsa").rstrip("\n")
+        + " trailing comment\n"
         + "   \n"
         + line(pubs, "[host1]:2222", "ec256"),
     )
@@ -149,8 +150,9 @@ def test_hashed_entries_from_ssh_keygen(pubs, tmp_path):
         tmp_path,
         line(pubs, "hashme.example.com", "ed") + line(pubs, "[hashme.example.com]:2200", "ec384"),
     )
-    subprocess.run(["ssh-keygen", "-q", "-H", "-f", path], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-H", "-f", path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     text = open(path).read()
     assert "hashme" not in text
     hk = HostKeys(path)
@@ -237,9 +239,7 @@ def test_save_load_roundtrip(pubs, tmp_path):
     again = HostKeys(out)
     assert again.keys() == hk.keys()
     for host in hk.keys():
-        assert {k: v.asbytes() for k, v in again[host].items()} == {
-            k: v.asbytes() for k, v in hk[host].items()
-        }
+        assert {k: v.asbytes() for k, v in again[host].items()} == {k: v.asbytes() for k, v in hk[host].items()}
 
 
 def test_add_replaces_same_type(pubs):

@@ -28,9 +28,7 @@ from ferrosftp.ssh_exception import (
     SSHException,
 )
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("ssh-keygen") is None, reason="needs ssh-keygen"
-)
+pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
 PASSPHRASE = "s3cret pass"
 
@@ -89,8 +87,7 @@ def _generate(path, name, args, encrypted, p521_scalar_len=None):
             os.remove(path)
             os.remove(path + ".pub")
         subprocess.run(
-            ["ssh-keygen", "-q", "-C", "comment-" + name, "-f", path,
-             "-N", PASSPHRASE if encrypted else "", *args],
+            ["ssh-keygen", "-q", "-C", "comment-" + name, "-f", path, "-N", PASSPHRASE if encrypted else "", *args],
             check=True,
             stdin=subprocess.DEVNULL,
         )
@@ -107,8 +104,7 @@ def keys(tmp_path_factory):
         # A P-521 scalar below 2**512 is stored in 65 bytes, which the Rust
         # core currently rejects (see test_p521_short_scalar); use a key
         # with a full-length scalar here so these tests are deterministic.
-        _generate(path, name, args, encrypted,
-                  p521_scalar_len=66 if name == "ecdsa521" else None)
+        _generate(path, name, args, encrypted, p521_scalar_len=66 if name == "ecdsa521" else None)
         with open(path + ".pub") as f:
             key_type, b64 = f.read().split()[:2]
         bits, sha256 = _keygen_info(path + ".pub", "sha256")
@@ -171,8 +167,7 @@ def test_from_private_key_text_and_binary(keys, name):
 
 def test_p521_short_scalar(tmp_path):
     path = str(tmp_path / "p521")
-    _generate(path, "p521", ["-t", "ecdsa", "-b", "521"], False,
-              p521_scalar_len=65)
+    _generate(path, "p521", ["-t", "ecdsa", "-b", "521"], False, p521_scalar_len=65)
     key = ECDSAKey.from_private_key_file(path)
     assert key.get_base64() == open(path + ".pub").read().split()[1]
     assert key.get_bits() == 521
@@ -319,8 +314,7 @@ def test_missing_file(tmp_path):
 
 def test_garbage_file_is_sshexception(tmp_path):
     p = tmp_path / "garbage"
-    p.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64 !!!\n"
-                 "-----END OPENSSH PRIVATE KEY-----\n")
+    p.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64 !!!\n-----END OPENSSH PRIVATE KEY-----\n")
     with pytest.raises(SSHException):
         Ed25519Key.from_private_key_file(str(p))
     p.write_bytes(b"")
@@ -337,13 +331,13 @@ def test_from_path_expands_user(keys, tmp_path, monkeypatch):
 
 def test_from_path_loads_certificate(keys, tmp_path):
     ca = str(tmp_path / "ca")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ca],
-                   check=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ca], check=True)
     user = str(tmp_path / "user")
     shutil.copy(keys["ed25519"]["path"], user)
     shutil.copy(keys["ed25519"]["path"] + ".pub", user + ".pub")
-    subprocess.run(["ssh-keygen", "-q", "-s", ca, "-I", "id", "-n", "me",
-                    user + ".pub"], check=True, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-s", ca, "-I", "id", "-n", "me", user + ".pub"], check=True, stderr=subprocess.DEVNULL
+    )
     assert os.path.exists(user + "-cert.pub")
     key = pk.PKey.from_path(user)
     assert key.public_blob is not None
@@ -351,8 +345,7 @@ def test_from_path_loads_certificate(keys, tmp_path):
     # naming the certificate works too
     assert pk.PKey.from_path(user + "-cert.pub").public_blob == key.public_blob
     with pytest.raises(ValueError):
-        RSAKey.from_private_key_file(keys["rsa"]["path"]).load_certificate(
-            user + "-cert.pub")
+        RSAKey.from_private_key_file(keys["rsa"]["path"]).load_certificate(user + "-cert.pub")
     # a certificate blob given as public key data: the embedded key is used
     cert_type, cert_b64 = open(user + "-cert.pub").read().split()[:2]
     from_cert = Ed25519Key(data=base64.b64decode(cert_b64))
@@ -461,9 +454,7 @@ def test_dsskey_importable_but_unsupported(tmp_path):
     ):
         with pytest.raises(SSHException) as e:
             call()
-        assert str(e.value) == (
-            "DSA keys are not supported (removed in paramiko 4.0 and OpenSSH)"
-        )
+        assert str(e.value) == ("DSA keys are not supported (removed in paramiko 4.0 and OpenSSH)")
 
 
 def test_key_classes_order():
@@ -517,8 +508,7 @@ def test_agent_dangling_socket_has_no_keys(monkeypatch, tmp_path):
 @pytest.mark.skipif(shutil.which("ssh-agent") is None, reason="needs ssh-agent")
 def test_agent_keys_from_real_agent(keys, tmp_path, monkeypatch):
     sock = str(tmp_path / "agent.sock")
-    proc = subprocess.Popen(["ssh-agent", "-D", "-a", sock],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
             if os.path.exists(sock):
@@ -528,8 +518,7 @@ def test_agent_keys_from_real_agent(keys, tmp_path, monkeypatch):
             time.sleep(0.05)
         env = dict(os.environ, SSH_AUTH_SOCK=sock)
         for name in ("ed25519", "rsa"):
-            subprocess.run(["ssh-add", "-q", keys[name]["path"]], env=env,
-                           check=True, stderr=subprocess.DEVNULL)
+            subprocess.run(["ssh-add", "-q", keys[name]["path"]], env=env, check=True, stderr=subprocess.DEVNULL)
         monkeypatch.setenv("SSH_AUTH_SOCK", sock)
         agent_keys = Agent().get_keys()
         assert isinstance(agent_keys, tuple) and len(agent_keys) == 2

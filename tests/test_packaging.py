@@ -28,8 +28,9 @@ def cargo_version():
 def run_python(code):
     """Run code in a fresh interpreter (sys.modules changes stay there), from
     a directory that holds no ferrosftp sources."""
-    p = subprocess.run([sys.executable, "-c", code], cwd="/",
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-c", code], cwd="/", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120
+    )
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -66,9 +67,11 @@ def test_distribution_metadata():
     from importlib import metadata
 
     assert metadata.version("ferrosftp") == cargo_version()
-    scripts = {ep.name: ep.value for ep in metadata.entry_points(group="console_scripts")
-               if ep.name == "ferrosftp"} if sys.version_info >= (3, 10) else {
-        ep.name: ep.value for ep in metadata.entry_points().get("console_scripts", []) if ep.name == "ferrosftp"}
+    scripts = (
+        {ep.name: ep.value for ep in metadata.entry_points(group="console_scripts") if ep.name == "ferrosftp"}
+        if sys.version_info >= (3, 10)
+        else {ep.name: ep.value for ep in metadata.entry_points().get("console_scripts", []) if ep.name == "ferrosftp"}
+    )
     assert scripts == {"ferrosftp": "ferrosftp.cli:main"}
     assert metadata.metadata("ferrosftp")["Requires-Python"] == ">=3.9"
 
@@ -79,11 +82,33 @@ def test_distribution_metadata():
 def test_import_as_paramiko():
     import ferrosftp as paramiko
 
-    for name in ("SSHClient", "Transport", "SFTPClient", "SFTP", "SFTPFile", "SFTPAttributes",
-                 "Channel", "AutoAddPolicy", "RejectPolicy", "WarningPolicy", "MissingHostKeyPolicy",
-                 "RSAKey", "ECDSAKey", "Ed25519Key", "DSSKey", "PKey", "HostKeys", "Agent", "AgentKey",
-                 "SSHException", "AuthenticationException", "BadHostKeyException",
-                 "NoValidConnectionsError", "SFTPError", "SFTP_NO_SUCH_FILE"):
+    for name in (
+        "SSHClient",
+        "Transport",
+        "SFTPClient",
+        "SFTP",
+        "SFTPFile",
+        "SFTPAttributes",
+        "Channel",
+        "AutoAddPolicy",
+        "RejectPolicy",
+        "WarningPolicy",
+        "MissingHostKeyPolicy",
+        "RSAKey",
+        "ECDSAKey",
+        "Ed25519Key",
+        "DSSKey",
+        "PKey",
+        "HostKeys",
+        "Agent",
+        "AgentKey",
+        "SSHException",
+        "AuthenticationException",
+        "BadHostKeyException",
+        "NoValidConnectionsError",
+        "SFTPError",
+        "SFTP_NO_SUCH_FILE",
+    ):
         assert hasattr(paramiko, name), name
     from ferrosftp.client import SSHClient
     from ferrosftp.sftp_client import SFTPClient
@@ -97,10 +122,26 @@ def test_import_as_paramiko():
 def test_import_as_pysftp():
     import ferrosftp as pysftp
 
-    for name in ("Connection", "CnOpts", "ConnectionException", "CredentialException",
-                 "HostKeysException", "WTCallbacks", "walktree", "reparent", "path_advance",
-                 "path_retreat", "st_mode_to_int", "cd", "known_hosts", "SSHException",
-                 "AuthenticationException", "AgentKey", "RSAKey", "DSSKey"):
+    for name in (
+        "Connection",
+        "CnOpts",
+        "ConnectionException",
+        "CredentialException",
+        "HostKeysException",
+        "WTCallbacks",
+        "walktree",
+        "reparent",
+        "path_advance",
+        "path_retreat",
+        "st_mode_to_int",
+        "cd",
+        "known_hosts",
+        "SSHException",
+        "AuthenticationException",
+        "AgentKey",
+        "RSAKey",
+        "DSSKey",
+    ):
         assert hasattr(pysftp, name), name
     assert pysftp.paramiko is pysftp  # pysftp scripts reach `pysftp.paramiko`
     from ferrosftp.exceptions import ConnectionException
@@ -186,11 +227,29 @@ def test_install_as_pysftp_registers_modules():
     assert out.strip() == "ok"
 
 
-@pytest.mark.parametrize("module", ["ferrosftp.client", "ferrosftp.transport", "ferrosftp.channel",
-                                    "ferrosftp.sftp", "ferrosftp.sftp_client", "ferrosftp.sftp_attr",
-                                    "ferrosftp.sftp_file", "ferrosftp.ssh_exception", "ferrosftp.hostkeys",
-                                    "ferrosftp.rsakey", "ferrosftp.ecdsakey", "ferrosftp.ed25519key",
-                                    "ferrosftp.pkey", "ferrosftp.agent", "ferrosftp.util", "ferrosftp.common",
-                                    "ferrosftp.helpers", "ferrosftp.exceptions", "ferrosftp.sftpagent"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "ferrosftp.client",
+        "ferrosftp.transport",
+        "ferrosftp.channel",
+        "ferrosftp.sftp",
+        "ferrosftp.sftp_client",
+        "ferrosftp.sftp_attr",
+        "ferrosftp.sftp_file",
+        "ferrosftp.ssh_exception",
+        "ferrosftp.hostkeys",
+        "ferrosftp.rsakey",
+        "ferrosftp.ecdsakey",
+        "ferrosftp.ed25519key",
+        "ferrosftp.pkey",
+        "ferrosftp.agent",
+        "ferrosftp.util",
+        "ferrosftp.common",
+        "ferrosftp.helpers",
+        "ferrosftp.exceptions",
+        "ferrosftp.sftpagent",
+    ],
+)
 def test_paramiko_and_pysftp_shaped_submodules_import(module):
     importlib.import_module(module)

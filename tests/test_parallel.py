@@ -67,8 +67,12 @@ def test_max_concurrency_one_keeps_one_channel(client, remote_dir, big_local, tm
     sftp.get(remote_dir + "/one.bin", str(tmp_path / "one.bin"), max_concurrency=1)
     # paramiko's knob means "fewer requests": one channel too
     seen = []
-    sftp.get(remote_dir + "/one.bin", str(tmp_path / "two.bin"), max_concurrent_prefetch_requests=8,
-             callback=lambda d, t: seen.append(sftp._sftp.channels))
+    sftp.get(
+        remote_dir + "/one.bin",
+        str(tmp_path / "two.bin"),
+        max_concurrent_prefetch_requests=8,
+        callback=lambda d, t: seen.append(sftp._sftp.channels),
+    )
     assert set(seen) == {1}
     assert _sha(tmp_path / "two.bin") == _sha(big_local)
     with pytest.raises(ValueError):
@@ -76,8 +80,7 @@ def test_max_concurrency_one_keeps_one_channel(client, remote_dir, big_local, tm
     sftp.close()
 
 
-def test_a_callback_error_stops_every_lane_and_leaves_nothing(client, remote_dir, big_local,
-                                                           tmp_path):
+def test_a_callback_error_stops_every_lane_and_leaves_nothing(client, remote_dir, big_local, tmp_path):
     sftp = client.open_sftp()
     remote = remote_dir + "/big.bin"
     sftp.put(str(big_local), remote)
@@ -98,8 +101,7 @@ def test_a_callback_error_stops_every_lane_and_leaves_nothing(client, remote_dir
     assert dest.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["dest.bin"]  # no temp file
     with pytest.raises(Stop):
-        sftp.put(str(big_local), remote_dir + "/up.bin", callback=stop, atomic=True,
-                 max_concurrency=4)
+        sftp.put(str(big_local), remote_dir + "/up.bin", callback=stop, atomic=True, max_concurrency=4)
     assert sorted(os.listdir(remote_dir)) == ["big.bin"]  # the atomic temp name is gone
     # the client goes on working, helpers included
     sftp.get(remote, str(dest), max_concurrency=4)
@@ -117,8 +119,7 @@ def test_a_full_disk_fails_on_every_lane_without_a_hang(client, big_local):
     sftp.close()
 
 
-def test_another_thread_uses_the_client_during_a_parallel_get(client, remote_dir, big_local,
-                                                             tmp_path):
+def test_another_thread_uses_the_client_during_a_parallel_get(client, remote_dir, big_local, tmp_path):
     sftp = client.open_sftp()
     remote = remote_dir + "/big.bin"
     sftp.put(str(big_local), remote)
@@ -146,8 +147,7 @@ def test_a_loopback_upload_stays_on_one_channel_by_default(client, remote_dir, b
     limit and extra lanes only cost CPU (docs/performance.md)."""
     sftp = client.open_sftp()
     seen = []
-    sftp.put(str(big_local), remote_dir + "/near.bin",
-             callback=lambda d, t: seen.append(sftp._sftp.channels))
+    sftp.put(str(big_local), remote_dir + "/near.bin", callback=lambda d, t: seen.append(sftp._sftp.channels))
     assert set(seen) == {1}
     assert _sha(remote_dir + "/near.bin") == _sha(big_local)
     sftp.close()
@@ -162,8 +162,7 @@ def test_a_far_upload_uses_several_channels_by_default(sshd, fault_proxy, remote
     try:
         sftp = c.open_sftp()
         seen = []
-        sftp.put(str(big_local), remote_dir + "/far.bin",
-                 callback=lambda d, t: seen.append(sftp._sftp.channels))
+        sftp.put(str(big_local), remote_dir + "/far.bin", callback=lambda d, t: seen.append(sftp._sftp.channels))
         assert max(seen) >= 2
         assert _sha(remote_dir + "/far.bin") == _sha(big_local)
     finally:

@@ -16,7 +16,7 @@ import textwrap
 import pytest
 
 
-SCRIPT_CLASSIC = '''
+SCRIPT_CLASSIC = """
 import ferrosftp as paramiko
 import os
 import sys
@@ -63,10 +63,10 @@ sftp.rmdir("reports")
 sftp.close()
 ssh.close()
 print("DONE")
-'''
+"""
 
 
-SCRIPT_TRANSPORT_1X = '''
+SCRIPT_TRANSPORT_1X = """
 import ferrosftp as paramiko
 import sys
 
@@ -89,10 +89,10 @@ print("FILES:", sftp.listdir(workdir))
 print("CIPHER:", t.local_cipher)
 t.close()
 print("ACTIVE:", t.is_active())
-'''
+"""
 
 
-SCRIPT_INSTALLED = '''
+SCRIPT_INSTALLED = """
 import ferrosftp
 ferrosftp.install_as_paramiko()
 
@@ -129,7 +129,7 @@ with SSHClient() as client:
     stdin.close()
     print("CAT:", stdout.read())
 print("MODULE:", paramiko.__name__)
-'''
+"""
 
 
 @pytest.fixture
@@ -149,9 +149,14 @@ def _run(script, args, home, tmp_path):
     env = dict(os.environ)
     env["HOME"] = str(home)
     env.pop("SSH_AUTH_SOCK", None)
-    p = subprocess.run([sys.executable, str(path)] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=120, env=env,
-                       cwd=str(tmp_path))
+    p = subprocess.run(
+        [sys.executable, str(path)] + [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=str(tmp_path),
+    )
     assert p.returncode == 0, "script failed:\n%s\n%s" % (p.stdout, p.stderr)
     return p.stdout.splitlines()
 
@@ -159,8 +164,7 @@ def _run(script, args, home, tmp_path):
 def test_classic_sshclient_script(sshd, remote_dir, fake_home, tmp_path):
     localdir = tmp_path / "local"
     localdir.mkdir()
-    out = _run(SCRIPT_CLASSIC, [sshd.host, sshd.port, sshd.username, remote_dir, localdir],
-               fake_home, tmp_path)
+    out = _run(SCRIPT_CLASSIC, [sshd.host, sshd.port, sshd.username, remote_dir, localdir], fake_home, tmp_path)
     size = len("id,value\n" + "".join("%d,%d\n" % (i, i * i) for i in range(1000)))
     assert out == [
         "OUT: hello from %s" % sshd.username,
@@ -185,18 +189,25 @@ def test_classic_script_unknown_host_rejected(sshd, remote_dir, fake_home, tmp_p
     path.write_text(SCRIPT_CLASSIC)
     env = dict(os.environ, HOME=str(fake_home))
     env.pop("SSH_AUTH_SOCK", None)
-    p = subprocess.run([sys.executable, str(path), sshd.host, str(sshd.port), sshd.username,
-                        remote_dir, str(tmp_path)], capture_output=True, text=True,
-                       timeout=120, env=env)
+    p = subprocess.run(
+        [sys.executable, str(path), sshd.host, str(sshd.port), sshd.username, remote_dir, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert p.returncode != 0
-    assert "SSHException: Server '[%s]:%d' not found in known_hosts" % (sshd.host, sshd.port) \
-        in p.stderr
+    assert "SSHException: Server '[%s]:%d' not found in known_hosts" % (sshd.host, sshd.port) in p.stderr
     assert os.listdir(remote_dir) == []
 
 
 def test_paramiko_1x_transport_script(sshd, remote_dir, fake_home, tmp_path):
-    out = _run(SCRIPT_TRANSPORT_1X, [sshd.host, sshd.port, sshd.username, sshd.keys["ed25519"],
-                                     remote_dir, sshd.known_hosts_path], fake_home, tmp_path)
+    out = _run(
+        SCRIPT_TRANSPORT_1X,
+        [sshd.host, sshd.port, sshd.username, sshd.keys["ed25519"], remote_dir, sshd.known_hosts_path],
+        fake_home,
+        tmp_path,
+    )
     assert out[0] == "READ: b'line one\\nline two\\n'"
     assert out[1] == "SIZE: 18"
     assert out[2] == "FILES: ['demo.txt']"
@@ -205,8 +216,9 @@ def test_paramiko_1x_transport_script(sshd, remote_dir, fake_home, tmp_path):
 
 
 def test_install_as_paramiko_script(sshd, remote_dir, fake_home, tmp_path):
-    out = _run(SCRIPT_INSTALLED, [sshd.host, sshd.port, sshd.username, sshd.keys["ed25519"],
-                                  remote_dir], fake_home, tmp_path)
+    out = _run(
+        SCRIPT_INSTALLED, [sshd.host, sshd.port, sshd.username, sshd.keys["ed25519"], remote_dir], fake_home, tmp_path
+    )
     assert out == [
         "AUTH-FAILED-AS-EXPECTED",
         "TYPE: True True",

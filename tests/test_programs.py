@@ -40,15 +40,25 @@ def run(programs, sshd, remote_dir, body, tmp_path, timeout=150):
     script.write_text(PRELUDE + textwrap.dedent(body))
     env = dict(os.environ, FERROSFTP_PROGRAMS_PATH=programs, HOME=str(tmp_path))
     env.pop("SSH_AUTH_SOCK", None)
-    p = subprocess.run([sys.executable, str(script), sshd.host, str(sshd.port), sshd.username,
-                        sshd.keys["ed25519"], remote_dir], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=timeout, env=env, cwd=str(tmp_path))
+    p = subprocess.run(
+        [sys.executable, str(script), sshd.host, str(sshd.port), sshd.username, sshd.keys["ed25519"], remote_dir],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=str(tmp_path),
+    )
     assert p.returncode == 0, p.stderr[-4000:]
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def test_scp_py(programs, sshd, remote_dir, tmp_path):
-    out = run(programs, sshd, remote_dir, """
+    out = run(
+        programs,
+        sshd,
+        remote_dir,
+        """
         import io, hashlib
         import scp
         c = paramiko.SSHClient()
@@ -73,14 +83,20 @@ def test_scp_py(programs, sshd, remote_dir, tmp_path):
         print(json.dumps({"same": open("back.bin", "rb").read() == data, "progress": len(sent) > 2,
                           "tree": open("tree_back/sub/x.txt").read(), "fo": open(DIR + "/fo.txt").read(),
                           "missing": missing}))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out["same"] and out["progress"]
     assert out["tree"] == "x" and out["fo"] == "hello"
     assert "No such file" in out["missing"]
 
 
 def test_sshtunnel(programs, sshd, remote_dir, tmp_path):
-    out = run(programs, sshd, remote_dir, """
+    out = run(
+        programs,
+        sshd,
+        remote_dir,
+        """
         import socket
         import sshtunnel
         with sshtunnel.SSHTunnelForwarder((HOST, PORT), ssh_username=USER, ssh_pkey=KEY,
@@ -92,7 +108,9 @@ def test_sshtunnel(programs, sshd, remote_dir, tmp_path):
                     banners.append(s.recv(64).decode().strip())
             active = tunnel.is_active
         print(json.dumps({"banners": banners, "active": active}))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert all(b.startswith("SSH-2.0-OpenSSH") for b in out["banners"]), out
     assert out["active"]
 
@@ -109,7 +127,12 @@ FABRIC = """
 
 
 def test_fabric_run_stdin_watchers_pty(programs, sshd, remote_dir, tmp_path):
-    out = run(programs, sshd, remote_dir, FABRIC + """
+    out = run(
+        programs,
+        sshd,
+        remote_dir,
+        FABRIC
+        + """
     c = connect()
     plain = c.run("echo hi; echo err >&2", hide=True)
     fed = c.run("cat", in_stream=io.StringIO("line one\\nline two\\n"), hide=True)
@@ -121,7 +144,9 @@ def test_fabric_run_stdin_watchers_pty(programs, sshd, remote_dir, tmp_path):
     c.close()
     print(json.dumps({"out": plain.stdout, "err": plain.stderr, "fed": fed.stdout,
                       "answered": answered.stdout, "tty": tty.stdout, "code": failed.exited}))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out["out"] == "hi\n" and out["err"] == "err\n"
     assert out["fed"] == "line one\nline two\n"
     assert out["answered"].endswith("hello ferro\n")
@@ -130,7 +155,12 @@ def test_fabric_run_stdin_watchers_pty(programs, sshd, remote_dir, tmp_path):
 
 
 def test_fabric_put_get_and_forwarding(programs, sshd, remote_dir, tmp_path):
-    out = run(programs, sshd, remote_dir, FABRIC + """
+    out = run(
+        programs,
+        sshd,
+        remote_dir,
+        FABRIC
+        + """
     c = connect()
     data = os.urandom(2_000_000)
     open("up.bin", "wb").write(data)
@@ -169,7 +199,9 @@ def test_fabric_put_get_and_forwarding(programs, sshd, remote_dir, tmp_path):
     c.close()
     print(json.dumps({"same": open("down.bin", "rb").read() == data, "local": local_banner,
                       "remote": remote_reply}))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out["same"]
     assert out["local"].startswith("SSH-2.0-OpenSSH")
     assert out["remote"] == "SHOUT"
@@ -177,19 +209,32 @@ def test_fabric_put_get_and_forwarding(programs, sshd, remote_dir, tmp_path):
 
 def test_fabric_ssh_config_alias(programs, sshd, remote_dir, tmp_path):
     cfg = tmp_path / "ssh_config"
-    cfg.write_text("Host myalias\n    HostName %s\n    Port %d\n    User %s\n    IdentityFile %s\n"
-                   % (sshd.host, sshd.port, sshd.username, sshd.keys["ed25519"]))
-    out = run(programs, sshd, remote_dir, FABRIC + """
+    cfg.write_text(
+        "Host myalias\n    HostName %s\n    Port %d\n    User %s\n    IdentityFile %s\n"
+        % (sshd.host, sshd.port, sshd.username, sshd.keys["ed25519"])
+    )
+    out = run(
+        programs,
+        sshd,
+        remote_dir,
+        FABRIC
+        + """
     config = Config(runtime_ssh_path=os.path.join(os.getcwd(), "ssh_config"))
     c = Connection("myalias", config=config, connect_kwargs={"look_for_keys": False, "allow_agent": False})
     r = c.run("whoami", hide=True)
     print(json.dumps({"user": r.stdout.strip(), "port": c.port, "host": c.host}))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out == {"user": sshd.username, "port": sshd.port, "host": sshd.host}
 
 
 def test_smart_open_sftp_and_scp_urls(programs, sshd, remote_dir, tmp_path):
-    out = run(programs, sshd, remote_dir, """
+    out = run(
+        programs,
+        sshd,
+        remote_dir,
+        """
         import smart_open
         params = {"connect_kwargs": {"key_filename": KEY, "look_for_keys": False, "allow_agent": False}}
         got = {}
@@ -200,12 +245,18 @@ def test_smart_open_sftp_and_scp_urls(programs, sshd, remote_dir, tmp_path):
             with smart_open.open(url, "r", transport_params=params) as f:
                 got[scheme] = f.read()
         print(json.dumps(got))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert out == {"sftp": "written through sftp", "scp": "written through scp"}
 
 
 def test_fsspec_sftp_filesystem(programs, sshd, remote_dir, tmp_path):
-    out = run(programs, sshd, remote_dir, """
+    out = run(
+        programs,
+        sshd,
+        remote_dir,
+        """
         import fsspec
         fs = fsspec.filesystem("sftp", host=HOST, port=PORT, username=USER, key_filename=KEY,
                                look_for_keys=False, allow_agent=False)
@@ -222,6 +273,7 @@ def test_fsspec_sftp_filesystem(programs, sshd, remote_dir, tmp_path):
         print(json.dumps({"cat": fs.cat(DIR + "/big.bin") == data, "same": open("back.bin", "rb").read() == data,
                           "ls": listing, "size": info["size"], "type": info["type"],
                           "gone": not fs.exists(DIR + "/x.csv")}))
-    """, tmp_path)
-    assert out == {"cat": True, "same": True, "ls": ["big.bin", "d", "x.csv"], "size": 8, "type": "file",
-                   "gone": True}
+    """,
+        tmp_path,
+    )
+    assert out == {"cat": True, "same": True, "ls": ["big.bin", "d", "x.csv"], "size": 8, "type": "file", "gone": True}

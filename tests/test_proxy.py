@@ -28,8 +28,16 @@ def jumps():
 def _connect(srv, **kw):
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect(srv.host, port=srv.port, username=srv.username, key_filename=srv.keys["ed25519"],
-              look_for_keys=False, allow_agent=False, timeout=10, **kw)
+    c.connect(
+        srv.host,
+        port=srv.port,
+        username=srv.username,
+        key_filename=srv.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+        **kw,
+    )
     return c
 
 
@@ -77,9 +85,10 @@ def test_two_hops(sshd, jumps, remote_dir, tmp_path):
 
 
 def _ssh_w(jump, target_port):
-    return ("ssh -W 127.0.0.1:{} -p {} -i {} -l {} -o BatchMode=yes -o StrictHostKeyChecking=no "
-            "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR 127.0.0.1").format(
-                target_port, jump.port, jump.keys["ed25519"], jump.username)
+    return (
+        "ssh -W 127.0.0.1:{} -p {} -i {} -l {} -o BatchMode=yes -o StrictHostKeyChecking=no "
+        "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR 127.0.0.1"
+    ).format(target_port, jump.port, jump.keys["ed25519"], jump.username)
 
 
 def test_a_proxycommand(sshd, jumps, remote_dir, tmp_path):

@@ -17,8 +17,12 @@ BASE_MTIME = 1_200_000_000
 
 
 def connect(sshd, **kw):
-    args = dict(username=sshd.username, port=sshd.port, private_key=sshd.keys["ed25519"],
-                cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path))
+    args = dict(
+        username=sshd.username,
+        port=sshd.port,
+        private_key=sshd.keys["ed25519"],
+        cnopts=pysftp.CnOpts(knownhosts=sshd.known_hosts_bare_path),
+    )
     args.update(kw)
     return pysftp.Connection(sshd.host, **args)
 
@@ -38,14 +42,16 @@ def snapshot(root, skip_hidden=False):
 
 
 def mtimes(root):
-    return {os.path.relpath(os.path.join(d, f), root): int(os.stat(os.path.join(d, f)).st_mtime)
-            for d, _, files in os.walk(root) for f in files}
+    return {
+        os.path.relpath(os.path.join(d, f), root): int(os.stat(os.path.join(d, f)).st_mtime)
+        for d, _, files in os.walk(root)
+        for f in files
+    }
 
 
 def leftovers(root):
     """Temp files of interrupted transfers anywhere under root."""
-    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files
-            if f.endswith(".ferrosftp-part")]
+    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f.endswith(".ferrosftp-part")]
 
 
 def transfer_threads():
@@ -97,8 +103,7 @@ def count_workers(monkeypatch, conn):
 
 
 @pytest.mark.parametrize("workers", [1, 4])
-def test_put_r_then_get_r_round_trip(sshd, rconn, remote_dir, local_tree, tmp_path, workers,
-                                     monkeypatch):
+def test_put_r_then_get_r_round_trip(sshd, rconn, remote_dir, local_tree, tmp_path, workers, monkeypatch):
     opened = count_workers(monkeypatch, rconn)
     source = snapshot(local_tree)
     assert sum(1 for v in source.values() if v is not None) == N_FILES
@@ -116,7 +121,7 @@ def test_put_r_then_get_r_round_trip(sshd, rconn, remote_dir, local_tree, tmp_pa
     assert snapshot(dest / "up") == source
     assert leftovers(dest) == []
     assert transfer_threads() == []
-    opened_by_get = opened[len(opened_by_put):]
+    opened_by_get = opened[len(opened_by_put) :]
     for sessions in (opened_by_put, opened_by_get):
         if workers == 1:
             assert sessions == []
@@ -180,8 +185,7 @@ def test_get_r_rerun_into_existing_tree(sshd, rconn, remote_dir, local_tree, tmp
     assert (dest / "top010.txt").read_bytes() == b"server side edit"
 
 
-def test_relative_paths_and_process_cwd_untouched(sshd, rconn, remote_dir, local_tree, tmp_path,
-                                                  monkeypatch):
+def test_relative_paths_and_process_cwd_untouched(sshd, rconn, remote_dir, local_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rconn.makedirs("a/b")
     rconn.chdir("a")
@@ -217,8 +221,7 @@ def test_put_d_and_get_d_with_workers(sshd, rconn, remote_dir, tmp_path):
     assert rconn.pwd == before
 
 
-def test_worker_channels_that_fail_to_open_are_skipped(sshd, remote_dir, tmp_path, monkeypatch,
-                                                      caplog):
+def test_worker_channels_that_fail_to_open_are_skipped(sshd, remote_dir, tmp_path, monkeypatch, caplog):
     for i in range(100):
         with open(os.path.join(remote_dir, "f%02d" % i), "wb") as f:
             f.write(os.urandom(5_000))
@@ -263,8 +266,7 @@ def test_get_r_failure_leaves_no_partial_files(sshd, rconn, remote_dir, local_tr
         assert remote[rel] == data  # whatever arrived is complete
 
 
-def test_connection_cut_mid_get_r_leaves_no_partial_files(sshd, remote_dir, tmp_path,
-                                                          fault_proxy):
+def test_connection_cut_mid_get_r_leaves_no_partial_files(sshd, remote_dir, tmp_path, fault_proxy):
     for i in range(12):
         with open(os.path.join(remote_dir, "big%02d" % i), "wb") as f:
             f.write(os.urandom(1_000_000))
@@ -283,8 +285,7 @@ def test_connection_cut_mid_get_r_leaves_no_partial_files(sshd, remote_dir, tmp_
             assert (dest / name).read_bytes() == f.read()
 
 
-def test_connection_cut_mid_atomic_put_r_leaves_no_truncated_files(sshd, remote_dir, tmp_path,
-                                                                  fault_proxy):
+def test_connection_cut_mid_atomic_put_r_leaves_no_truncated_files(sshd, remote_dir, tmp_path, fault_proxy):
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
     for i in range(12):

@@ -36,10 +36,7 @@ def test_observed_old_file_format():
     a = SFTPAttributes._from_tuple((100000, 0, 0, 0o100644, 1000000000, 1000000000))
     date = time.strftime("%d %b %Y", time.localtime(1000000000))
     assert str(a) == "-rw-r--r--   1 0        0          100000 %s  ?" % date
-    assert repr(a) == (
-        "<SFTPAttributes: [ size=100000 uid=0 gid=0 mode=0o100644 "
-        "atime=1000000000 mtime=1000000000 ]>"
-    )
+    assert repr(a) == ("<SFTPAttributes: [ size=100000 uid=0 gid=0 mode=0o100644 atime=1000000000 mtime=1000000000 ]>")
 
 
 def test_recent_file_shows_time_not_year():
@@ -98,7 +95,12 @@ def test_from_tuple_absent_fields_and_flags():
     a = SFTPAttributes._from_tuple((7, 1, 2, 0o100644, 3, 4))
     assert a._flags == 1 | 2 | 4 | 8
     assert (a.st_size, a.st_uid, a.st_gid, a.st_mode, a.st_atime, a.st_mtime) == (
-        7, 1, 2, 0o100644, 3, 4,
+        7,
+        1,
+        2,
+        0o100644,
+        3,
+        4,
     )
     a = SFTPAttributes._from_tuple((7, None, None, None, None, None))
     assert a._flags == SFTPAttributes.FLAG_SIZE

@@ -249,8 +249,7 @@ def test_listdir_iter(sftp, remote_dir):
     for i in range(120):
         _write(os.path.join(remote_dir, "f%03d" % i), b"x" * i)
     it = sftp.listdir_iter(remote_dir)
-    assert inspect.isgenerator(it) or inspect.isgeneratorfunction(sftp.listdir_iter) or \
-        hasattr(it, "__next__")
+    assert inspect.isgenerator(it) or inspect.isgeneratorfunction(sftp.listdir_iter) or hasattr(it, "__next__")
     got = {a.filename: a.st_size for a in it}
     assert got == {"f%03d" % i: i for i in range(120)}
 
@@ -301,8 +300,7 @@ def test_non_utf8_name_created_remotely(sftp, remote_dir):
 
 
 def test_odd_names(sftp, remote_dir):
-    odd = ["new\nline", "quo'te\"", "back\\slash", " lead space", "-dash", "star*",
-           "x" * 255]
+    odd = ["new\nline", "quo'te\"", "back\\slash", " lead space", "-dash", "star*", "x" * 255]
     for n in odd:
         with sftp.open(remote_dir + "/" + n, "w") as f:
             f.write(n.encode())
@@ -331,8 +329,10 @@ def test_stat(sftp, sshd, remote_dir):
     assert a.st_atime == 1000000000
     assert a.st_mtime == 1200000000
     assert isinstance(a.st_mtime, int)
-    assert repr(a) == ("<SFTPAttributes: [ size=3 uid=%d gid=%d mode=0o100600 "
-                       "atime=1000000000 mtime=1200000000 ]>" % (sshd.uid, sshd.gid))
+    assert repr(a) == (
+        "<SFTPAttributes: [ size=3 uid=%d gid=%d mode=0o100600 "
+        "atime=1000000000 mtime=1200000000 ]>" % (sshd.uid, sshd.gid)
+    )
     assert str(a).startswith("-rw-------   1 %-8d %-8d        3 " % (sshd.uid, sshd.gid))
 
 
@@ -557,7 +557,7 @@ def test_truncate(sftp, remote_dir):
 
 def test_truncate_sparse_beyond_4gib(sftp, remote_dir):
     path = _write(remote_dir + "/sparse", b"")
-    size = 5 * 1024 ** 3
+    size = 5 * 1024**3
     sftp.truncate(path, size)
     assert os.stat(path).st_size == size
     assert sftp.stat(path).st_size == size
@@ -832,9 +832,15 @@ def test_stat_timeout_on_stalled_connection(sshd, fault_proxy, remote_dir):
     p = fault_proxy()
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect("127.0.0.1", port=p.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=10)
+    c.connect(
+        "127.0.0.1",
+        port=p.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     try:
         s = c.open_sftp()
         assert s.listdir(remote_dir) == []

@@ -333,8 +333,15 @@ def test_append_mode_tell_tracks_size(sftp, remote_dir):
 
 def test_flags(sftp, remote_dir):
     path = _mk(remote_dir, "f", b"x")
-    cases = {"r": (True, False), "rb": (True, False), "w": (False, True),
-             "a": (False, True), "r+": (True, True), "w+": (True, True), "a+": (True, True)}
+    cases = {
+        "r": (True, False),
+        "rb": (True, False),
+        "w": (False, True),
+        "a": (False, True),
+        "r+": (True, True),
+        "w+": (True, True),
+        "a+": (True, True),
+    }
     for mode, (readable, writable) in cases.items():
         with sftp.open(path, mode) as f:
             assert (f.readable(), f.writable(), f.seekable()) == (readable, writable, True), mode
@@ -481,9 +488,15 @@ def test_pipelined_writes_do_not_wait_for_the_server(sshd, fault_proxy, remote_d
     p = fault_proxy(latency=0.15)
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect("127.0.0.1", port=p.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=30)
+    c.connect(
+        "127.0.0.1",
+        port=p.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=30,
+    )
     try:
         f = c.open_sftp().open(path, "wb")
         f.set_pipelined(True)
@@ -531,9 +544,15 @@ def test_file_read_timeout_on_stall(sshd, fault_proxy, remote_dir):
     p = fault_proxy()
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect("127.0.0.1", port=p.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=10)
+    c.connect(
+        "127.0.0.1",
+        port=p.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     try:
         s = c.open_sftp()
         f = s.open(path, "rb")
@@ -552,8 +571,7 @@ def test_file_read_timeout_on_stall(sshd, fault_proxy, remote_dir):
 # sizes at chunk/window edges, and offsets beyond 4 GiB
 
 
-EDGE_SIZES = [0, 1, 32767, 32768, 32769, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1,
-              8 * MiB - 1, 8 * MiB, 8 * MiB + 1]
+EDGE_SIZES = [0, 1, 32767, 32768, 32769, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 8 * MiB - 1, 8 * MiB, 8 * MiB + 1]
 
 
 @pytest.mark.parametrize("size", EDGE_SIZES)
@@ -580,10 +598,10 @@ def test_write_read_edge_sizes(sftp, remote_dir, size):
 
 def test_offsets_beyond_4gib(sftp, remote_dir):
     path = _mk(remote_dir, "sparse", b"head")
-    size = 5 * 1024 ** 3
+    size = 5 * 1024**3
     sftp.truncate(path, size)
     assert sftp.stat(path).st_size == size
-    pos = 4 * 1024 ** 3 + 512 * MiB  # 4.5 GiB
+    pos = 4 * 1024**3 + 512 * MiB  # 4.5 GiB
     with sftp.open(path, "r+") as f:
         assert f.stat().st_size == size
         f.seek(pos)
@@ -609,7 +627,7 @@ def test_offsets_beyond_4gib(sftp, remote_dir):
 
 def test_write_past_4gib_grows_file(sftp, remote_dir):
     path = os.path.join(remote_dir, "grow")
-    pos = 4 * 1024 ** 3 + 512 * MiB + 7
+    pos = 4 * 1024**3 + 512 * MiB + 7
     with sftp.open(path, "w") as f:
         f.seek(pos)
         f.write(b"abc")
@@ -635,15 +653,15 @@ def test_readv_many_neighbouring_and_overlapping_chunks(sftp, remote_dir):
     path = remote_dir + "/v.bin"
     with sftp.open(path, "wb") as f:
         f.write(data)
-    chunks = [(i * 1000, 1000) for i in range(200)]          # touching: one request
+    chunks = [(i * 1000, 1000) for i in range(200)]  # touching: one request
     chunks += [(500, 3000), (2 * 1024 * 1024, 1024 * 1024)]  # overlapping; a multi-request span
-    chunks += [(len(data) - 5, 100), (len(data) + 10, 10)]   # across and past EOF
+    chunks += [(len(data) - 5, 100), (len(data) + 10, 10)]  # across and past EOF
     chunks += [(7, 0)]
     with sftp.open(path, "rb") as f:
         f.seek(123)
         got = list(f.readv(chunks))
         assert f.tell() == 123  # the position is left alone
-    assert got == [data[o:o + n] for o, n in chunks]
+    assert got == [data[o : o + n] for o, n in chunks]
     with sftp.open(path, "rb") as f:
         with pytest.raises(ValueError):
             list(f.readv([(-1, 5)]))

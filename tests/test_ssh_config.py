@@ -44,10 +44,24 @@ CORPUS_FILES = sorted(f for f in os.listdir(CORPUS) if f.endswith(".conf"))
 ME = pwd.getpwuid(os.getuid()).pw_name
 
 # What `ssh -G` prints for keys the config leaves unset (OpenSSH 9).
-SSH_DEFAULTS = {"connecttimeout": "none", "serveraliveinterval": "0", "compression": "no",
-                "forwardagent": "no", "stricthostkeychecking": "ask", "identitiesonly": "no", "port": "22"}
-SSH_DEFAULT_IDENTITY_FILES = ["~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk", "~/.ssh/id_ed25519",
-                              "~/.ssh/id_ed25519_sk", "~/.ssh/id_xmss", "~/.ssh/id_dsa"]
+SSH_DEFAULTS = {
+    "connecttimeout": "none",
+    "serveraliveinterval": "0",
+    "compression": "no",
+    "forwardagent": "no",
+    "stricthostkeychecking": "ask",
+    "identitiesonly": "no",
+    "port": "22",
+}
+SSH_DEFAULT_IDENTITY_FILES = [
+    "~/.ssh/id_rsa",
+    "~/.ssh/id_ecdsa",
+    "~/.ssh/id_ecdsa_sk",
+    "~/.ssh/id_ed25519",
+    "~/.ssh/id_ed25519_sk",
+    "~/.ssh/id_xmss",
+    "~/.ssh/id_dsa",
+]
 
 
 # ----------------------------------------------------------------- helpers
@@ -77,8 +91,15 @@ def ssh_G(config_path, host, home_dir, check=True):
     if not ssh:
         pytest.fail("these tests compare with OpenSSH's resolver: install openssh-client (.ci/run does)")
     env = dict(os.environ, HOME=home_dir, LOGNAME=ME, USER=ME)
-    p = subprocess.run([ssh, "-G", "-F", str(config_path), "--", host], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, timeout=30)
+    p = subprocess.run(
+        [ssh, "-G", "-F", str(config_path), "--", host],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=30,
+    )
     if not check:
         return p
     assert p.returncode == 0, p.stderr
@@ -110,9 +131,18 @@ def openssh_percent(value, table):
 def openssh_context(resolved, original_host, home_dir):
     host, port, user = resolved["hostname"][0], resolved["port"][0], resolved["user"][0]
     this = socket.gethostname()
-    return {"h": host, "p": port, "r": user, "n": original_host, "u": ME, "d": home_dir, "l": this,
-            "L": this.split(".")[0], "i": str(os.getuid()),
-            "C": hashlib.sha1((this + host + port + user).encode()).hexdigest()}
+    return {
+        "h": host,
+        "p": port,
+        "r": user,
+        "n": original_host,
+        "u": ME,
+        "d": home_dir,
+        "l": this,
+        "L": this.split(".")[0],
+        "i": str(os.getuid()),
+        "C": hashlib.sha1((this + host + port + user).encode()).hexdigest(),
+    }
 
 
 def openssh_identity_file(raw, ctx, home_dir):
@@ -164,8 +194,9 @@ def test_corpus_agrees_with_ssh_G(name, home):
         else:  # nothing configured: ssh lists its defaults
             assert theirs["identityfile"] == SSH_DEFAULT_IDENTITY_FILES, where
         if ours.get("proxycommand") is not None:
-            assert [openssh_proxy_command(v, ctx, home) for v in theirs["proxycommand"]] == [ours["proxycommand"]], \
+            assert [openssh_proxy_command(v, ctx, home) for v in theirs["proxycommand"]] == [ours["proxycommand"]], (
                 where
+            )
         else:  # none set, or "ProxyCommand none" (None here; ssh -G prints nothing)
             assert "proxycommand" not in theirs, where
         assert ours.get("proxyjump") == (theirs.get("proxyjump") or [None])[0], where
@@ -273,11 +304,14 @@ def test_include_in_match_block_quoted_paths_and_directories(home, tmp_path):
     absolute = tmp_path / "elsewhere" / "abs.conf"
     _write(absolute, "ConnectTimeout 12\n")
     main = tmp_path / "main"
-    _write(main, "Match originalhost mm*\n"
-                 "    Include \"with space.conf\" multi/*.conf %s\n"
-                 "    HostName resumed.example\n"
-                 "Match all\n"
-                 "    User everyone\n" % absolute)
+    _write(
+        main,
+        "Match originalhost mm*\n"
+        '    Include "with space.conf" multi/*.conf %s\n'
+        "    HostName resumed.example\n"
+        "Match all\n"
+        "    User everyone\n" % absolute,
+    )
     c = SSHConfig.from_path(str(main))
     for host in ("mm1", "other"):
         ours, theirs = c.lookup(host), ssh_G(main, host, home)
@@ -347,9 +381,13 @@ def describe_case(SSHConfig, case):
         r = attempt(lambda: config.lookup(host))
         if r[0] == "ok":
             d = r[1]
-            r = ["ok", plain(d), type(d).__name__,
-                 {k: attempt(lambda: d.as_bool(k)) for k in sorted(d)},
-                 {k: attempt(lambda: d.as_int(k)) for k in sorted(d)}]
+            r = [
+                "ok",
+                plain(d),
+                type(d).__name__,
+                {k: attempt(lambda: d.as_bool(k)) for k in sorted(d)},
+                {k: attempt(lambda: d.as_int(k)) for k in sorted(d)},
+            ]
         lookups.append([host, r])
     out["lookups"] = lookups
     out["hostnames"] = attempt(lambda: sorted(config.get_hostnames()))
@@ -393,88 +431,118 @@ def oracle_cases():
     lookup must not change the config)."""
     me = getpass.getuser()
     cases = {
-        "blocks": ("# comment\n\nHost web web.prod\n  HostName web01.example.com\n  Port 2222\n  User deploy\n"
-                   "Host db*\n\tHostName=db.internal\n\tport = 2200\n\tUSER \"dbadmin\"\n"
-                   "Host *\n  User everyone\n  Port 22\n  Compression yes\n  ServerAliveInterval 30\n",
-                   ["web", "web.prod", "db1", "dbx", "other", "web"]),
-        "negation": ("Host *.corp !beta.corp\n  User corpuser\nHost !gamma alpha beta gamma\n  Port 2001\n"
-                     "Host !bastion\n  ProxyJump never\nHost * !bastion\n  User normal\n",
-                     ["alpha", "beta", "gamma", "beta.corp", "x.corp", "bastion", ""]),
-        "patterns": ("Host ?b [xy]z web-*.example.com \"quoted host\"\n  User pat\nHost *\n  User rest\n",
-                     ["ab", "abc", "xz", "qz", "web-1.example.com", "quoted host", "quoted"]),
-        "match": ("Match host m1\n  User mhost\nMatch user mhost\n  Port 2201\n"
-                  "Match originalhost m2\n  HostName m2.example.com\nMatch host m2.example.com\n  Port 2202\n"
-                  "Match !host m1,m2.example.com originalhost m3,m4\n  User notm1m2\n"
-                  "Match exec \"test %h = m4\" host m4\n  Port 2404\nMatch exec false\n  Port 9999\n"
-                  "Match !exec false originalhost m5\n  Port 2505\n"
-                  "Match localuser " + me + "\n  ConnectTimeout 5\n"
-                  "Match localuser nosuchuser\n  User nope\n"
-                  "Match !localuser nosuchuser host other\n  User localok\nMatch all\n  ForwardAgent yes\n",
-                  ["m1", "m2", "m3", "m4", "m5", "other", "m4"]),
-        "match-final-canonical": ("Match final host f1\n  User finaluser\nMatch !final\n  Port 1001\n"
-                                  "Match canonical\n  Port 1002\nMatch !canonical host f2\n  User notcanon\n"
-                                  "Match canonical all\n  Compression yes\nMatch !all\n  ForwardX11 yes\n",
-                                  ["f1", "f2"]),
-        "match-quirks": ("Match tagged foo\n  User tagged\nMatch Host nomatch\n  Port 7\n"
-                         "Match user late\n  ConnectTimeout 11\nHost x\n  User late\n",
-                         ["x", "y"]),
-        "match-exec-tokens": ("Host e1\n  HostName real-e1\n  Port 2022\n  User eu\n"
-                              "Match exec \"test %h:%p:%r:%n = real-e1:2022:eu:e1\"\n  Compression yes\n"
-                              "Match exec \"test %u = " + me + " && test -n '%C%d%L%l'\"\n  ForwardAgent yes\n"
-                              "Match exec \"exit 3\"\n  ForwardX11 yes\n",
-                              ["e1", "e2"]),
-        "tokens": ("Host t1\n  HostName %h.tokens.example\n  User tokuser\n  Port 2222\n"
-                   "  IdentityFile ~/.ssh/id_%h_%r_%u_%l_%L_%p_%n_%C_%%_%d\n"
-                   "  IdentityFile %d/k~x\n"
-                   "  ProxyCommand ssh -W %h:%p -l %r %n %u %% gw ~/x\n"
-                   "  ProxyJump %r@%h:%p,%n\n"
-                   "  ControlPath ~/.ssh/cm-%C-%h-%l-%L-%n-%p-%r-%u-%d-%%\n"
-                   "  LocalCommand echo %h %p\n"
-                   "  RemoteCommand echo %h\n"
-                   "Host t2\n  HostName %h-%p-%r\n  IdentityFile %h\n"
-                   "Host *\n  IdentityFile ~/.ssh/all_%h\n",
-                   ["t1", "t2", "t3"]),
-        "identityfile": ("Host i1\n  IdentityFile ~/.ssh/id_i1\n  IdentityFile ~/.ssh/id_shared\n"
-                         "  IdentityFile ~/.ssh/id_i1\n"
-                         "Host i1 i2\n  IdentityFile ~/.ssh/id_i1i2\n  IdentityFile ~/.ssh/id_shared\n"
-                         "Host *\n  IdentityFile ~/.ssh/id_all\n  IdentitiesOnly yes\n",
-                         ["i1", "i2", "i3", "i1"]),
-        "forwards": ("Host f\n  LocalForward 8080 localhost:80\n  LocalForward 8443 localhost:443\n"
-                     "  RemoteForward 9000 localhost:9000\n"
-                     "Host *\n  LocalForward 1 localhost:1\n  RemoteForward 2 localhost:2\n  DynamicForward 1080\n",
-                     ["f", "g"]),
-        "proxy": ("Host p1\n  ProxyJump admin@bastion.example.com:2222\nHost p2\n  ProxyCommand none\n"
-                  "Host p3\n  ProxyCommand ssh -W %h:%p jump\nHost p6\n  ProxyCommand NONE\n"
-                  "Host p2 p3 p4 p6\n  ProxyCommand nc %h %p\n",
-                  ["p1", "p2", "p3", "p4", "p5", "p6"]),
-        "quotes-and-separators": ("Host=q\n  User = \"bob smith\"\n  ProxyCommand \"nc %h %p\"\n"
-                                  "  IdentityFile \"~/my key\"\n  HostName \"half-quoted\n"
-                                  "  Port=2200\n  Compression=yes\n  ServerAliveInterval=  60\n"
-                                  "  SendEnv \"A\" \"B\"\n  BatchMode yes # trailing comment\n",
-                                  ["q"]),
-        "bools-and-ints": ("Host *\n  Compression YES\n  ForwardAgent no\n  Port 0x16\n  ServerAliveInterval 1m\n"
-                           "  ConnectTimeout 10\n  ForwardX11 true\n",
-                           ["h"]),
+        "blocks": (
+            "# comment\n\nHost web web.prod\n  HostName web01.example.com\n  Port 2222\n  User deploy\n"
+            'Host db*\n\tHostName=db.internal\n\tport = 2200\n\tUSER "dbadmin"\n'
+            "Host *\n  User everyone\n  Port 22\n  Compression yes\n  ServerAliveInterval 30\n",
+            ["web", "web.prod", "db1", "dbx", "other", "web"],
+        ),
+        "negation": (
+            "Host *.corp !beta.corp\n  User corpuser\nHost !gamma alpha beta gamma\n  Port 2001\n"
+            "Host !bastion\n  ProxyJump never\nHost * !bastion\n  User normal\n",
+            ["alpha", "beta", "gamma", "beta.corp", "x.corp", "bastion", ""],
+        ),
+        "patterns": (
+            'Host ?b [xy]z web-*.example.com "quoted host"\n  User pat\nHost *\n  User rest\n',
+            ["ab", "abc", "xz", "qz", "web-1.example.com", "quoted host", "quoted"],
+        ),
+        "match": (
+            "Match host m1\n  User mhost\nMatch user mhost\n  Port 2201\n"
+            "Match originalhost m2\n  HostName m2.example.com\nMatch host m2.example.com\n  Port 2202\n"
+            "Match !host m1,m2.example.com originalhost m3,m4\n  User notm1m2\n"
+            'Match exec "test %h = m4" host m4\n  Port 2404\nMatch exec false\n  Port 9999\n'
+            "Match !exec false originalhost m5\n  Port 2505\n"
+            "Match localuser " + me + "\n  ConnectTimeout 5\n"
+            "Match localuser nosuchuser\n  User nope\n"
+            "Match !localuser nosuchuser host other\n  User localok\nMatch all\n  ForwardAgent yes\n",
+            ["m1", "m2", "m3", "m4", "m5", "other", "m4"],
+        ),
+        "match-final-canonical": (
+            "Match final host f1\n  User finaluser\nMatch !final\n  Port 1001\n"
+            "Match canonical\n  Port 1002\nMatch !canonical host f2\n  User notcanon\n"
+            "Match canonical all\n  Compression yes\nMatch !all\n  ForwardX11 yes\n",
+            ["f1", "f2"],
+        ),
+        "match-quirks": (
+            "Match tagged foo\n  User tagged\nMatch Host nomatch\n  Port 7\n"
+            "Match user late\n  ConnectTimeout 11\nHost x\n  User late\n",
+            ["x", "y"],
+        ),
+        "match-exec-tokens": (
+            "Host e1\n  HostName real-e1\n  Port 2022\n  User eu\n"
+            'Match exec "test %h:%p:%r:%n = real-e1:2022:eu:e1"\n  Compression yes\n'
+            'Match exec "test %u = ' + me + " && test -n '%C%d%L%l'\"\n  ForwardAgent yes\n"
+            'Match exec "exit 3"\n  ForwardX11 yes\n',
+            ["e1", "e2"],
+        ),
+        "tokens": (
+            "Host t1\n  HostName %h.tokens.example\n  User tokuser\n  Port 2222\n"
+            "  IdentityFile ~/.ssh/id_%h_%r_%u_%l_%L_%p_%n_%C_%%_%d\n"
+            "  IdentityFile %d/k~x\n"
+            "  ProxyCommand ssh -W %h:%p -l %r %n %u %% gw ~/x\n"
+            "  ProxyJump %r@%h:%p,%n\n"
+            "  ControlPath ~/.ssh/cm-%C-%h-%l-%L-%n-%p-%r-%u-%d-%%\n"
+            "  LocalCommand echo %h %p\n"
+            "  RemoteCommand echo %h\n"
+            "Host t2\n  HostName %h-%p-%r\n  IdentityFile %h\n"
+            "Host *\n  IdentityFile ~/.ssh/all_%h\n",
+            ["t1", "t2", "t3"],
+        ),
+        "identityfile": (
+            "Host i1\n  IdentityFile ~/.ssh/id_i1\n  IdentityFile ~/.ssh/id_shared\n"
+            "  IdentityFile ~/.ssh/id_i1\n"
+            "Host i1 i2\n  IdentityFile ~/.ssh/id_i1i2\n  IdentityFile ~/.ssh/id_shared\n"
+            "Host *\n  IdentityFile ~/.ssh/id_all\n  IdentitiesOnly yes\n",
+            ["i1", "i2", "i3", "i1"],
+        ),
+        "forwards": (
+            "Host f\n  LocalForward 8080 localhost:80\n  LocalForward 8443 localhost:443\n"
+            "  RemoteForward 9000 localhost:9000\n"
+            "Host *\n  LocalForward 1 localhost:1\n  RemoteForward 2 localhost:2\n  DynamicForward 1080\n",
+            ["f", "g"],
+        ),
+        "proxy": (
+            "Host p1\n  ProxyJump admin@bastion.example.com:2222\nHost p2\n  ProxyCommand none\n"
+            "Host p3\n  ProxyCommand ssh -W %h:%p jump\nHost p6\n  ProxyCommand NONE\n"
+            "Host p2 p3 p4 p6\n  ProxyCommand nc %h %p\n",
+            ["p1", "p2", "p3", "p4", "p5", "p6"],
+        ),
+        "quotes-and-separators": (
+            'Host=q\n  User = "bob smith"\n  ProxyCommand "nc %h %p"\n'
+            '  IdentityFile "~/my key"\n  HostName "half-quoted\n'
+            "  Port=2200\n  Compression=yes\n  ServerAliveInterval=  60\n"
+            '  SendEnv "A" "B"\n  BatchMode yes # trailing comment\n',
+            ["q"],
+        ),
+        "bools-and-ints": (
+            "Host *\n  Compression YES\n  ForwardAgent no\n  Port 0x16\n  ServerAliveInterval 1m\n"
+            "  ConnectTimeout 10\n  ForwardX11 true\n",
+            ["h"],
+        ),
         "empty": ("", ["h"]),
         "only-comments": ("# nothing\n\n   # indented\n", ["h"]),
         "global-after": ("User first\nHost h\n  User second\n  Port 1\nHost *\n  Port 2\n", ["h", "i"]),
-        "canonical": ("CanonicalizeHostname yes\nCanonicalDomains nothere.example resolvable.example\n"
-                      "Match canonical host web.resolvable.example\n  User canon\n"
-                      "Host web\n  Port 3333\nHost *.resolvable.example\n  ForwardAgent yes\n",
-                      ["web", "a.b.c", "web"]),
-        "canonical-maxdots": ("CanonicalizeHostname always\nCanonicalizeMaxDots 0\n"
-                              "CanonicalDomains resolvable.example\n",
-                              ["web", "web.x"]),
-        "canonical-no-fallback": ("CanonicalizeHostname yes\nCanonicalDomains nothere.example\n"
-                                  "CanonicalizeFallbackLocal no\n",
-                                  ["web"]),
+        "canonical": (
+            "CanonicalizeHostname yes\nCanonicalDomains nothere.example resolvable.example\n"
+            "Match canonical host web.resolvable.example\n  User canon\n"
+            "Host web\n  Port 3333\nHost *.resolvable.example\n  ForwardAgent yes\n",
+            ["web", "a.b.c", "web"],
+        ),
+        "canonical-maxdots": (
+            "CanonicalizeHostname always\nCanonicalizeMaxDots 0\nCanonicalDomains resolvable.example\n",
+            ["web", "web.x"],
+        ),
+        "canonical-no-fallback": (
+            "CanonicalizeHostname yes\nCanonicalDomains nothere.example\nCanonicalizeFallbackLocal no\n",
+            ["web"],
+        ),
         "canonical-no-domains": ("CanonicalizeHostname yes\n", ["web"]),
         "err-unparsable": ("Host h\n  Port\n", []),
-        "err-host-quote": ("Host \"unterminated\n", []),
+        "err-host-quote": ('Host "unterminated\n', []),
         "err-match-all-mixed": ("Match all host x\n", []),
         "err-match-all-before-canonical": ("Match all canonical\n", []),
         "err-match-missing-param": ("Match host\n", []),
-        "err-match-quote": ("Match host \"x\n", []),
+        "err-match-quote": ('Match host "x\n', []),
         "err-match-empty-value": ("Match =\n", []),
     }
     return {cid: {"text": text, "hosts": hosts} for cid, (text, hosts) in cases.items()}
@@ -484,15 +552,24 @@ def oracle_cases():
 def paramiko_results(tmp_path_factory):
     where = os.environ.get("FERROSFTP_ORACLE_PATH")
     if not where or not os.path.isdir(os.path.join(where, "paramiko")):
-        pytest.fail("the oracle tests need real paramiko in FERROSFTP_ORACLE_PATH "
-                    "(.ci/run: pip install --target .ci-oracle paramiko==5.1.0)")
+        pytest.fail(
+            "the oracle tests need real paramiko in FERROSFTP_ORACLE_PATH "
+            "(.ci/run: pip install --target .ci-oracle paramiko==5.1.0)"
+        )
     tmp = tmp_path_factory.mktemp("oracle")
     request = tmp / "cases.json"
     request.write_text(json.dumps(oracle_cases()))
     script = ORACLE.format(functions=inspect.getsource(describe_case) + "\n" + inspect.getsource(fake_dns))
-    p = subprocess.run([sys.executable, "-I", "-c", script, str(request)], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(tmp),
-                       env=dict(os.environ, FERROSFTP_ORACLE_PATH=os.path.abspath(where)), timeout=90)
+    p = subprocess.run(
+        [sys.executable, "-I", "-c", script, str(request)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=str(tmp),
+        env=dict(os.environ, FERROSFTP_ORACLE_PATH=os.path.abspath(where)),
+        timeout=90,
+    )
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
 
@@ -560,8 +637,9 @@ def test_difference_hostname_case(home, tmp_path):
     ours, theirs = _differ("Host h\n    HostName Web.Example.COM\n", "h", home, tmp_path)
     assert ours["hostname"] == "Web.Example.COM"
     assert theirs["hostname"] == ["web.example.com"]  # ssh lowercases names (not addresses)
-    ours, theirs = _differ("Host h\n    HostName web.example.com\nMatch host WEB.example.com\n    Port 2\n",
-                           "h", home, tmp_path)
+    ours, theirs = _differ(
+        "Host h\n    HostName web.example.com\nMatch host WEB.example.com\n    Port 2\n", "h", home, tmp_path
+    )
     assert "port" not in ours  # fnmatch: case-sensitive on POSIX
     assert theirs["port"] == ["2"]  # ssh: Match host is case-insensitive
 
@@ -604,8 +682,7 @@ def test_difference_local_hostname_token(home, tmp_path):
 def test_difference_connection_hash_token(home, tmp_path):
     """%C: paramiko hashes short local name + original host + repr(port) +
     user; OpenSSH hashes the local host name + final host + port + user."""
-    ours, theirs = _differ("Host h\n    HostName real\n    Port 2200\n    ControlPath /tmp/%C\n", "h", home,
-                           tmp_path)
+    ours, theirs = _differ("Host h\n    HostName real\n    Port 2200\n    ControlPath /tmp/%C\n", "h", home, tmp_path)
     short = socket.gethostname().split(".")[0]
     assert ours["controlpath"] == "/tmp/" + hashlib.sha1((short + "h" + repr("2200") + ME).encode()).hexdigest()
     ctx = openssh_context(theirs, "h", home)
@@ -619,10 +696,14 @@ def test_difference_home_directory_is_HOME(home, tmp_path):
     ~ of UserKnownHostsFile, which ssh -G prints expanded)."""
     pw_dir = pwd.getpwuid(os.getuid()).pw_dir
     assert home != pw_dir
-    ours, theirs = _differ("Match exec \"test %%d = %s\"\n    User passwd-home\n"
-                           "Match exec \"test %%d = %s\"\n    User env-home\n"
-                           "Host h\n    UserKnownHostsFile ~/kh\n    IdentityFile ~/id\n" % (pw_dir, home),
-                           "h", home, tmp_path)
+    ours, theirs = _differ(
+        'Match exec "test %%d = %s"\n    User passwd-home\n'
+        'Match exec "test %%d = %s"\n    User env-home\n'
+        "Host h\n    UserKnownHostsFile ~/kh\n    IdentityFile ~/id\n" % (pw_dir, home),
+        "h",
+        home,
+        tmp_path,
+    )
     assert ours["user"] == "env-home" and ours["identityfile"] == [home + "/id"]
     assert theirs["user"] == ["passwd-home"]
     assert theirs["userknownhostsfile"] == [pw_dir + "/kh"]
@@ -643,21 +724,23 @@ def test_difference_proxyjump_tokens(home, tmp_path):
 def test_difference_hostname_tokens_and_match_host(home, tmp_path):
     """Match host sees paramiko's HostName before its tokens are expanded;
     ssh's after."""
-    ours, theirs = _differ("Host h\n    HostName %h.example.com\nMatch host h.example.com\n    Port 2\n",
-                           "h", home, tmp_path)
+    ours, theirs = _differ(
+        "Host h\n    HostName %h.example.com\nMatch host h.example.com\n    Port 2\n", "h", home, tmp_path
+    )
     assert ours["hostname"] == "h.example.com" and "port" not in ours
     assert theirs["hostname"] == ["h.example.com"] and theirs["port"] == ["2"]
 
 
 def test_difference_quoted_proxycommand(home, tmp_path):
-    ours, theirs = _differ("Host h\n    ProxyCommand \"nc %h %p\"\n", "h", home, tmp_path)
+    ours, theirs = _differ('Host h\n    ProxyCommand "nc %h %p"\n', "h", home, tmp_path)
     assert ours["proxycommand"] == "nc h 22"  # paramiko strips the enclosing quotes
     assert theirs["proxycommand"] == ['"nc %h %p"']  # ssh keeps the rest of the line as it is
 
 
 def test_difference_forwards_from_first_block_only(home, tmp_path):
-    ours, theirs = _differ("Host h\n    LocalForward 1 localhost:1\nHost *\n    LocalForward 2 localhost:2\n",
-                           "h", home, tmp_path)
+    ours, theirs = _differ(
+        "Host h\n    LocalForward 1 localhost:1\nHost *\n    LocalForward 2 localhost:2\n", "h", home, tmp_path
+    )
     assert ours["localforward"] == ["1 localhost:1"]  # paramiko: the first block's list
     assert theirs["localforward"] == ["1 [localhost]:1", "2 [localhost]:2"]  # ssh: all of them
 
@@ -721,13 +804,20 @@ def paramiko_oracle_lookup(tmp_path):
         "    try:\n"
         "        print(json.dumps(['ok', sorted(c.get_hostnames())]))\n"
         "    except Exception as e:\n"
-        "        print(json.dumps(['err', type(e).__name__]))\n")
+        "        print(json.dumps(['err', type(e).__name__]))\n"
+    )
 
     def run(text, host, what="lookup"):
-        p = subprocess.run([sys.executable, "-I", "-c", script, json.dumps([text, host, what])],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           cwd=str(tmp_path), env=dict(os.environ, FERROSFTP_ORACLE_PATH=os.path.abspath(where)),
-                           timeout=60)
+        p = subprocess.run(
+            [sys.executable, "-I", "-c", script, json.dumps([text, host, what])],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=str(tmp_path),
+            env=dict(os.environ, FERROSFTP_ORACLE_PATH=os.path.abspath(where)),
+            timeout=60,
+        )
         assert p.returncode == 0, p.stderr
         return json.loads(p.stdout)
 
@@ -804,7 +894,7 @@ def test_as_bool_and_as_int():
 
 def test_match_exec_runs_a_shell_and_hides_stdout(tmp_path, capfd):
     marker = tmp_path / "ran"
-    c = SSHConfig.from_text("Match exec \"echo visible; touch %s; test %%h = yes\"\n  User ran\n" % marker)
+    c = SSHConfig.from_text('Match exec "echo visible; touch %s; test %%h = yes"\n  User ran\n' % marker)
     assert c.lookup("yes")["user"] == "ran"
     assert marker.exists()
     assert "user" not in c.lookup("no")
@@ -821,7 +911,7 @@ def test_canonicalize_method(dns):
 
 
 def test_config_parse_errors():
-    for text in ("Port\n", "Host \"x\n", "Match all host x\n", "Match host\n"):
+    for text in ("Port\n", 'Host "x\n', "Match all host x\n", "Match host\n"):
         with pytest.raises(ConfigParseError):
             SSHConfig.from_text(text)
 
@@ -840,9 +930,15 @@ def _resolve_the_old_way(host, config_path, home_dir, port=None, user=None):
         cmd += ["-p", str(port)]
     if user:
         cmd += ["-l", user]
-    p = subprocess.run(cmd + ["--", host], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=30,
-                       env=dict(os.environ, HOME=home_dir, LOGNAME=ME, USER=ME))
+    p = subprocess.run(
+        cmd + ["--", host],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=30,
+        env=dict(os.environ, HOME=home_dir, LOGNAME=ME, USER=ME),
+    )
     assert p.returncode == 0, p.stderr
     cfg = HostConfig(hostname=host, port=port or 22, user=user, from_ssh=True)
     for line in p.stdout.splitlines():
@@ -892,8 +988,7 @@ def test_cli_resolution_same_as_with_ssh_G(name, home):
             # the one intended change: ~ in the known_hosts files is $HOME
             # now, as for the key files (ssh -G gave the passwd entry's)
             pw_dir = pwd.getpwuid(os.getuid()).pw_dir
-            old.known_hosts = [home + k[len(pw_dir):] if k.startswith(pw_dir + "/") else k
-                               for k in old.known_hosts]
+            old.known_hosts = [home + k[len(pw_dir) :] if k.startswith(pw_dir + "/") else k for k in old.known_hosts]
             assert new == old, (name, host, port, user)
 
 
@@ -901,9 +996,12 @@ def test_cli_command_line_wins_and_match_sees_it(home, tmp_path):
     from ferrosftp.cli import resolve_ssh_config
 
     path = tmp_path / "cfg"
-    _write(path, "Match user cliuser\n    HostName seen-cli-user.example\nHost *\n    User fileuser\n    Port 2\n"
-                 "    UserKnownHostsFile ~/kh-%h %d/kh2\n    ConnectTimeout 1m30s\n"
-                 "    StrictHostKeyChecking no\n")
+    _write(
+        path,
+        "Match user cliuser\n    HostName seen-cli-user.example\nHost *\n    User fileuser\n    Port 2\n"
+        "    UserKnownHostsFile ~/kh-%h %d/kh2\n    ConnectTimeout 1m30s\n"
+        "    StrictHostKeyChecking no\n",
+    )
     cfg = resolve_ssh_config("Host1", 2999, "cliuser", str(path))
     assert (cfg.hostname, cfg.port, cfg.user) == ("seen-cli-user.example", 2999, "cliuser")
     assert cfg.known_hosts == [home + "/kh-seen-cli-user.example", home + "/kh2"]
@@ -958,5 +1056,13 @@ def test_corpus_files_are_all_compared():
         assert corpus_header(name, "hosts"), name
     dot = os.path.join(CORPUS, "dot-ssh")
     files = {os.path.relpath(os.path.join(d, f), dot) for d, _, fs in os.walk(dot) for f in fs}
-    assert files == {"conf.d/10-first.conf", "conf.d/20-second.conf", "conf.d/ignored.txt", "inc1.conf",
-                     "hosts/inc-a.conf", "hosts/nested.conf", "nested.conf", "tail.conf"}
+    assert files == {
+        "conf.d/10-first.conf",
+        "conf.d/20-second.conf",
+        "conf.d/ignored.txt",
+        "inc1.conf",
+        "hosts/inc-a.conf",
+        "hosts/nested.conf",
+        "nested.conf",
+        "tail.conf",
+    }

@@ -47,9 +47,15 @@ def _temp_leftovers(root):
 
 def _agent(srv, cache, remote_root, **kw):
     kw.setdefault("known_hosts", srv.known_hosts_path)
-    return SyncAgent(hostname=srv.host, host_port=kw.pop("port", srv.port), username=srv.username,
-                     key_path=kw.pop("key_path", srv.keys["ed25519"]), local_root=str(cache),
-                     remote_root=remote_root, **kw)
+    return SyncAgent(
+        hostname=srv.host,
+        host_port=kw.pop("port", srv.port),
+        username=srv.username,
+        key_path=kw.pop("key_path", srv.keys["ed25519"]),
+        local_root=str(cache),
+        remote_root=remote_root,
+        **kw,
+    )
 
 
 def _known_hosts_for_port(sshd, tmp_path, port):
@@ -285,8 +291,14 @@ def test_open_text_and_write_modes(agent, cache, remote_dir):
 def test_failed_download_leaves_nothing_in_cache(sshd, cache, remote_dir, tmp_path):
     _write(os.path.join(remote_dir, "big.bin"), os.urandom(4_000_000))
     with FaultProxy(sshd.host, sshd.port, cut_after=600_000, cut_direction="down") as proxy:
-        a = _agent(sshd, cache, remote_dir, port=proxy.port,
-                   known_hosts=_known_hosts_for_port(sshd, tmp_path, proxy.port), timeout=15)
+        a = _agent(
+            sshd,
+            cache,
+            remote_dir,
+            port=proxy.port,
+            known_hosts=_known_hosts_for_port(sshd, tmp_path, proxy.port),
+            timeout=15,
+        )
         with pytest.raises((TransferError, SyncConnectionError)):
             a.open("big.bin")
         a.disconnect()
@@ -306,8 +318,15 @@ def test_server_dies_mid_push(sshd, cache, remote_dir, tmp_path):
         _write(str(cache / rel), data)
     _write(str(cache / "z_big.bin"), big)
     with FaultProxy(sshd.host, sshd.port, cut_after=1_500_000, cut_direction="up") as proxy:
-        a = _agent(sshd, cache, remote_dir, port=proxy.port, workers=1,
-                   known_hosts=_known_hosts_for_port(sshd, tmp_path, proxy.port), timeout=15)
+        a = _agent(
+            sshd,
+            cache,
+            remote_dir,
+            port=proxy.port,
+            workers=1,
+            known_hosts=_known_hosts_for_port(sshd, tmp_path, proxy.port),
+            timeout=15,
+        )
         a.add_dir(".")
         with pytest.raises(TransferError) as ei:
             a.push()
@@ -497,12 +516,14 @@ def test_changed_host_key_is_refused(sshd, cache, remote_dir, tmp_path):
 
 def test_refused_port_is_connection_error(cache):
     import socket
+
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()  # nobody listens there now
-    a = SyncAgent(hostname="127.0.0.1", host_port=port, username="x", key_path="/nonexistent",
-                  local_root=str(cache), timeout=5)
+    a = SyncAgent(
+        hostname="127.0.0.1", host_port=port, username="x", key_path="/nonexistent", local_root=str(cache), timeout=5
+    )
     with pytest.raises(SyncConnectionError):
         a.open("anything.txt")
 
@@ -527,14 +548,12 @@ def test_encrypted_key_with_passphrase(sshd, cache, remote_dir):
 def test_password_auth(sshd, cache, remote_dir):
     if not sshd.password_auth:
         pytest.skip("password auth needs root (the fixture's sshd cannot check passwords otherwise)")
-    a = _agent(sshd, cache, remote_dir, key_path=None, password=sshd.password,
-               allow_agent=False, look_for_keys=False)
+    a = _agent(sshd, cache, remote_dir, key_path=None, password=sshd.password, allow_agent=False, look_for_keys=False)
     _write(os.path.join(remote_dir, "p.txt"), b"via password")
     with a.open("p.txt") as f:
         assert f.read() == b"via password"
     a.disconnect()
-    b = _agent(sshd, cache, remote_dir, key_path=None, password="wrong",
-               allow_agent=False, look_for_keys=False)
+    b = _agent(sshd, cache, remote_dir, key_path=None, password="wrong", allow_agent=False, look_for_keys=False)
     with pytest.raises(SyncConnectionError):
         b.connect()
 
@@ -578,7 +597,7 @@ def test_push_and_pull_many_files_over_channels_of_one_connection(sshd, cache, r
     log = sshd.log_since(log_start)
     sessions = re.findall(r"Accepted publickey for ", log)  # SSH connections
     channels = re.findall(r"Starting session: subsystem 'sftp'", log)  # SFTP channels
-    siblings = channels[len(sessions):]  # those beside each connection's own
+    siblings = channels[len(sessions) :]  # those beside each connection's own
     assert (len(sessions), len(siblings)) == (1, 2)  # 100 files: 3 channels, one connection
     for rel, data in files.items():
         assert _read(os.path.join(remote_dir, rel)) == data

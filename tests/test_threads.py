@@ -29,6 +29,7 @@ def _run_threads(targets, timeout=180):
                 fn()
             except BaseException as e:  # noqa: BLE001
                 errors.append(e)
+
         return run
 
     threads = [threading.Thread(target=wrap(fn), daemon=True) for fn in targets]
@@ -74,9 +75,11 @@ def test_two_clients_concurrent_put_get_16mb(sshd, remote_dir, tmp_path):
                     first.append(done)
                     barrier.wait()
                     met.append(i)
+
             s.put(str(tmp_path / ("src%d" % i)), "%s/f%d" % (remote_dir, i), callback=cb)
             s.get("%s/f%d" % (remote_dir, i), str(tmp_path / ("dst%d" % i)))
             s.close()
+
         return fn
 
     counter = Counter()
@@ -107,9 +110,15 @@ def test_gil_released_while_blocked_in_core(sshd, fault_proxy, remote_dir, tmp_p
     p = fault_proxy(stall_after=1 * MiB, stall_direction="down")
     a = paramiko.SSHClient()
     a.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    a.connect("127.0.0.1", port=p.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=10)
+    a.connect(
+        "127.0.0.1",
+        port=p.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     sa = a.open_sftp()
     sa.get_channel().settimeout(120)
     a_result = []
@@ -169,7 +178,8 @@ UPLOAD_WEDGE_BUG = (
     "incoming flow'); the session is dead afterwards. exec_command on the same transport "
     "is unaffected, concurrent downloads are fine. Likely libssh2_sftp_write returns "
     "acked bytes while a WRITE packet is only partly sent; the op lock is then released "
-    "and the other request's packet is interleaved into the channel stream")
+    "and the other request's packet is interleaved into the channel stream"
+)
 
 
 def test_one_client_shared_by_threads_downloads(client, remote_dir, tmp_path):
@@ -194,10 +204,11 @@ def test_one_client_shared_by_threads_downloads(client, remote_dir, tmp_path):
                 assert local.read_bytes() == datas[i]
                 with sftp.open(remote, "rb") as f:
                     f.seek(1000 + rnd)
-                    assert f.read(100) == datas[i][1000 + rnd:1100 + rnd]
-                    assert f.read() == datas[i][1100 + rnd:]
+                    assert f.read(100) == datas[i][1000 + rnd : 1100 + rnd]
+                    assert f.read() == datas[i][1100 + rnd :]
                 _, stdout, _ = client.exec_command("echo thread-%d-%d" % (i, rnd))
                 assert stdout.read() == b"thread-%d-%d\n" % (i, rnd)
+
         return fn
 
     errors = _run_threads([work(i) for i in range(4)])
@@ -293,6 +304,7 @@ def test_one_client_shared_by_threads(client, remote_dir, tmp_path):
                     assert f.read(100) == datas[i][1000:1100]
                 _, stdout, _ = client.exec_command("echo thread-%d-%d" % (i, rnd))
                 assert stdout.read() == b"thread-%d-%d\n" % (i, rnd)
+
         return fn
 
     errors = _run_threads([uploader] + [reader(i) for i in range(n_readers)])
@@ -317,6 +329,7 @@ def test_concurrent_uploads_one_sftp_client(client, remote_dir, tmp_path):
         def fn():
             with sftp.open("%s/w%d" % (remote_dir, i), "wb") as f:
                 f.write(data)
+
         return fn
 
     for _ in range(15):
@@ -342,6 +355,7 @@ def test_threads_sharing_one_sftp_small_ops(sftp, remote_dir):
                 assert len(sftp.listdir(remote_dir)) == len(names)
                 with sftp.open(path, "rb") as f:
                     assert f.read() == bytes([i]) * (i * 1000 + 1)
+
         return fn
 
     assert _run_threads([work(i) for i in range(len(names))]) == []
@@ -395,6 +409,7 @@ def test_exec_commands_in_parallel_one_transport(client, n):
         def fn():
             _, stdout, _ = client.exec_command("sleep 0.5; echo %d" % i)
             outs[i] = stdout.read()
+
         return fn
 
     assert _run_threads([work(i) for i in range(n)]) == []

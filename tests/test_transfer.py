@@ -18,8 +18,7 @@ import ferrosftp as paramiko
 from ferrosftp import SFTPAttributes, SSHException
 
 MiB = 1024 * 1024
-EDGE_SIZES = [0, 1, 32768, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 8 * MiB - 1, 8 * MiB,
-              8 * MiB + 1]
+EDGE_SIZES = [0, 1, 32768, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 8 * MiB - 1, 8 * MiB, 8 * MiB + 1]
 
 
 def _mk(path, data=b"", mode=0o644):
@@ -38,8 +37,7 @@ def _local(path):
 
 
 def _temps(directory):
-    return [n for n in os.listdir(directory) if n.endswith(".ferrosftp-part") or
-            n.endswith(".part")]
+    return [n for n in os.listdir(directory) if n.endswith(".ferrosftp-part") or n.endswith(".part")]
 
 
 class Progress:
@@ -65,9 +63,15 @@ class Progress:
 def _proxied_client(sshd, proxy):
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect("127.0.0.1", port=proxy.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=10)
+    c.connect(
+        "127.0.0.1",
+        port=proxy.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     return c
 
 
@@ -243,8 +247,7 @@ def test_get_into_local_device(sftp, remote_dir):
 
 def test_get_kwargs_accepted(sftp, remote_dir, tmp_path):
     _mk(remote_dir + "/f", b"kw")
-    sftp.get(remote_dir + "/f", str(tmp_path / "d"), prefetch=False,
-             max_concurrent_prefetch_requests=4)
+    sftp.get(remote_dir + "/f", str(tmp_path / "d"), prefetch=False, max_concurrent_prefetch_requests=4)
     out = io.BytesIO()
     sftp.getfo(remote_dir + "/f", out, prefetch=True, max_concurrent_prefetch_requests=64)
     assert out.getvalue() == b"kw" == (tmp_path / "d").read_bytes()
@@ -520,8 +523,7 @@ def test_put_cut_mid_transfer(sshd, fault_proxy, remote_dir, tmp_path, atomic):
         # the destination never appears half-written
         assert not os.path.exists(remote_dir + "/f")
     else:
-        assert not os.path.exists(remote_dir + "/f") or \
-            os.path.getsize(remote_dir + "/f") < len(data)
+        assert not os.path.exists(remote_dir + "/f") or os.path.getsize(remote_dir + "/f") < len(data)
 
 
 def test_putfo_cut_mid_transfer(sshd, fault_proxy, remote_dir):

@@ -31,7 +31,6 @@ def _key(sshd, kind="ed25519"):
     return paramiko.PKey.from_path(sshd.keys[kind])
 
 
-
 @pytest.fixture
 def transport(sshd):
     t = Transport((sshd.host, sshd.port))
@@ -77,9 +76,12 @@ def test_remote_server_key_matches_host_key_file(client, sshd):
 def test_ssh_keygen_fingerprint_matches(client, sshd):
     key = client.get_transport().get_remote_server_key()
     kinds = {"ssh-ed25519": "ed25519", "ecdsa-sha2-nistp256": "ecdsa", "ssh-rsa": "rsa"}
-    out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f",
-                          sshd.host_key_paths[kinds[key.get_name()]] + ".pub"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", sshd.host_key_paths[kinds[key.get_name()]] + ".pub"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert key.fingerprint == out.split()[1]
 
 
@@ -149,9 +151,15 @@ def test_disabled_algorithms_changes_cipher(sshd):
 def test_client_disabled_algorithms(sshd):
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect(sshd.host, port=sshd.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              disabled_algorithms={"ciphers": GCM + ["aes128-ctr"]})
+    c.connect(
+        sshd.host,
+        port=sshd.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        disabled_algorithms={"ciphers": GCM + ["aes128-ctr"]},
+    )
     try:
         assert c.get_transport().local_cipher not in GCM + ["aes128-ctr"]
     finally:
@@ -190,8 +198,7 @@ def test_open_channel_session(client):
 
 def test_open_channel_direct_tcpip(client, sshd):
     # the jump-host pattern: a tunnel to a TCP port reachable from the server
-    chan = client.get_transport().open_channel("direct-tcpip", (sshd.host, sshd.port),
-                                               ("127.0.0.1", 0))
+    chan = client.get_transport().open_channel("direct-tcpip", (sshd.host, sshd.port), ("127.0.0.1", 0))
     chan.settimeout(10)
     banner = b""
     while b"\n" not in banner:
@@ -208,8 +215,7 @@ def test_open_channel_direct_tcpip_refused(client):
     port = s.getsockname()[1]
     s.close()
     with pytest.raises(paramiko.ChannelException) as ei:
-        client.get_transport().open_channel("direct-tcpip", ("127.0.0.1", port),
-                                            ("127.0.0.1", 0), timeout=10)
+        client.get_transport().open_channel("direct-tcpip", ("127.0.0.1", port), ("127.0.0.1", 0), timeout=10)
     assert isinstance(ei.value, SSHException)
     # the transport survives a refused channel
     _, stdout, _ = client.exec_command("echo ok")
@@ -300,8 +306,9 @@ def test_transport_connect_right_hostkey(sshd, transport, kind):
 
 def test_transport_connect_wrong_hostkey(sshd, transport, tmp_path):
     other = tmp_path / "k"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True, stdin=subprocess.DEVNULL
+    )
     wrong = _pub((tmp_path / "k.pub").read_text())
     with pytest.raises(SSHException) as ei:
         transport.connect(hostkey=wrong, username=sshd.username, pkey=_key(sshd))
@@ -335,8 +342,9 @@ def test_auth_none_reports_allowed_types(sshd, transport):
 
 def test_auth_publickey_wrong_key(sshd, transport, tmp_path):
     path = tmp_path / "k"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True, stdin=subprocess.DEVNULL
+    )
     transport.start_client()
     with pytest.raises(AuthenticationException):
         transport.auth_publickey(sshd.username, paramiko.PKey.from_path(str(path)))
@@ -364,8 +372,9 @@ def test_auth_publickey_offers_the_key_at_once(sshd, transport, tmp_path, monkey
     # after a refusal, to tell a refused key from a refused method
     asked = _method_queries(monkeypatch)
     path = tmp_path / "k"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True, stdin=subprocess.DEVNULL
+    )
     transport.start_client()
     with pytest.raises(AuthenticationException) as ei:
         transport.auth_publickey(sshd.username, paramiko.PKey.from_path(str(path)))

@@ -88,8 +88,14 @@ def main(run, client_is_child=False):
     try:
         extra = run(job, ph) or {}
     except BaseException as e:  # report everything, including KeyboardInterrupt
-        emit({"ok": False, "error": "%s: %s" % (type(e).__name__, e),
-              "traceback": traceback.format_exc(), "phases": ph.phases})
+        emit(
+            {
+                "ok": False,
+                "error": "%s: %s" % (type(e).__name__, e),
+                "traceback": traceback.format_exc(),
+                "phases": ph.phases,
+            }
+        )
         return 1
     out = {"ok": True, "phases": ph.phases, "peak_rss_mib": peak_rss_mib(client_is_child)}
     out.update(extra)

@@ -12,9 +12,15 @@ from _common import main
 
 async def connect(job):
     conn = await asyncssh.connect(
-        job["host"], port=job["port"], username=job["username"],
-        client_keys=[job["key"]], known_hosts=job["known_hosts"],
-        agent_path=None, config=(), preferred_auth="publickey")
+        job["host"],
+        port=job["port"],
+        username=job["username"],
+        client_keys=[job["key"]],
+        known_hosts=job["known_hosts"],
+        agent_path=None,
+        config=(),
+        preferred_auth="publickey",
+    )
     sftp = await conn.start_sftp_client()
     return conn, sftp
 
@@ -41,9 +47,13 @@ async def arun(job, ph):
     conn, sftp = await connect(job)
     try:
         if case == "info":
-            return {"info": {"cipher_cs": conn.get_extra_info("send_cipher"),
-                             "cipher_sc": conn.get_extra_info("recv_cipher"),
-                             "version": asyncssh.__version__}}
+            return {
+                "info": {
+                    "cipher_cs": conn.get_extra_info("send_cipher"),
+                    "cipher_sc": conn.get_extra_info("recv_cipher"),
+                    "version": asyncssh.__version__,
+                }
+            }
         if case == "download":
             with ph("get"):
                 await sftp.get(p["remote"], p["local"])

@@ -71,9 +71,14 @@ def tree_cpu(pid):
 
 class SftpSession:
     def __init__(self, argv):
-        self.p = subprocess.Popen(argv[:1] + ["-b", "-"] + argv[1:], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, bufsize=1)
+        self.p = subprocess.Popen(
+            argv[:1] + ["-b", "-"] + argv[1:],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         self.err = []
         self._t = threading.Thread(target=self._drain_err, daemon=True)
         self._t.start()
@@ -102,8 +107,9 @@ class SftpSession:
             line = self.p.stdout.readline()
             if not line:
                 self.p.wait(10)
-                raise RuntimeError("sftp exited (rc=%s) before the marker: %s"
-                                   % (self.p.returncode, "".join(self.err)[-2000:]))
+                raise RuntimeError(
+                    "sftp exited (rc=%s) before the marker: %s" % (self.p.returncode, "".join(self.err)[-2000:])
+                )
             if after_marker_cmd and line.startswith(PWD_ANSWER):
                 w.join()
                 return out
@@ -143,9 +149,14 @@ def run(job, ph):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         for _ in range(n):
-            cp = subprocess.run(argv[:1] + ["-b", "-"] + argv[1:], input="pwd\n",
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                timeout=60)
+            cp = subprocess.run(
+                argv[:1] + ["-b", "-"] + argv[1:],
+                input="pwd\n",
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+            )
             if cp.returncode != 0 or PWD_ANSWER not in cp.stdout:
                 raise RuntimeError("sftp failed (rc=%d): %s" % (cp.returncode, cp.stderr))
         t1 = time.perf_counter()
@@ -155,18 +166,21 @@ def run(job, ph):
         return {"ops": n}
 
     if case == "info":
-        cp = subprocess.run(argv[:1] + ["-v", "-b", "-"] + argv[1:], input="pwd\n",
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            timeout=60)
+        cp = subprocess.run(
+            argv[:1] + ["-v", "-b", "-"] + argv[1:],
+            input="pwd\n",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
         info = {}
         for line in cp.stderr.splitlines():
             # debug1: kex: server->client cipher: X MAC: Y compression: none
-            for key, tag in (("cipher_sc", "server->client cipher: "),
-                             ("cipher_cs", "client->server cipher: ")):
+            for key, tag in (("cipher_sc", "server->client cipher: "), ("cipher_cs", "client->server cipher: ")):
                 if tag in line:
                     info[key] = line.split(tag, 1)[1].split()[0]
-        v = subprocess.run(["ssh", "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
+        v = subprocess.run(["ssh", "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         info["version"] = v.stdout.strip()
         if cp.returncode != 0:
             raise RuntimeError("sftp -v failed: %s" % cp.stderr[-2000:])
@@ -181,23 +195,26 @@ def run(job, ph):
             s.timed(ph, "put", ["put %s %s" % (q(p["local"]), q(p["remote"]))])
         elif case == "small_files":
             names = p["names"]
-            s.timed(ph, "put", ["put %s %s" % (q(os.path.join(p["local_src"], n)),
-                                               q(p["remote_dir"] + "/" + n)) for n in names])
-            s.timed(ph, "get", ["get %s %s" % (q(p["remote_dir"] + "/" + n),
-                                               q(os.path.join(p["local_dst"], n))) for n in names])
+            s.timed(
+                ph,
+                "put",
+                ["put %s %s" % (q(os.path.join(p["local_src"], n)), q(p["remote_dir"] + "/" + n)) for n in names],
+            )
+            s.timed(
+                ph,
+                "get",
+                ["get %s %s" % (q(p["remote_dir"] + "/" + n), q(os.path.join(p["local_dst"], n))) for n in names],
+            )
         elif case == "put_r":  # into an existing dir: lands in remote_parent/<basename>
             s.timed(ph, "put_r", ["put -r %s %s" % (q(p["local_tree"]), q(p["remote_parent"]))])
         elif case == "get_r":
             s.timed(ph, "get_r", ["get -r %s %s" % (q(p["remote_tree"]), q(p["local_parent"]))])
         elif case == "listdir_attr":
             out = s.timed(ph, "listdir_attr", ["ls -l %s" % q(p["remote_dir"])], collect=True)
-            result = {"count": len(out),
-                      "size_sum": sum(int(l.split()[4]) for l in out if len(l.split()) > 4)}
+            result = {"count": len(out), "size_sum": sum(int(line.split()[4]) for line in out if len(line.split()) > 4)}
         elif case == "stat":
-            out = s.timed(ph, "stat", ["ls -l %s" % q(p["remote_dir"] + "/" + n)
-                                       for n in p["names"]], collect=True)
-            result = {"count": len(out),
-                      "size_sum": sum(int(l.split()[4]) for l in out if len(l.split()) > 4)}
+            out = s.timed(ph, "stat", ["ls -l %s" % q(p["remote_dir"] + "/" + n) for n in p["names"]], collect=True)
+            result = {"count": len(out), "size_sum": sum(int(line.split()[4]) for line in out if len(line.split()) > 4)}
         else:
             raise ValueError("unknown case %r" % case)
     finally:

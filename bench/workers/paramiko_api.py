@@ -33,9 +33,15 @@ def connect(job):
     c = paramiko.SSHClient()
     c.load_host_keys(job["known_hosts"])
     c.set_missing_host_key_policy(paramiko.RejectPolicy())
-    c.connect(job["host"], port=job["port"], username=job["username"],
-              key_filename=job["key"], look_for_keys=False, allow_agent=False,
-              timeout=30)
+    c.connect(
+        job["host"],
+        port=job["port"],
+        username=job["username"],
+        key_filename=job["key"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=30,
+    )
     return c, c.open_sftp()
 
 
@@ -80,10 +86,14 @@ def run(job, ph):
     try:
         if case == "info":
             t = client.get_transport()
-            info = {"cipher_cs": t.local_cipher, "cipher_sc": t.remote_cipher,
-                    "version": getattr(paramiko, "__version__", "?")}
+            info = {
+                "cipher_cs": t.local_cipher,
+                "cipher_sc": t.remote_cipher,
+                "version": getattr(paramiko, "__version__", "?"),
+            }
             try:
                 import ferrosftp  # noqa: F401
+
                 if job["impl"] == "ferrosftp":
                     info["libssh2"] = ferrosftp._native.LIBSSH2_VERSION
                     info["module"] = ferrosftp.__file__
@@ -113,8 +123,7 @@ def run(job, ph):
         elif case == "listdir_attr":
             with ph("listdir_attr"):
                 entries = sftp.listdir_attr(p["remote_dir"])
-            return {"count": len(entries),
-                    "size_sum": sum(a.st_size or 0 for a in entries)}
+            return {"count": len(entries), "size_sum": sum(a.st_size or 0 for a in entries)}
         elif case == "stat":
             total = 0
             with ph("stat"):

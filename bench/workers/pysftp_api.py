@@ -18,6 +18,7 @@ def _import(impl):
     global pysftp
     if impl == "ferrosftp":
         import ferrosftp as mod
+
         if not hasattr(mod, "Connection"):
             raise ImportError("ferrosftp has no Connection (pysftp API) yet")
     elif impl == "pysftp":
@@ -34,8 +35,9 @@ def connect(job):
         cnopts = pysftp.CnOpts(knownhosts=job["known_hosts"])
     # pysftp 0.2.9 takes only RSA/DSS key files (or RSAKey/AgentKey objects):
     # the harness gives every tool the same RSA key for that reason.
-    return pysftp.Connection(job["host"], username=job["username"],
-                             private_key=job["key"], port=job["port"], cnopts=cnopts)
+    return pysftp.Connection(
+        job["host"], username=job["username"], private_key=job["key"], port=job["port"], cnopts=cnopts
+    )
 
 
 def run(job, ph):
@@ -56,10 +58,10 @@ def run(job, ph):
         if case == "info":
             conn.pwd
             cs, sc = conn.active_ciphers
-            info = {"cipher_cs": cs, "cipher_sc": sc,
-                    "version": getattr(pysftp, "__version__", "?")}
+            info = {"cipher_cs": cs, "cipher_sc": sc, "version": getattr(pysftp, "__version__", "?")}
             if job["impl"] == "pysftp":
                 import paramiko
+
                 info["paramiko"] = paramiko.__version__
             else:
                 info["module"] = pysftp.__file__
@@ -90,8 +92,7 @@ def run(job, ph):
         elif case == "listdir_attr":
             with ph("listdir_attr"):
                 entries = conn.listdir_attr(p["remote_dir"])
-            return {"count": len(entries),
-                    "size_sum": sum(a.st_size or 0 for a in entries)}
+            return {"count": len(entries), "size_sum": sum(a.st_size or 0 for a in entries)}
         elif case == "stat":
             total = 0
             with ph("stat"):

@@ -86,6 +86,7 @@ from .exceptions import ConnectionException, CredentialException, HostKeysExcept
 # sftpsyncer's sync agent (`ferrosftp.sftpagent.SyncAgent`, `ferrosftp.exceptions.*`)
 from .sync import SyncAgent, SyncConflict, SyncStatus
 from . import sftpagent
+
 syncagent = SyncAgent
 from .connection import CnOpts, Connection
 from .helpers import (
@@ -133,9 +134,10 @@ def _install_as(name: str) -> None:
         # Transport with our Channel...): refuse rather than half-replace.
         raise RuntimeError(
             "the real {0} is already imported ({1}); call ferrosftp.install_as_{0}() before "
-            "anything imports {0}".format(name, getattr(loaded, "__file__", loaded)))
+            "anything imports {0}".format(name, getattr(loaded, "__file__", loaded))
+        )
     _sys.modules[name] = me
     prefix = __name__ + "."
     for modname, module in list(_sys.modules.items()):
         if modname.startswith(prefix) and module is not None:
-            _sys.modules[name + "." + modname[len(prefix):]] = module
+            _sys.modules[name + "." + modname[len(prefix) :]] = module

@@ -66,7 +66,6 @@ def public_key_info(blob: bytes) -> tuple[str, int]:
 def agent_identities() -> list[tuple[bytes, str]]:
     """(public blob, comment) of every key the ssh-agent at $SSH_AUTH_SOCK holds;
     [] if there is no agent."""
-
 @final
 class Listener:
     """A remote port forwarding: the server listens, we accept its channels."""
@@ -183,9 +182,7 @@ class Sftp:
     def is_usable(self) -> bool: ...
     def set_idle_limit(self, limit: Optional[float]) -> None:
         """With no timeout set, how long an SFTP request may go unanswered."""
-    def get(
-        self, remote: bytes, local: _LocalPath, callback: _Progress = None, lanes: Optional[int] = None
-    ) -> int:
+    def get(self, remote: bytes, local: _LocalPath, callback: _Progress = None, lanes: Optional[int] = None) -> int:
         """Download to a temp file beside ``local``, verify the size, rename into place.
         Returns the byte count. On any failure the temp file is removed and an existing
         ``local`` is left untouched. ``lanes``: SFTP channels a big file may use at once."""

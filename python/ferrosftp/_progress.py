@@ -112,7 +112,7 @@ class _Line:
         label = self.label
         max_label = max(0, min(40, width - len(pct) - len(tail) - 4))
         if len(label) > max_label:
-            label = ("..." + label[-(max_label - 3):]) if max_label > 6 else ""
+            label = ("..." + label[-(max_label - 3) :]) if max_label > 6 else ""
         bar_w = min(30, width - len(label) - len(pct) - len(tail) - 5)
         if self._bar_w is None:
             self._bar_w = max(0, bar_w - 4)  # a steady width, with room for the tail to grow

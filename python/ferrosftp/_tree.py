@@ -35,8 +35,9 @@ def _kind(mode) -> str:
     return FILE if stat.S_ISREG(mode) else OTHER
 
 
-def walk_local(top, *, recurse: bool = True, links: str = "follow", skip_unreadable: bool = False,
-               sort: bool = False) -> Iterator[Tuple[str, str, os.stat_result]]:
+def walk_local(
+    top, *, recurse: bool = True, links: str = "follow", skip_unreadable: bool = False, sort: bool = False
+) -> Iterator[Tuple[str, str, os.stat_result]]:
     """Everything under the local directory ``top``, classified by ``os.stat``
     (a link's attributes are its target's).
 
@@ -74,9 +75,15 @@ def walk_local(top, *, recurse: bool = True, links: str = "follow", skip_unreada
     return _depth_first(entries, classify, recurse)
 
 
-def walk_remote(sftp, top: str, *, recurse: bool = True, links: str = "follow",
-                skip_vanished: bool = False, skip_name: Optional[Callable[[str], bool]] = None,
-                ) -> Iterator[Tuple[str, str, object]]:
+def walk_remote(
+    sftp,
+    top: str,
+    *,
+    recurse: bool = True,
+    links: str = "follow",
+    skip_vanished: bool = False,
+    skip_name: Optional[Callable[[str], bool]] = None,
+) -> Iterator[Tuple[str, str, object]]:
     """Everything under the remote directory ``top``, names in order. ``sftp``:
     anything with ``listdir_attr`` and ``stat`` (an SFTPClient, a pysftp
     Connection).
@@ -141,8 +148,9 @@ def _depth_first(entries, classify, recurse):
             stack.append((found[0], entries(found[0])))
 
 
-def make_remote_dirs(sftp, paths: Iterable[str], *, mode: int = 0o777,
-                     known: Optional[set] = None) -> Dict[str, RemoteDirNotCreated]:
+def make_remote_dirs(
+    sftp, paths: Iterable[str], *, mode: int = 0o777, known: Optional[set] = None
+) -> Dict[str, RemoteDirNotCreated]:
     """Create the remote directories ``paths`` and their missing parents.
 
     Each one is made by trying ``mkdir``: SFTP v3 reports "already exists"
@@ -243,8 +251,10 @@ def _each_at_once(fn, items) -> None:
             except BaseException as e:  # noqa: BLE001 - raised in the calling thread
                 raised.append(e)
 
-    threads = [threading.Thread(target=worker, daemon=True, name="ferrosftp-mkdir")
-               for _ in range(min(MKDIR_THREADS, len(items)))]
+    threads = [
+        threading.Thread(target=worker, daemon=True, name="ferrosftp-mkdir")
+        for _ in range(min(MKDIR_THREADS, len(items)))
+    ]
     for t in threads:
         t.start()
     try:

@@ -31,10 +31,7 @@ class AgentSSH:
         from . import _native
 
         identities = _native.agent_identities()
-        self._keys = tuple(
-            AgentKey(self, bytes(blob), comment or "")
-            for blob, comment in identities
-        )
+        self._keys = tuple(AgentKey(self, bytes(blob), comment or "") for blob, comment in identities)
 
     def _close(self):
         self._conn = None
@@ -101,9 +98,7 @@ class AgentKey(PKey):
         self._blob = self.blob
         self.inner_key = None
         try:
-            self.inner_key = PKey.from_type_string(
-                key_type=self.name, key_bytes=self.blob
-            )
+            self.inner_key = PKey.from_type_string(key_type=self.name, key_bytes=self.blob)
         except (UnknownKeyType, SSHException):
             _log.debug(
                 "Unable to derive inner_key for agent key of type %r",

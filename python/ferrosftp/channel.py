@@ -11,7 +11,6 @@ from .ssh_exception import SSHException
 _READ_SIZE = 32768
 
 
-
 def _as_bytes(s) -> bytes:
     """paramiko's asbytes: str is sent as UTF-8 (scp.py sends '\\x00'); any
     buffer as is; anything else (an int: bytes(5) would be five NULs) is a
@@ -24,6 +23,7 @@ def _as_bytes(s) -> bytes:
 # A count is a limit: recv(1 << 80) returns what is there (the core hands back
 # at most 1 MiB a call anyway).
 _MAX_READ = 1 << 20
+
 
 class Channel:
     """A session channel (paramiko.Channel), backed by the Rust ``_native.Channel``."""

@@ -55,9 +55,7 @@ class WarningPolicy(MissingHostKeyPolicy):
 
     def missing_host_key(self, client, hostname, key):
         warnings.warn(
-            "Unknown {} host key for {}: {}".format(
-                key.get_name(), hostname, hexlify(key.get_fingerprint()).decode()
-            )
+            "Unknown {} host key for {}: {}".format(key.get_name(), hostname, hexlify(key.get_fingerprint()).decode())
         )
 
 

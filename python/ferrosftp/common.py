@@ -69,9 +69,7 @@ def byte_mask(c, mask):
 
 
 _MSG_CONSTANTS = {
-    name: value
-    for name, value in dict(globals()).items()
-    if name.startswith("MSG_") and isinstance(value, int)
+    name: value for name, value in dict(globals()).items() if name.startswith("MSG_") and isinstance(value, int)
 }
 for _name, _value in _MSG_CONSTANTS.items():
     globals()["c" + _name] = byte_chr(_value)

@@ -217,8 +217,7 @@ class SSHConfig:
         except FileNotFoundError:
             return
         except OSError as e:
-            raise ConfigParseError("Can't open included config file {}: {}".format(
-                path, e.strerror or e)) from e
+            raise ConfigParseError("Can't open included config file {}: {}".format(path, e.strerror or e)) from e
         with f:
             # as OpenSSH: an included file that someone else could change is
             # refused (it could run commands: Match exec, ProxyCommand)
@@ -275,9 +274,7 @@ class SSHConfig:
             else:
                 ok = bool(
                     self._pattern_matches(context.get("host", []), hostname)
-                    or self._does_match(
-                        context.get("matches", []), hostname, canonical, final, options
-                    )
+                    or self._does_match(context.get("matches", []), hostname, canonical, final, options)
                 )
             applied.append(ok)
             if not ok:
@@ -472,8 +469,7 @@ class SSHConfig:
             allowable = ("all", "canonical")
             ok = [k for k in keywords if k in allowable]
             if any(k not in allowable for k in keywords):
-                raise ConfigParseError(
-                    "Match does not allow 'all' mixed with anything but 'canonical'")
+                raise ConfigParseError("Match does not allow 'all' mixed with anything but 'canonical'")
             if "canonical" in ok and ok.index("canonical") > ok.index("all"):
                 raise ConfigParseError("Match does not allow 'all' before 'canonical'")
         return matches
@@ -515,8 +511,7 @@ def _run_match_exec(command):
     there is one (as paramiko's invoke), else the system's shell; stdout is
     discarded and stdin is the null device (as OpenSSH does)."""
     shell = "/bin/bash" if os.path.exists("/bin/bash") else None
-    result = subprocess.run(command, shell=True, executable=shell, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL)
+    result = subprocess.run(command, shell=True, executable=shell, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     return result.returncode == 0
 
 
@@ -567,9 +562,7 @@ def _addressfamily_host_lookup(hostname, options):
         return None
     family = socket.AF_INET if address_family == "inet" else socket.AF_INET6
     try:
-        return socket.getaddrinfo(
-            hostname, None, family, socket.SOCK_DGRAM, socket.IPPROTO_IP, socket.AI_CANONNAME
-        )
+        return socket.getaddrinfo(hostname, None, family, socket.SOCK_DGRAM, socket.IPPROTO_IP, socket.AI_CANONNAME)
     except socket.gaierror:
         return None
 

@@ -66,6 +66,7 @@ def _workers(workers) -> int:
         raise ValueError("workers must be at least 1")
     return workers
 
+
 # Default keys, in pysftp's order first, then the types pysftp could not load.
 _DEFAULT_KEYS = ("~/.ssh/id_rsa", "~/.ssh/id_dsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519")
 
@@ -157,16 +158,25 @@ class Connection:
     :raises HostKeysException: the default known_hosts holds no keys
     """
 
-    def __init__(self, host, username=None, private_key=None, password=None,
-                 port=22, private_key_pass=None, ciphers=None, log=False,
-                 cnopts=None, default_path=None):
+    def __init__(
+        self,
+        host,
+        username=None,
+        private_key=None,
+        password=None,
+        port=22,
+        private_key_pass=None,
+        ciphers=None,
+        log=False,
+        cnopts=None,
+        default_path=None,
+    ):
         # Everything close()/__del__ touch exists before anything can fail.
         self._sftp_live = False
         self._sftp = None
         self._transport = None
         self._cnopts = None
-        self._tconnect = {"username": username, "password": password,
-                          "hostkey": None, "pkey": None}
+        self._tconnect = {"username": username, "password": password, "hostkey": None, "pkey": None}
         self._host = host
         self._port = port
         self._cnopts = cnopts or CnOpts()
@@ -175,8 +185,10 @@ class Connection:
         if self._cnopts.hostkeys is not None:
             self._tconnect["hostkey"] = self._expected_hostkey(host, port)
         else:
-            warnings.warn("Host key checking is disabled (cnopts.hostkeys = None): "
-                          "the server at %s is not verified." % host, UserWarning)
+            warnings.warn(
+                "Host key checking is disabled (cnopts.hostkeys = None): the server at %s is not verified." % host,
+                UserWarning,
+            )
         self._set_username()
         self._set_logging()
         try:
@@ -191,12 +203,14 @@ class Connection:
 
     def _apply_deprecated(self, log, ciphers):
         if log:
-            warnings.warn("log parameter is deprecated and will be remove in 0.3.0. "
-                          "Use cnopts param.", DeprecationWarning)
+            warnings.warn(
+                "log parameter is deprecated and will be remove in 0.3.0. Use cnopts param.", DeprecationWarning
+            )
             self._cnopts.log = log
         if ciphers is not None:
-            warnings.warn("ciphers parameter is deprecated and will be remove in "
-                          "0.3.0. Use cnopts param.", DeprecationWarning)
+            warnings.warn(
+                "ciphers parameter is deprecated and will be remove in 0.3.0. Use cnopts param.", DeprecationWarning
+            )
             self._cnopts.ciphers = ciphers
 
     def _expected_hostkey(self, host, port):
@@ -295,8 +309,7 @@ class Connection:
         self._sftp_connect()
         return self._sftp.getfo(remotepath, flo, callback=callback)
 
-    def put(self, localpath, remotepath=None, callback=None, confirm=True,
-            preserve_mtime=False, *, atomic=False):
+    def put(self, localpath, remotepath=None, callback=None, confirm=True, preserve_mtime=False, *, atomic=False):
         """Upload ``localpath`` to ``remotepath`` (default: its basename in the
         remote cwd).
 
@@ -308,8 +321,7 @@ class Connection:
         if not remotepath:
             remotepath = os.path.split(localpath)[1]
         self._sftp_connect()
-        return _put_file(self._sftp, localpath, remotepath, callback, confirm,
-                         preserve_mtime, atomic)
+        return _put_file(self._sftp, localpath, remotepath, callback, confirm, preserve_mtime, atomic)
 
     def putfo(self, flo, remotepath=None, file_size=0, callback=None, confirm=True):
         """Upload the contents of the file-like object ``flo``.
@@ -318,8 +330,7 @@ class Connection:
         :raises TypeError: remotepath not given
         """
         self._sftp_connect()
-        return self._sftp.putfo(flo, remotepath, file_size=file_size,
-                                callback=callback, confirm=confirm)
+        return self._sftp.putfo(flo, remotepath, file_size=file_size, callback=callback, confirm=confirm)
 
     # -- directory transfers --------------------------------------------------
 
@@ -328,9 +339,11 @@ class Connection:
         existing ``localdir`` (not recursive; symlinks are skipped)."""
         self._sftp_connect()
         with self.cd(remotedir):
-            pairs = [(attr.filename, reparent(localdir, attr.filename))
-                     for attr in self._sftp.listdir_attr(".")
-                     if S_ISREG(attr.st_mode)]
+            pairs = [
+                (attr.filename, reparent(localdir, attr.filename))
+                for attr in self._sftp.listdir_attr(".")
+                if S_ISREG(attr.st_mode)
+            ]
             self._get_batch(pairs, preserve_mtime, workers)
 
     def get_r(self, remotedir, localdir, preserve_mtime=False, *, workers=None):
@@ -344,8 +357,7 @@ class Connection:
         _make_local_dirs(localdir, wtcb.dlist + [os.path.split(fname)[0] for fname in files])
         self._get_batch([(fname, reparent(localdir, fname)) for fname in files], preserve_mtime, workers)
 
-    def put_d(self, localpath, remotepath, confirm=True, preserve_mtime=False, *,
-              workers=None, atomic=False):
+    def put_d(self, localpath, remotepath, confirm=True, preserve_mtime=False, *, workers=None, atomic=False):
         """Upload the regular files directly in ``localpath`` into the existing
         ``remotepath`` (not recursive).  Remote names are ``remotepath/./name``
         as in pysftp; the process cwd is never changed."""
@@ -354,27 +366,36 @@ class Connection:
         pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname)) for fname in files]
         self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
-    def put_r(self, localpath, remotepath, confirm=True, preserve_mtime=False, *,
-              workers=None, atomic=False):
+    def put_r(self, localpath, remotepath, confirm=True, preserve_mtime=False, *, workers=None, atomic=False):
         """Recursively upload ``localpath``'s contents into the existing
         ``remotepath``; missing sub-directories are created, existing ones are
         fine (re-running works)."""
         self._sftp_connect()
         files, dirs = _local_tree(localpath, recurse=True)
         # remotepath must exist (pysftp): only the levels below it are made
-        _raise_first(_tree.make_remote_dirs(self._sftp, [reparent(remotepath, d) for d in dirs],
-                                            known={posixpath.normpath(remotepath)}))
+        _raise_first(
+            _tree.make_remote_dirs(
+                self._sftp, [reparent(remotepath, d) for d in dirs], known={posixpath.normpath(remotepath)}
+            )
+        )
         pairs = [(os.path.join(localpath, fname), reparent(remotepath, fname)) for fname in files]
         self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
     def _put_batch(self, pairs, confirm, preserve_mtime, atomic, workers):
-        results = _batch.spread(self._sftp, pairs, _workers(workers), lambda sftp, share, report: sftp._put_each(
-            share, confirm=confirm, atomic=atomic, times=preserve_mtime, stop_at_first=True))
+        results = _batch.spread(
+            self._sftp,
+            pairs,
+            _workers(workers),
+            lambda sftp, share, report: sftp._put_each(
+                share, confirm=confirm, atomic=atomic, times=preserve_mtime, stop_at_first=True
+            ),
+        )
         _batch.first_error(results)
 
     def _get_batch(self, pairs, preserve_mtime, workers):
-        results = _batch.spread(self._sftp, pairs, _workers(workers), lambda sftp, share, report: sftp._get_each(
-            share, stop_at_first=True))
+        results = _batch.spread(
+            self._sftp, pairs, _workers(workers), lambda sftp, share, report: sftp._get_each(share, stop_at_first=True)
+        )
         _batch.first_error(results)
         if preserve_mtime:
             for (_, local), a in zip(pairs, results):
@@ -465,8 +486,7 @@ class Connection:
         if self.isdir(remotedir):
             return
         if self.isfile(remotedir):
-            raise OSError("a file with the same name as the remotedir, "
-                          "'%s', already exists." % remotedir)
+            raise OSError("a file with the same name as the remotedir, '%s', already exists." % remotedir)
         _raise_first(_tree.make_remote_dirs(self._sftp, [remotedir], mode=int(str(mode), 8)))
 
     def normalize(self, remotepath):
@@ -677,8 +697,7 @@ def _put_file(sftp, localpath, remotepath, callback, confirm, preserve_mtime, at
     if preserve_mtime:
         local_stat = os.stat(localpath)
         times = (local_stat.st_atime, local_stat.st_mtime)
-    sftpattrs = sftp.put(localpath, remotepath, callback=callback, confirm=confirm,
-                         atomic=atomic)
+    sftpattrs = sftp.put(localpath, remotepath, callback=callback, confirm=confirm, atomic=atomic)
     if preserve_mtime:
         sftp.utime(remotepath, times)
         sftpattrs = sftp.stat(remotepath)

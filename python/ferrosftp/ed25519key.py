@@ -12,9 +12,7 @@ class Ed25519Key(PKey):
     _KEY_TYPES = ("ssh-ed25519",)
     _LABEL = "Ed25519"
 
-    def __init__(
-        self, msg=None, data=None, filename=None, password=None, file_obj=None
-    ):
+    def __init__(self, msg=None, data=None, filename=None, password=None, file_obj=None):
         self._init_empty()
         self._load_from_sources(
             msg=msg,

@@ -125,9 +125,7 @@ class SyncConflict(Exception):
             paths = [paths]
         paths = list(paths)
         if message is None:
-            message = "changed on both sides since the last sync: {}".format(
-                ", ".join(str(p) for p in paths)
-            )
+            message = "changed on both sides since the last sync: {}".format(", ".join(str(p) for p in paths))
         Exception.__init__(self, message)
         self.paths = paths
         self.message = message

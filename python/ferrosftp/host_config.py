@@ -38,14 +38,28 @@ __all__ = [
 
 # What ssh uses for what the config leaves unset (OpenSSH 9's defaults, as
 # `ssh -G` prints them).
-DEFAULT_IDENTITY_FILES = ["~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk", "~/.ssh/id_ed25519",
-                          "~/.ssh/id_ed25519_sk", "~/.ssh/id_xmss", "~/.ssh/id_dsa"]
+DEFAULT_IDENTITY_FILES = [
+    "~/.ssh/id_rsa",
+    "~/.ssh/id_ecdsa",
+    "~/.ssh/id_ecdsa_sk",
+    "~/.ssh/id_ed25519",
+    "~/.ssh/id_ed25519_sk",
+    "~/.ssh/id_xmss",
+    "~/.ssh/id_dsa",
+]
 DEFAULT_USER_KNOWN_HOSTS = ["~/.ssh/known_hosts", "~/.ssh/known_hosts2"]
 DEFAULT_GLOBAL_KNOWN_HOSTS = ["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"]
 
 # StrictHostKeyChecking's spellings, as `ssh -G` prints them
-_STRICT = {"yes": "true", "true": "true", "no": "false", "false": "false", "off": "false",
-           "ask": "ask", "accept-new": "accept-new"}
+_STRICT = {
+    "yes": "true",
+    "true": "true",
+    "no": "false",
+    "false": "false",
+    "off": "false",
+    "ask": "ask",
+    "accept-new": "accept-new",
+}
 
 
 class UsageError(Exception):
@@ -59,6 +73,7 @@ class HostConfig:
     resolved through an ssh config (then ``identity_files`` lists ssh's default
     key files when the config names none, as ``ssh -G`` does); False for
     ``config_file="none"`` (plain defaults: the caller looks for keys itself)."""
+
     hostname: str
     port: int = 22
     user: Optional[str] = None
@@ -96,8 +111,9 @@ def _load_ssh_config(config_file: Optional[str]) -> SSHConfig:
         raise UsageError("ssh config: {}: {}".format(path, e))
 
 
-def resolve_ssh_config(host: str, port: Optional[int] = None, user: Optional[str] = None,
-                       config_file: Optional[str] = None) -> HostConfig:
+def resolve_ssh_config(
+    host: str, port: Optional[int] = None, user: Optional[str] = None, config_file: Optional[str] = None
+) -> HostConfig:
     """The effective ssh settings for ``host``: the ssh config file
     (``config_file``, else ``~/.ssh/config`` when it exists) resolved by
     :class:`ferrosftp.config.SSHConfig` (Host and Match blocks, Include,
@@ -117,8 +133,12 @@ def resolve_ssh_config(host: str, port: Optional[int] = None, user: Optional[str
         opts = config._lookup_from(host, seed)
     except Exception as e:  # noqa: BLE001 (canonicalization, Match exec, a bad config)
         raise UsageError("ssh config: {}".format(str(e) or type(e).__name__))
-    cfg = HostConfig(hostname=_expand_hostname(opts.get("hostname") or host, host), port=port or 22,
-                     user=opts.get("user") or user, from_ssh=True)
+    cfg = HostConfig(
+        hostname=_expand_hostname(opts.get("hostname") or host, host),
+        port=port or 22,
+        user=opts.get("user") or user,
+        from_ssh=True,
+    )
     if not port and opts.get("port"):
         try:
             cfg.port = int(opts["port"])
@@ -128,8 +148,9 @@ def resolve_ssh_config(host: str, port: Optional[int] = None, user: Optional[str
     known = opts.get("userknownhostsfile")
     cfg.known_hosts = [expand_tokens(v, cfg, host) for v in (known.split() if known else DEFAULT_USER_KNOWN_HOSTS)]
     known = opts.get("globalknownhostsfile")
-    cfg.global_known_hosts = [expand_tokens(v, cfg, host)
-                              for v in (known.split() if known else DEFAULT_GLOBAL_KNOWN_HOSTS)]
+    cfg.global_known_hosts = [
+        expand_tokens(v, cfg, host) for v in (known.split() if known else DEFAULT_GLOBAL_KNOWN_HOSTS)
+    ]
     strict = (opts.get("stricthostkeychecking") or "ask").lower()
     cfg.strict_host_key_checking = _STRICT.get(strict, strict)
     cfg.connect_timeout = _seconds(opts.get("connecttimeout"))
@@ -187,8 +208,18 @@ def expand_tokens(value: str, cfg: HostConfig, alias: str) -> str:
     local_user = getpass.getuser()
     home = os.path.expanduser("~")
     short = socket.gethostname().split(".")[0]
-    table = {"%": "%", "d": home, "u": local_user, "r": cfg.user or local_user, "h": cfg.hostname,
-             "p": str(cfg.port), "n": alias, "l": socket.gethostname(), "L": short, "i": str(os.getuid())}
+    table = {
+        "%": "%",
+        "d": home,
+        "u": local_user,
+        "r": cfg.user or local_user,
+        "h": cfg.hostname,
+        "p": str(cfg.port),
+        "n": alias,
+        "l": socket.gethostname(),
+        "L": short,
+        "i": str(os.getuid()),
+    }
     out, i = [], 0
     while i < len(value):
         c = value[i]

@@ -78,9 +78,7 @@ class HostKeyEntry:
         if fields and fields[0].startswith("@"):
             marker = fields[0]
             if marker not in _MARKERS:
-                log.info(
-                    "Unknown marker %r in known_hosts line %s", marker, lineno
-                )
+                log.info("Unknown marker %r in known_hosts line %s", marker, lineno)
                 return None
             fields = fields[1:]
         if len(fields) < 3:
@@ -117,9 +115,7 @@ class HostKeyEntry:
 
     def __repr__(self):
         if self.marker:
-            return "<HostKeyEntry {} {!r}: {!r}>".format(
-                self.marker, self.hostnames, self.key
-            )
+            return "<HostKeyEntry {} {!r}: {!r}>".format(self.marker, self.hostnames, self.key)
         return "<HostKeyEntry {!r}: {!r}>".format(self.hostnames, self.key)
 
 
@@ -190,11 +186,7 @@ class HostKeys(MutableMapping):
         """Add a key; replaces the key of an existing ``(hostname,
         keytype)`` entry."""
         for e in self._entries:
-            if (
-                hostname in e.hostnames
-                and e.key is not None
-                and e.key.get_name() == keytype
-            ):
+            if hostname in e.hostnames and e.key is not None and e.key.get_name() == keytype:
                 e.key = key
                 return
         self._entries.append(HostKeyEntry([hostname], key))
@@ -252,11 +244,7 @@ class HostKeys(MutableMapping):
         for h in entry.hostnames:
             if h == hostname:
                 return True
-            if (
-                h.startswith("|1|")
-                and not hostname.startswith("|1|")
-                and _hashed_name_matches(hostname, h)
-            ):
+            if h.startswith("|1|") and not hostname.startswith("|1|") and _hashed_name_matches(hostname, h):
                 return True
         return False
 
@@ -306,11 +294,7 @@ class HostKeys(MutableMapping):
         for key_type in entry.keys():
             found = False
             for e in self._entries:
-                if (
-                    hostname in e.hostnames
-                    and e.key is not None
-                    and e.key.get_name() == key_type
-                ):
+                if hostname in e.hostnames and e.key is not None and e.key.get_name() == key_type:
                     e.key = entry[key_type]
                     found = True
             if not found:
@@ -443,9 +427,7 @@ def _host_matches_patterns(hostname, patterns):
         if not pattern:
             continue
         if pattern.startswith("|1|"):
-            if _hashed_name_matches(hostname, pattern) or (
-                host != hostname and _hashed_name_matches(host, pattern)
-            ):
+            if _hashed_name_matches(hostname, pattern) or (host != hostname and _hashed_name_matches(host, pattern)):
                 positive = True
             continue
         negated = pattern.startswith("!")

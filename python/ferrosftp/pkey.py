@@ -33,9 +33,7 @@ from .ssh_exception import SSHException
 
 __all__ = ["PKey", "PublicBlob", "UnknownKeyType"]
 
-_DSA_UNSUPPORTED = (
-    "DSA keys are not supported (removed in paramiko 4.0 and OpenSSH)"
-)
+_DSA_UNSUPPORTED = "DSA keys are not supported (removed in paramiko 4.0 and OpenSSH)"
 
 _CERT_SUFFIX = "-cert-v01@openssh.com"
 
@@ -49,9 +47,7 @@ class UnknownKeyType(Exception):
 
     def __str__(self):
         size = len(self.key_bytes) if self.key_bytes is not None else 0
-        return "UnknownKeyType(type={!r}, bytes=<{}>)".format(
-            self.key_type, size
-        )
+        return "UnknownKeyType(type={!r}, bytes=<{}>)".format(self.key_type, size)
 
 
 # --- what the Rust core does not tell about a key blob ------------------------
@@ -147,8 +143,7 @@ def _warn_if_exposed(fileno, filename):
         return
     if mode & 0o077:
         warnings.warn(
-            "private key file {} is accessible by others (mode {:04o}); "
-            "OpenSSH would refuse it: chmod 600 it".format(
+            "private key file {} is accessible by others (mode {:04o}); OpenSSH would refuse it: chmod 600 it".format(
                 os.fsdecode(filename), mode & 0o7777
             ),
             UserWarning,
@@ -191,17 +186,14 @@ class PublicBlob:
         """Parse ``"<type> <base64> [comment]"``."""
         fields = string.split(None, 2)
         if len(fields) < 2:
-            raise ValueError(
-                "Not enough fields for public blob: {}".format(fields)
-            )
+            raise ValueError("Not enough fields for public blob: {}".format(fields))
         key_type = fields[0]
         key_blob = base64.b64decode(fields[1])
         comment = fields[2].strip() if len(fields) > 2 else None
         blob_type = _blob_type(key_blob)
         if blob_type != key_type:
             raise ValueError(
-                "Invalid PublicBlob contents: key type={!r}, but blob "
-                "type={!r}".format(key_type, blob_type)
+                "Invalid PublicBlob contents: key type={!r}, but blob type={!r}".format(key_type, blob_type)
             )
         return cls(type_=key_type, blob=key_blob, comment=comment)
 
@@ -220,9 +212,7 @@ class PublicBlob:
         return ret
 
     def __eq__(self, other):
-        return (
-            isinstance(other, PublicBlob) and self.key_blob == other.key_blob
-        )
+        return isinstance(other, PublicBlob) and self.key_blob == other.key_blob
 
     def __ne__(self, other):
         return not self == other
@@ -282,11 +272,7 @@ class PKey:
             blob = _cert_to_plain_blob(blob, blob_type)
         key_type, bits = _public_key_info(blob)
         if not self._accepts(key_type):
-            raise SSHException(
-                "Invalid key: expected {} key, got {}".format(
-                    self._LABEL, key_type
-                )
-            )
+            raise SSHException("Invalid key: expected {} key, got {}".format(self._LABEL, key_type))
         self._key_type = key_type
         self._blob = blob
         self._bits = bits
@@ -300,11 +286,7 @@ class PKey:
         if key_type == "ssh-dss":
             raise SSHException(_DSA_UNSUPPORTED)
         if not self._accepts(key_type):
-            raise SSHException(
-                "not a valid {} private key file (it holds a {} key)".format(
-                    self._LABEL, key_type
-                )
-            )
+            raise SSHException("not a valid {} private key file (it holds a {} key)".format(self._LABEL, key_type))
         self._take_private(data, passphrase, parsed)
 
     def _take_private(self, data, passphrase, parsed):
@@ -316,9 +298,7 @@ class PKey:
         self._private_bytes = data
         self._passphrase = passphrase
 
-    def _load_from_sources(
-        self, msg=None, data=None, filename=None, password=None, file_obj=None
-    ):
+    def _load_from_sources(self, msg=None, data=None, filename=None, password=None, file_obj=None):
         """Shared constructor logic: private key file / file object first,
         then a public blob (``data`` or ``msg``)."""
         if file_obj is not None or filename is not None:
@@ -333,9 +313,7 @@ class PKey:
         try:
             from cryptography.hazmat.primitives import serialization
         except ImportError:  # pragma: no cover - depends on environment
-            raise SSHException(
-                "passing a key object needs the 'cryptography' package"
-            )
+            raise SSHException("passing a key object needs the 'cryptography' package")
         if hasattr(key, "private_bytes"):
             pem = key.private_bytes(
                 serialization.Encoding.PEM,
@@ -450,9 +428,7 @@ class PKey:
         comment = ""
         if getattr(self, "comment", None):
             comment = ", comment={!r}".format(self.comment)
-        return "PKey(alg={}, bits={}, fp={}{})".format(
-            self.algorithm_name, self.get_bits(), self.fingerprint, comment
-        )
+        return "PKey(alg={}, bits={}, fp={}{})".format(self.algorithm_name, self.get_bits(), self.fingerprint, comment)
 
     def get_name(self):
         """The SSH name of the key type, e.g. ``'ssh-rsa'``."""
@@ -497,26 +473,18 @@ class PKey:
     def sign_ssh_data(self, data, algorithm=None):
         """Not available: signatures are made inside the Rust SSH layer
         during authentication, which is the only place they are needed."""
-        raise NotImplementedError(
-            "ferrosftp signs inside its SSH layer; sign_ssh_data is not "
-            "available"
-        )
+        raise NotImplementedError("ferrosftp signs inside its SSH layer; sign_ssh_data is not available")
 
     def verify_ssh_sig(self, data, msg):
         """Not available (host key signatures are verified by the SSH
         layer during the handshake)."""
-        raise NotImplementedError(
-            "ferrosftp verifies signatures inside its SSH layer; "
-            "verify_ssh_sig is not available"
-        )
+        raise NotImplementedError("ferrosftp verifies signatures inside its SSH layer; verify_ssh_sig is not available")
 
     # -- writing --------------------------------------------------------------------------
 
     def _private_text_for(self, password):
         if self._private_bytes is None:
-            raise NotImplementedError(
-                "this key has no private part loaded; nothing to write"
-            )
+            raise NotImplementedError("this key has no private part loaded; nothing to write")
         wanted = _to_passphrase(password)
         if wanted == self._passphrase:
             # the original file text is exactly what was asked for
@@ -527,8 +495,7 @@ class PKey:
                 "supported; pass the key's passphrase to write it encrypted"
             )
         raise NotImplementedError(
-            "re-encrypting a private key with a new password is not "
-            "supported (use ssh-keygen -p)"
+            "re-encrypting a private key with a new password is not supported (use ssh-keygen -p)"
         )
 
     def write_private_key_file(self, filename, password=None):
@@ -572,11 +539,7 @@ class PKey:
         else:
             blob = PublicBlob.from_string(value)
         if not blob.key_type.startswith(self.get_name()):
-            raise ValueError(
-                "PublicBlob type {} incompatible with key type {}".format(
-                    blob.key_type, self.get_name()
-                )
-            )
+            raise ValueError("PublicBlob type {} incompatible with key type {}".format(blob.key_type, self.get_name()))
         self.public_blob = blob
 
     # -- key generation via ssh-keygen ----------------------------------------------------
@@ -585,9 +548,7 @@ class PKey:
     def _generate_with_ssh_keygen(cls, key_type, bits, pem=False):
         exe = shutil.which("ssh-keygen")
         if exe is None:
-            raise NotImplementedError(
-                "key generation needs the ssh-keygen program"
-            )
+            raise NotImplementedError("key generation needs the ssh-keygen program")
         tmpdir = tempfile.mkdtemp(prefix="ferrosftp-keygen-")
         try:
             path = os.path.join(tmpdir, "key")
@@ -603,11 +564,7 @@ class PKey:
                 stderr=subprocess.PIPE,
             )
             if proc.returncode != 0:
-                raise SSHException(
-                    "ssh-keygen failed: {}".format(
-                        proc.stderr.decode("utf-8", "replace").strip()
-                    )
-                )
+                raise SSHException("ssh-keygen failed: {}".format(proc.stderr.decode("utf-8", "replace").strip()))
             return cls.from_private_key_file(path)
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
@@ -678,6 +635,4 @@ def __getattr__(name):
     if name in _MOVED:
         module = importlib.import_module("." + _MOVED[name], __package__)
         return getattr(module, name)
-    raise AttributeError(
-        "module {!r} has no attribute {!r}".format(__name__, name)
-    )
+    raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))

@@ -45,8 +45,7 @@ class ProxyCommand(ClosingContextManager):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             # a missing command raises FileNotFoundError here, as in paramiko
-            self.process = subprocess.Popen(self.cmd, stdin=theirs, stdout=theirs, stderr=subprocess.PIPE,
-                                            bufsize=0)
+            self.process = subprocess.Popen(self.cmd, stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, bufsize=0)
         except BaseException:
             ours.close()
             raise
@@ -140,8 +139,7 @@ class Bridge:
         self._lock = threading.Lock()
         self._running = 2  # the pair's end is closed when both pumps are done
         for target, name in ((self._up, "up"), (self._down, "down")):
-            threading.Thread(target=self._pump, args=(target,), name="ferrosftp-bridge-" + name,
-                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(target,), name="ferrosftp-bridge-" + name, daemon=True).start()
 
     def _pump(self, target) -> None:
         try:
@@ -169,7 +167,7 @@ class Bridge:
                     sendall(data)
                 else:
                     while data:
-                        data = data[self.obj.send(data):]
+                        data = data[self.obj.send(data) :]
         except (OSError, EOFError):
             pass
         finally:

@@ -60,9 +60,7 @@ class RSAKey(PKey):
         _, off = _read_string(blob, 0)
         e, off = _read_string(blob, off)
         n, _ = _read_string(blob, off)
-        return _RSAPublicNumbers(
-            int.from_bytes(e, "big"), int.from_bytes(n, "big")
-        )
+        return _RSAPublicNumbers(int.from_bytes(e, "big"), int.from_bytes(n, "big"))
 
     def __str__(self):
         # paramiko's legacy str() of an RSA key: the blob, loosely decoded

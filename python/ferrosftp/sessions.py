@@ -211,9 +211,23 @@ class Connector:
     threads of a transfer). :meth:`for_host` fills it from the ssh config;
     the constructor takes explicit settings."""
 
-    def __init__(self, host, port=22, user=None, key_files=(), password=None, passphrase=None,
-                 known_hosts=None, accept_new=False, timeout=30.0, allow_agent=True,
-                 look_for_keys=False, label=None, address=None, via=None):
+    def __init__(
+        self,
+        host,
+        port=22,
+        user=None,
+        key_files=(),
+        password=None,
+        passphrase=None,
+        known_hosts=None,
+        accept_new=False,
+        timeout=30.0,
+        allow_agent=True,
+        look_for_keys=False,
+        label=None,
+        address=None,
+        via=None,
+    ):
         self.host = host
         self.port = int(port)
         self.user = user or getpass.getuser()
@@ -235,10 +249,20 @@ class Connector:
         self._prompt_lock = threading.Lock()
 
     @classmethod
-    def for_host(cls, host: str, *, port: Optional[int] = None, user: Optional[str] = None,
-                 ssh_config: Optional[str] = None, identity=(), password: Optional[str] = None,
-                 passphrase: Optional[str] = None, known_hosts=None, accept_new_host_key: bool = False,
-                 timeout: Optional[float] = None) -> "Connector":
+    def for_host(
+        cls,
+        host: str,
+        *,
+        port: Optional[int] = None,
+        user: Optional[str] = None,
+        ssh_config: Optional[str] = None,
+        identity=(),
+        password: Optional[str] = None,
+        passphrase: Optional[str] = None,
+        known_hosts=None,
+        accept_new_host_key: bool = False,
+        timeout: Optional[float] = None,
+    ) -> "Connector":
         """A Connector for ``host`` (an alias of the ssh config or a name) as
         ssh would reach it (:func:`~ferrosftp.host_config.resolve_ssh_config`;
         ``ssh_config``: another file, ``"none"`` for no file).
@@ -259,13 +283,31 @@ class Connector:
                 raise UsageError("identity file not found: {}".format(k))
         if isinstance(known_hosts, (str, os.PathLike)):
             known_hosts = [os.path.expanduser(os.fspath(known_hosts))]
-        return cls._from_config(cfg, via, "{}@{}".format(cfg.user or getpass.getuser(), host),
-                                accept_new_host_key, timeout, password, passphrase,
-                                [os.path.expanduser(k) for k in identity], known_hosts)
+        return cls._from_config(
+            cfg,
+            via,
+            "{}@{}".format(cfg.user or getpass.getuser(), host),
+            accept_new_host_key,
+            timeout,
+            password,
+            passphrase,
+            [os.path.expanduser(k) for k in identity],
+            known_hosts,
+        )
 
     @classmethod
-    def _from_config(cls, cfg: HostConfig, via, label, accept_new_host_key, timeout, password=None,
-                     passphrase=None, identity=(), known_hosts=None) -> "Connector":
+    def _from_config(
+        cls,
+        cfg: HostConfig,
+        via,
+        label,
+        accept_new_host_key,
+        timeout,
+        password=None,
+        passphrase=None,
+        identity=(),
+        known_hosts=None,
+    ) -> "Connector":
         """``identity`` (key files given by the caller: then no agent and no
         default keys) and ``known_hosts`` override the config's."""
         if identity:
@@ -280,9 +322,22 @@ class Connector:
             known = (cfg.known_hosts or [os.path.expanduser("~/.ssh/known_hosts")]) + cfg.global_known_hosts
         accept_new = accept_new_host_key or cfg.strict_host_key_checking in ("accept-new", "no", "off")
         timeout = timeout if timeout is not None else (cfg.connect_timeout or 30.0)
-        return cls(cfg.hostname, cfg.port, cfg.user, keys, password, passphrase, known, accept_new,
-                   timeout, allow_agent, look, label=label, address="{}:{}".format(cfg.hostname, cfg.port),
-                   via=via)
+        return cls(
+            cfg.hostname,
+            cfg.port,
+            cfg.user,
+            keys,
+            password,
+            passphrase,
+            known,
+            accept_new,
+            timeout,
+            allow_agent,
+            look,
+            label=label,
+            address="{}:{}".format(cfg.hostname, cfg.port),
+            via=via,
+        )
 
     def _sock(self):
         """The ``sock=`` for a new connection: None, a ProxyCommand, or a
@@ -312,16 +367,26 @@ class Connector:
             way = sock if sock is not None else self._sock()  # a hop's failure names the hop
             try:
                 return open_ssh_client(
-                    self.host, self.port, self.user, key_filenames=self.key_files,
-                    password=self.password, passphrase=self.passphrase, known_hosts=self.known_hosts,
-                    accept_new_host_key=self.accept_new, allow_agent=self.allow_agent,
-                    look_for_keys=self.look_for_keys, timeout=self.timeout, sock=way)
+                    self.host,
+                    self.port,
+                    self.user,
+                    key_filenames=self.key_files,
+                    password=self.password,
+                    passphrase=self.passphrase,
+                    known_hosts=self.known_hosts,
+                    accept_new_host_key=self.accept_new,
+                    allow_agent=self.allow_agent,
+                    look_for_keys=self.look_for_keys,
+                    timeout=self.timeout,
+                    sock=way,
+                )
             except PasswordRequiredException as e:
                 if attempt == 0 and self.passphrase is None and _stdin_is_terminal():
                     with self._prompt_lock:
                         if self.passphrase is None:
-                            self.passphrase = getpass.getpass("Passphrase for key {}: ".format(
-                                ", ".join(self.key_files) or "(default keys)"))
+                            self.passphrase = getpass.getpass(
+                                "Passphrase for key {}: ".format(", ".join(self.key_files) or "(default keys)")
+                            )
                     continue
                 raise ConnectFailed(self.label, e, self.address) from e
             except Exception as e:  # noqa: BLE001
@@ -372,7 +437,7 @@ def _jump_hops(spec: str) -> List[Tuple[Optional[str], str, Optional[int]]]:
     for part in spec.split(","):
         part = part.strip()
         if part.startswith("ssh://"):
-            part = part[len("ssh://"):].rstrip("/")
+            part = part[len("ssh://") :].rstrip("/")
         user, _, hostport = part.rpartition("@")
         host, port = hostport, None
         if hostport.startswith("["):  # [IPv6]:port
@@ -400,8 +465,14 @@ def _way_there(cfg: HostConfig, host: str, ssh_config, accept_new_host_key, time
         for hop_user, hop_host, hop_port in _jump_hops(cfg.proxy_jump):
             hop_cfg = resolve_ssh_config(hop_host, hop_port, hop_user, ssh_config)
             hop_via = _way_there(hop_cfg, hop_host, ssh_config, accept_new_host_key, timeout, hop=True)
-            hops.append(Connector._from_config(
-                hop_cfg, hop_via, "{}@{} (jump host)".format(hop_cfg.user or getpass.getuser(), hop_host),
-                accept_new_host_key, timeout))
+            hops.append(
+                Connector._from_config(
+                    hop_cfg,
+                    hop_via,
+                    "{}@{} (jump host)".format(hop_cfg.user or getpass.getuser(), hop_host),
+                    accept_new_host_key,
+                    timeout,
+                )
+            )
         return hops
     return cfg.proxy_command or None

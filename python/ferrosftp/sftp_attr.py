@@ -114,9 +114,7 @@ class SFTPAttributes:
         if self.st_mode is not None:
             parts.append("mode=" + oct(self.st_mode))
         if self.st_atime is not None and self.st_mtime is not None:
-            parts.append(
-                "atime={} mtime={}".format(self.st_atime, self.st_mtime)
-            )
+            parts.append("atime={} mtime={}".format(self.st_atime, self.st_mtime))
         for k, v in self.attr.items():
             parts.append('"{}"={!r}'.format(str(k), v))
         parts.append("]")
@@ -182,8 +180,9 @@ def _decode_name(name):
     return name
 
 
-class SFTPVFSAttrs(collections.namedtuple(
-        "SFTPVFSAttrs", "bsize frsize blocks bfree bavail files ffree favail fsid flags namemax")):
+class SFTPVFSAttrs(
+    collections.namedtuple("SFTPVFSAttrs", "bsize frsize blocks bfree bavail files ffree favail fsid flags namemax")
+):
     """``statvfs@openssh.com``'s answer, asyncssh's names; ``f_*`` aliases
     as in ``os.statvfs_result``."""
 
@@ -197,7 +196,5 @@ class SFTPVFSAttrs(collections.namedtuple(
         raise AttributeError(name)
 
 
-SFTPLimits = collections.namedtuple(
-    "SFTPLimits", "max_packet_len max_read_len max_write_len max_open_handles")
-SFTPLimits.__doc__ = ("The server's limits (``limits@openssh.com``), asyncssh's names; "
-                      "0 means no limit")
+SFTPLimits = collections.namedtuple("SFTPLimits", "max_packet_len max_read_len max_write_len max_open_handles")
+SFTPLimits.__doc__ = "The server's limits (``limits@openssh.com``), asyncssh's names; 0 means no limit"

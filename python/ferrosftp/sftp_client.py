@@ -84,8 +84,18 @@ class SFTPClient:
         if self._channel is not None:  # SFTPClient(channel): paramiko closes it too
             self._channel.close()
 
-    def _put_each(self, pairs, report=None, *, expect=None, confirm=True, atomic=True,
-                  times=False, mode=False, stop_at_first=False) -> list:
+    def _put_each(
+        self,
+        pairs,
+        report=None,
+        *,
+        expect=None,
+        confirm=True,
+        atomic=True,
+        times=False,
+        mode=False,
+        stop_at_first=False,
+    ) -> list:
         """Upload many (local, remote) files with many in flight, each to its
         own result: SFTPAttributes once in place, or the exception that
         failed it. ``expect`` (one per pair): the remote file each may
@@ -97,8 +107,7 @@ class SFTPClient:
         jobs = [(os.fspath(local), self._adjust_cwd(remote)) for local, remote in pairs]
         if expect is not None:
             expect = [None if e is None else (int(e[0]), int(e[1])) for e in expect]
-        files, ended_by = self._sftp.put_each(jobs, expect, confirm, atomic, times, mode, report,
-                                              stop_at_first)
+        files, ended_by = self._sftp.put_each(jobs, expect, confirm, atomic, times, mode, report, stop_at_first)
         return _each_results(files, ended_by)
 
     def _get_each(self, pairs, report=None, *, recheck=False, stop_at_first=False) -> list:
@@ -251,8 +260,7 @@ class SFTPClient:
             kw["atime"], kw["mtime"] = int(attrs.st_atime), int(attrs.st_mtime)
         self._sftp.setstat(self._adjust_cwd(path), follow_symlinks=follow_symlinks, **kw)
 
-    def remote_copy(self, src, dst, src_offset: int = 0, src_length: int = 0,
-                    dst_offset: int = 0) -> None:
+    def remote_copy(self, src, dst, src_offset: int = 0, src_length: int = 0, dst_offset: int = 0) -> None:
         """Copy bytes from one remote file to another on the server
         (``copy-data``), as asyncssh's ``remote_copy``: ``src``/``dst`` are
         paths or open SFTPFiles; ``src_length=0`` copies to the end. Without
@@ -318,8 +326,16 @@ class SFTPClient:
 
     # -- transfers --------------------------------------------------------------
 
-    def put(self, localpath, remotepath, callback: Optional[Callable] = None, confirm: bool = True,
-            *, atomic: bool = False, max_concurrency: Optional[int] = None) -> SFTPAttributes:
+    def put(
+        self,
+        localpath,
+        remotepath,
+        callback: Optional[Callable] = None,
+        confirm: bool = True,
+        *,
+        atomic: bool = False,
+        max_concurrency: Optional[int] = None,
+    ) -> SFTPAttributes:
         """Upload a local file. ``atomic=True`` (ours) uploads to a temp name and
         posix-renames it into place, so readers never see a partial file.
         ``max_concurrency`` (ours): SFTP channels a file of 64 MiB or more may
@@ -327,18 +343,32 @@ class SFTPClient:
         1 keeps it on this client's channel)."""
         localpath = os.fspath(localpath)
         os.stat(localpath)  # FileNotFoundError before any remote action, like paramiko
-        t = self._sftp.put(localpath, self._adjust_cwd(remotepath), callback, confirm, atomic,
-                           _lanes(max_concurrency))
+        t = self._sftp.put(localpath, self._adjust_cwd(remotepath), callback, confirm, atomic, _lanes(max_concurrency))
         return _attrs(t) if t is not None else SFTPAttributes()
 
-    def putfo(self, fl, remotepath, file_size: int = 0, callback: Optional[Callable] = None,
-              confirm: bool = True, *, atomic: bool = False) -> SFTPAttributes:
+    def putfo(
+        self,
+        fl,
+        remotepath,
+        file_size: int = 0,
+        callback: Optional[Callable] = None,
+        confirm: bool = True,
+        *,
+        atomic: bool = False,
+    ) -> SFTPAttributes:
         t = self._sftp.putfo(fl, self._adjust_cwd(remotepath), file_size, callback, confirm, atomic)
         return _attrs(t) if t is not None else SFTPAttributes()
 
-    def get(self, remotepath, localpath, callback: Optional[Callable] = None, prefetch: bool = True,
-            max_concurrent_prefetch_requests: Optional[int] = None, *,
-            max_concurrency: Optional[int] = None) -> None:
+    def get(
+        self,
+        remotepath,
+        localpath,
+        callback: Optional[Callable] = None,
+        prefetch: bool = True,
+        max_concurrent_prefetch_requests: Optional[int] = None,
+        *,
+        max_concurrency: Optional[int] = None,
+    ) -> None:
         """Download to a temp file beside localpath, renamed into place only when
         complete and size-checked (paramiko writes in place).
         ``max_concurrency`` (ours): SFTP channels a file of 64 MiB or more may
@@ -363,8 +393,14 @@ class SFTPClient:
             return
         self._sftp.get(self._adjust_cwd(remotepath), localpath, callback, _lanes(max_concurrency))
 
-    def getfo(self, remotepath, fl, callback: Optional[Callable] = None, prefetch: bool = True,
-              max_concurrent_prefetch_requests: Optional[int] = None) -> int:
+    def getfo(
+        self,
+        remotepath,
+        fl,
+        callback: Optional[Callable] = None,
+        prefetch: bool = True,
+        max_concurrent_prefetch_requests: Optional[int] = None,
+    ) -> int:
         return self._sftp.getfo(self._adjust_cwd(remotepath), fl, callback)
 
 

@@ -55,9 +55,7 @@ class BadAuthenticationType(AuthenticationException):
         self.allowed_types = types
 
     def __str__(self):
-        return "{}; allowed types: {!r}".format(
-            self.explanation, self.allowed_types
-        )
+        return "{}; allowed types: {!r}".format(self.explanation, self.allowed_types)
 
 
 class PartialAuthentication(AuthenticationException):
@@ -70,9 +68,7 @@ class PartialAuthentication(AuthenticationException):
         self.allowed_types = types
 
     def __str__(self):
-        return "Partial authentication; allowed types: {!r}".format(
-            self.allowed_types
-        )
+        return "Partial authentication; allowed types: {!r}".format(self.allowed_types)
 
 
 class UnableToAuthenticate(AuthenticationException):
@@ -106,9 +102,7 @@ class BadHostKeyException(SSHException):
         self.expected_key = expected_key
 
     def __str__(self):
-        return (
-            "Host key for server '{}' does not match: got '{}', expected '{}'"
-        ).format(
+        return ("Host key for server '{}' does not match: got '{}', expected '{}'").format(
             self.hostname,
             self.key.get_base64(),
             self.expected_key.get_base64(),
@@ -132,9 +126,7 @@ class ProxyCommandFailure(SSHException):
         self.error = error
 
     def __str__(self):
-        return 'ProxyCommand("{}") returned nonzero exit status: {}'.format(
-            self.command, self.error
-        )
+        return 'ProxyCommand("{}") returned nonzero exit status: {}'.format(self.command, self.error)
 
 
 class NoValidConnectionsError(socket.error):

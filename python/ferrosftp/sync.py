@@ -52,6 +52,7 @@ from .exceptions import (
     SyncConflict,
     TransferError,
 )
+
 # The host-key policies live in ferrosftp.sessions; imported here too, where
 # they were first documented (ferrosftp.sync.UnknownHostKeyError ...).
 from .sessions import (
@@ -81,8 +82,15 @@ MANIFEST_NAME = ".ferrosftp-sync.json"
 TEMP_SUFFIX = ".ferrosftp-part"
 _WHOLE_CACHE = ("*", "/", ".", "")
 # a session that raised one of these is not reused
-_CONN_ERRORS = (SSHException, EOFError, socket.timeout, TimeoutError, ConnectionResetError,
-                ConnectionAbortedError, BrokenPipeError)
+_CONN_ERRORS = (
+    SSHException,
+    EOFError,
+    socket.timeout,
+    TimeoutError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
 
 
 # --------------------------------------------------------------------------
@@ -101,8 +109,11 @@ def _clean_rel(path) -> str:
 
 
 def _is_temp_name(name: str) -> bool:
-    return name.endswith(TEMP_SUFFIX) or name == MANIFEST_NAME or (
-        name.startswith(MANIFEST_NAME) and name.endswith(".tmp"))
+    return (
+        name.endswith(TEMP_SUFFIX)
+        or name == MANIFEST_NAME
+        or (name.startswith(MANIFEST_NAME) and name.endswith(".tmp"))
+    )
 
 
 def _remote_key(attrs):
@@ -132,11 +143,11 @@ class SyncStatus:
     """What ``SyncAgent.status()`` returns.  Every field is a sorted list of
     cache-relative paths; ``status["stale"]`` works too (dict-style)."""
 
-    local_only: List[str] = field(default_factory=list)   # not on the server
+    local_only: List[str] = field(default_factory=list)  # not on the server
     remote_only: List[str] = field(default_factory=list)  # not in the cache
-    changed: List[str] = field(default_factory=list)      # edited locally since the last sync
-    stale: List[str] = field(default_factory=list)        # changed on the server since the last sync
-    conflicts: List[str] = field(default_factory=list)    # both (or unknown history and different)
+    changed: List[str] = field(default_factory=list)  # edited locally since the last sync
+    stale: List[str] = field(default_factory=list)  # changed on the server since the last sync
+    conflicts: List[str] = field(default_factory=list)  # both (or unknown history and different)
     in_sync: List[str] = field(default_factory=list)
 
     FIELDS = ("local_only", "remote_only", "changed", "stale", "conflicts", "in_sync")
@@ -296,7 +307,8 @@ class SyncAgent:
 
     def __repr__(self):
         return "<SyncAgent {}@{}:{} {} <-> {}>".format(
-            self.username, self.hostname, self.host_port, self.local_root, self.remote_root)
+            self.username, self.hostname, self.host_port, self.local_root, self.remote_root
+        )
 
     def __enter__(self):
         return self
@@ -327,16 +339,18 @@ class SyncAgent:
                 timeout=self.timeout,
             )
         except Exception as e:  # noqa: BLE001 - sftpsyncer: any failure is a ConnectionError
-            raise ConnectionError("cannot connect to {}:{}: {}".format(
-                self.hostname, self.host_port, _describe(e))) from e
+            raise ConnectionError(
+                "cannot connect to {}:{}: {}".format(self.hostname, self.host_port, _describe(e))
+            ) from e
         try:
             sftp = client.open_sftp()
             if self.timeout is not None:
                 sftp.get_channel().settimeout(self.timeout)
         except Exception as e:  # noqa: BLE001
             client.close()
-            raise ConnectionError("cannot start SFTP on {}:{}: {}".format(
-                self.hostname, self.host_port, _describe(e))) from e
+            raise ConnectionError(
+                "cannot start SFTP on {}:{}: {}".format(self.hostname, self.host_port, _describe(e))
+            ) from e
         return client, sftp
 
     def _is_connected(self) -> bool:
@@ -403,8 +417,9 @@ class SyncAgent:
                 if data.get("remote") == self._identity() and isinstance(data.get("files"), dict):
                     files = data["files"]
                 else:
-                    log.warning("%s describes another remote (%s); starting afresh",
-                                self.manifest_path, data.get("remote"))
+                    log.warning(
+                        "%s describes another remote (%s); starting afresh", self.manifest_path, data.get("remote")
+                    )
             except FileNotFoundError:
                 pass
             except (OSError, ValueError, AttributeError) as e:
@@ -435,8 +450,7 @@ class SyncAgent:
         with self._manifest_lock:
             files = self._load_manifest()
             rk, lk = _remote_key(remote_attrs), _local_key(local_st)
-            files[rel] = {"remote_size": rk[0], "remote_mtime": rk[1],
-                          "local_size": lk[0], "local_mtime_ns": lk[1]}
+            files[rel] = {"remote_size": rk[0], "remote_mtime": rk[1], "local_size": lk[0], "local_mtime_ns": lk[1]}
 
     def _entry(self, rel):
         with self._manifest_lock:
@@ -489,10 +503,13 @@ class SyncAgent:
             return {}
         if not stat.S_ISDIR(top.st_mode or 0):
             return {base: top} if stat.S_ISREG(top.st_mode or 0) else {}
-        return {_join_rel(base, rel): attrs
-                for rel, kind, attrs in _tree.walk_remote(sftp, self.remote_path(base), links="files",
-                                                          skip_vanished=True, skip_name=_is_temp_name)
-                if kind == _tree.FILE}
+        return {
+            _join_rel(base, rel): attrs
+            for rel, kind, attrs in _tree.walk_remote(
+                sftp, self.remote_path(base), links="files", skip_vanished=True, skip_name=_is_temp_name
+            )
+            if kind == _tree.FILE
+        }
 
     def _remote_stat(self, sftp, rel):
         try:
@@ -555,8 +572,7 @@ class SyncAgent:
         except FileNotFoundError as e:  # deleted on the server meanwhile
             raise FileNotFound("{} is neither in the cache nor on the server".format(rel)) from e
         except (OSError, SSHException) as e:
-            raise TransferError("download of {} failed: {}".format(
-                self.remote_path(rel), _describe(e))) from e
+            raise TransferError("download of {} failed: {}".format(self.remote_path(rel), _describe(e))) from e
         finally:
             self._save_manifest()
         return self.local_path(rel)
@@ -610,8 +626,9 @@ class SyncAgent:
         local = self.local_path(rel)
         size = os.stat(tmp).st_size
         if size != rattrs.st_size:
-            raise TransferError("size mismatch for {}: got {} bytes, server has {}".format(
-                self.remote_path(rel), size, rattrs.st_size))
+            raise TransferError(
+                "size mismatch for {}: got {} bytes, server has {}".format(self.remote_path(rel), size, rattrs.st_size)
+            )
         if rattrs.st_mtime is not None:
             os.utime(tmp, (rattrs.st_atime or rattrs.st_mtime, rattrs.st_mtime))
         if _local_key(_lstat_local(local)) != expect_local:
@@ -629,8 +646,13 @@ class SyncAgent:
         todo = list(rels)
         try:
             for _attempt in range(3):
-                results = self._spread(todo, lambda sftp, share, report: sftp._get_each(
-                    [(self.remote_path(rel), temps[rel][0]) for rel in share], report, recheck=True), callback)
+                results = self._spread(
+                    todo,
+                    lambda sftp, share, report: sftp._get_each(
+                        [(self.remote_path(rel), temps[rel][0]) for rel in share], report, recheck=True
+                    ),
+                    callback,
+                )
                 again = []
                 for rel, r in zip(todo, results):
                     if isinstance(r, SyncConflict):  # changed while it was read
@@ -656,8 +678,10 @@ class SyncAgent:
     def _spread(self, rels, move, callback):
         """``_batch.spread`` over the agent's connection, with the sync
         agent's ``callback(rel, done, total)``."""
+
         def progress(i, done, total, finished):
             callback(rels[i], done, total)
+
         return _batch.spread(self._sftp(), rels, self.workers, move, progress if callback else None)
 
     # -- pulling --------------------------------------------------------------------
@@ -841,8 +865,9 @@ class SyncAgent:
         if conflicts and not force:
             raise SyncConflict(conflicts)
         made = _tree.make_remote_dirs(sftp, [self.remote_path(d or ".") for d in by_dir])
-        dir_errors = {d: made[p] for d, p in ((d, posixpath.normpath(self.remote_path(d or "."))) for d in by_dir)
-                      if p in made}
+        dir_errors = {
+            d: made[p] for d, p in ((d, posixpath.normpath(self.remote_path(d or "."))) for d in by_dir) if p in made
+        }
         return before, dir_errors
 
     def _remote_phase(self, what, fn):
@@ -882,10 +907,15 @@ class SyncAgent:
         def move(sftp, share, report):
             expect = None
             if not force:
-                expect = [None if k is None else (k[0], k[1] or 0)
-                          for k in (_remote_key(before[rel]) for rel in share)]
-            return sftp._put_each([(self.local_path(rel), self.remote_path(rel)) for rel in share], report,
-                                  expect=expect, confirm=True, atomic=True, times=True)
+                expect = [None if k is None else (k[0], k[1] or 0) for k in (_remote_key(before[rel]) for rel in share)]
+            return sftp._put_each(
+                [(self.local_path(rel), self.remote_path(rel)) for rel in share],
+                report,
+                expect=expect,
+                confirm=True,
+                atomic=True,
+                times=True,
+            )
 
         for rel, r in zip(rels, self._spread(rels, move, callback)):
             if isinstance(r, SyncConflict):
@@ -893,8 +923,11 @@ class SyncAgent:
             elif isinstance(r, BaseException):
                 failures[rel] = r
             elif r.st_size != pre[rel].st_size:
-                failures[rel] = TransferError("size mismatch for {}: server has {} bytes, local file {}".format(
-                    self.remote_path(rel), r.st_size, pre[rel].st_size))
+                failures[rel] = TransferError(
+                    "size mismatch for {}: server has {} bytes, local file {}".format(
+                        self.remote_path(rel), r.st_size, pre[rel].st_size
+                    )
+                )
             else:
                 # record what the server now holds against the local state we sent
                 self._record(rel, r, pre[rel])

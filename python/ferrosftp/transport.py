@@ -96,9 +96,7 @@ class SecurityOptions:
     ciphers = property(lambda self: self._get("ciphers"), lambda self, v: self._set("ciphers", v))
     digests = property(lambda self: self._get("digests"), lambda self, v: self._set("digests", v))
     kex = property(lambda self: self._get("kex"), lambda self, v: self._set("kex", v))
-    compression = property(
-        lambda self: self._get("compression"), lambda self, v: self._set("compression", v)
-    )
+    compression = property(lambda self: self._get("compression"), lambda self, v: self._set("compression", v))
 
     @property
     def key_types(self):
@@ -121,8 +119,11 @@ def _parse_sock(sock: Any) -> tuple[Optional[str], Optional[int], Any]:
         return sock[0], int(sock[1]), None
     if isinstance(sock, socket.socket) or (hasattr(sock, "send") and hasattr(sock, "recv")):
         return None, None, sock
-    raise SSHException("ferrosftp cannot run SSH over a {} (a socket, a ProxyCommand or an object "
-                       "with send/recv is needed)".format(type(sock).__name__))
+    raise SSHException(
+        "ferrosftp cannot run SSH over a {} (a socket, a ProxyCommand or an object with send/recv is needed)".format(
+            type(sock).__name__
+        )
+    )
 
 
 def _fd_for_libssh2(sock) -> tuple[int, bool, Any]:
@@ -148,8 +149,7 @@ _RESET_ERRNOS = frozenset(
 def reset_during_connect(e: OSError):
     from .ssh_exception import ConnectionResetDuringConnect
 
-    return ConnectionResetDuringConnect(
-        e.errno, "Error reading SSH protocol banner: {}".format(e.strerror or e))
+    return ConnectionResetDuringConnect(e.errno, "Error reading SSH protocol banner: {}".format(e.strerror or e))
 
 
 def connect_tcp(host: str, port: int, timeout: Optional[float]) -> socket.socket:
@@ -238,8 +238,7 @@ class Transport:
             except OSError as e:
                 # paramiko reports the socket error itself: "[Errno 111] Connection refused"
                 reasons = list(getattr(e, "errors", {}).values())
-                raise SSHException("Unable to connect to {}: {}".format(
-                    self.hostname, reasons[-1] if reasons else e))
+                raise SSHException("Unable to connect to {}: {}".format(self.hostname, reasons[-1] if reasons else e))
 
     def __repr__(self) -> str:
         state = "active" if self.is_active() else "unconnected"
@@ -299,8 +298,18 @@ class Transport:
             raise SSHException("SSH session not active")
         return self._session
 
-    def connect(self, hostkey=None, username="", password=None, pkey=None, gss_host=None,
-                gss_auth=False, gss_kex=False, gss_deleg_creds=True, gss_trust_dns=True) -> None:
+    def connect(
+        self,
+        hostkey=None,
+        username="",
+        password=None,
+        pkey=None,
+        gss_host=None,
+        gss_auth=False,
+        gss_kex=False,
+        gss_deleg_creds=True,
+        gss_trust_dns=True,
+    ) -> None:
         """Handshake, optional host-key check, and one authentication (paramiko's Transport.connect)."""
         if hostkey is not None:
             self.prefer_host_key_types([hostkey.get_name()])
@@ -505,7 +514,8 @@ class Transport:
             raise AuthenticationException("key has no private part to authenticate with")
         passphrase = getattr(key, "_passphrase", None)
         return self._publickey(
-            username, lambda session: session.auth_publickey(username, private, passphrase, self.auth_timeout))
+            username, lambda session: session.auth_publickey(username, private, passphrase, self.auth_timeout)
+        )
 
     def auth_agent(self, username: str) -> list:
         return self._publickey(username, lambda session: session.auth_agent(username, self.auth_timeout))
@@ -541,8 +551,7 @@ class Transport:
             raise SSHException("SSH session not authenticated")
         return session
 
-    def open_channel(self, kind, dest_addr=None, src_addr=None, window_size=None,
-                     max_packet_size=None, timeout=None):
+    def open_channel(self, kind, dest_addr=None, src_addr=None, window_size=None, max_packet_size=None, timeout=None):
         from .channel import Channel
         from .ssh_exception import ChannelException
 
@@ -573,8 +582,12 @@ class Transport:
         server = (address, listener.port)
         # paramiko keeps one handler for all forwardings: the last one set
         self._tcp_handler = handler if handler is not None else self._queue_incoming_channel
-        thread = threading.Thread(target=self._forwarded, args=(listener, server, stop), daemon=True,
-                                  name="ferrosftp-forward-{}".format(listener.port))
+        thread = threading.Thread(
+            target=self._forwarded,
+            args=(listener, server, stop),
+            daemon=True,
+            name="ferrosftp-forward-{}".format(listener.port),
+        )
         self._forwards[server] = (listener, stop)
         thread.start()
         return listener.port

@@ -93,9 +93,7 @@ def deflate_long(n, add_sign_padding=True):
 
 def format_binary_line(data):
     left = " ".join(["{:02X}".format(c) for c in data])
-    right = "".join(
-        [".{:c}..".format(c)[(c + 63) // 95] for c in data]
-    )
+    right = "".join([".{:c}..".format(c)[(c + 63) // 95] for c in data])
     return "{:50s} {}".format(left, right)
 
 

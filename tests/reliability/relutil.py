@@ -52,9 +52,14 @@ def connect(sshd, port=None, **overrides):
 
     c = ferrosftp.SSHClient()
     c.set_missing_host_key_policy(ferrosftp.AutoAddPolicy())
-    kw = dict(port=port or sshd.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False,
-              allow_agent=False, timeout=10)
+    kw = dict(
+        port=port or sshd.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     kw.update(overrides)
     try:
         c.connect(sshd.host, **kw)

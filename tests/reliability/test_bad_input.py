@@ -11,7 +11,6 @@ import shutil
 import socket
 import stat
 import subprocess
-import threading
 import time
 import warnings
 
@@ -37,8 +36,6 @@ from relutil import (
     Background,
     connect,
     free_port,
-    leftovers,
-    same_file,
     timed,
     userauth_requests,
     within,
@@ -49,8 +46,11 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def _keygen(path, ktype="ed25519", passphrase=""):
-    subprocess.run(["ssh-keygen", "-q", "-t", ktype, "-N", passphrase, "-C", "other", "-f",
-                    str(path)], check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", ktype, "-N", passphrase, "-C", "other", "-f", str(path)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
     with open(str(path) + ".pub") as f:
         return " ".join(f.read().split()[:2])
 
@@ -72,8 +72,14 @@ def test_TB01_unresolvable_host_raises_gaierror(sshd, monkeypatch):
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())
     with pytest.raises(socket.gaierror):
-        c.connect("no-such-host.invalid", port=sshd.port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False)
+        c.connect(
+            "no-such-host.invalid",
+            port=sshd.port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+        )
     assert asked == ["no-such-host.invalid"]
 
 
@@ -131,8 +137,10 @@ def test_TB03_connect_without_timeout_hits_default(sshd, monkeypatch):
 
 def _needs_password(sshd):
     if not sshd.password_auth:
-        pytest.skip("password login needs the suite to run as root (an unprivileged sshd "
-                    "cannot check passwords); CI runs as root")
+        pytest.skip(
+            "password login needs the suite to run as root (an unprivileged sshd "
+            "cannot check passwords); CI runs as root"
+        )
 
 
 def test_TB04_wrong_password(sshd):
@@ -169,8 +177,7 @@ def test_TB07_encrypted_key_wrong_passphrase(sshd):
     with pytest.raises(SSHException) as e:
         PKey.from_private_key_file(sshd.keys["ed25519_enc"], "wrong-passphrase")
     assert not isinstance(e.value, AuthenticationException)
-    exc, res, took = timed(connect, sshd, key_filename=sshd.keys["ed25519_enc"],
-                           passphrase="wrong-passphrase")
+    exc, res, took = timed(connect, sshd, key_filename=sshd.keys["ed25519_enc"], passphrase="wrong-passphrase")
     assert isinstance(exc, SSHException) and not isinstance(exc, AuthenticationException), repr(exc)
 
 
@@ -240,8 +247,14 @@ def _strict_connect(srv, known_hosts, **kw):
     c = SSHClient()
     if known_hosts is not None:
         c.load_host_keys(known_hosts)
-    args = dict(port=srv.port, username=srv.username, key_filename=srv.keys["ed25519"],
-                look_for_keys=False, allow_agent=False, timeout=10)
+    args = dict(
+        port=srv.port,
+        username=srv.username,
+        key_filename=srv.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     args.update(kw)
     try:
         c.connect(srv.host, **args)
@@ -281,7 +294,10 @@ def test_TB12_changed_host_key(debug_sshd, tmp_path):
     assert exc.key.get_base64() == server_key.split()[1]
     assert exc.expected_key.get_base64() == other.split()[1]
     assert str(exc) == "Host key for server '%s' does not match: got '%s', expected '%s'" % (
-        debug_sshd.host, server_key.split()[1], other.split()[1])
+        debug_sshd.host,
+        server_key.split()[1],
+        other.split()[1],
+    )
 
 
 @pytest.mark.parametrize("policy", ["auto", "warning"])
@@ -290,9 +306,15 @@ def test_TB13_autoadd_and_warning_policies(sshd, tmp_path, policy):
     c.set_missing_host_key_policy(AutoAddPolicy() if policy == "auto" else WarningPolicy())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        c.connect(sshd.host, port=sshd.port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-                  timeout=10)
+        c.connect(
+            sshd.host,
+            port=sshd.port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=10,
+        )
     try:
         key = c.get_transport().get_remote_server_key()
         user_warnings = [w for w in caught if issubclass(w.category, UserWarning)]
@@ -303,8 +325,9 @@ def test_TB13_autoadd_and_warning_policies(sshd, tmp_path, policy):
             saved = tmp_path / "saved_known_hosts"
             c.save_host_keys(str(saved))
             # OpenSSH's own client accepts the saved file with strict checking
-            p = sshd.ssh_run("echo ok", options=["UserKnownHostsFile=%s" % saved,
-                                                 "HostKeyAlgorithms=%s" % key.get_name()])
+            p = sshd.ssh_run(
+                "echo ok", options=["UserKnownHostsFile=%s" % saved, "HostKeyAlgorithms=%s" % key.get_name()]
+            )
             assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr
         else:
             assert len(user_warnings) == 1
@@ -313,18 +336,25 @@ def test_TB13_autoadd_and_warning_policies(sshd, tmp_path, policy):
 
 
 def test_TB14_hashed_known_hosts_entry(debug_sshd, tmp_path):
-    kh = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh", [
-        "%s %s" % (_name(debug_sshd), debug_sshd.host_public_keys["ed25519"])])
-    subprocess.run(["ssh-keygen", "-q", "-H", "-f", kh], check=True, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kh = _ed25519_only_known_hosts(
+        debug_sshd, tmp_path / "kh", ["%s %s" % (_name(debug_sshd), debug_sshd.host_public_keys["ed25519"])]
+    )
+    subprocess.run(
+        ["ssh-keygen", "-q", "-H", "-f", kh],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     assert open(kh).read().startswith("|1|")
     c = _strict_connect(debug_sshd, kh)
     c.close()
 
 
 def test_TB15_bare_host_entry_does_not_cover_other_port(debug_sshd, tmp_path):
-    kh = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh", [
-        "%s %s" % (debug_sshd.host, debug_sshd.host_public_keys["ed25519"])])
+    kh = _ed25519_only_known_hosts(
+        debug_sshd, tmp_path / "kh", ["%s %s" % (debug_sshd.host, debug_sshd.host_public_keys["ed25519"])]
+    )
     exc = _refused_before_auth(debug_sshd, kh, SSHException)
     assert not isinstance(exc, BadHostKeyException)
     assert "not found in known_hosts" in str(exc)
@@ -332,47 +362,58 @@ def test_TB15_bare_host_entry_does_not_cover_other_port(debug_sshd, tmp_path):
 
 def test_TB16_port_entry_with_other_key_wins_over_bare_match(debug_sshd, tmp_path):
     other = _keygen(tmp_path / "other_host_key")
-    kh = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh", [
-        "%s %s" % (_name(debug_sshd), other),
-        "%s %s" % (debug_sshd.host, debug_sshd.host_public_keys["ed25519"])])
+    kh = _ed25519_only_known_hosts(
+        debug_sshd,
+        tmp_path / "kh",
+        ["%s %s" % (_name(debug_sshd), other), "%s %s" % (debug_sshd.host, debug_sshd.host_public_keys["ed25519"])],
+    )
     _refused_before_auth(debug_sshd, kh, BadHostKeyException)
 
 
 def test_TB17_cert_authority_line_is_tolerated(debug_sshd, tmp_path):
     ca = _keygen(tmp_path / "ca")
-    kh = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh", [
-        "@cert-authority %s %s" % (_name(debug_sshd), ca),
-        "@cert-authority * %s" % ca,
-        "%s %s" % (_name(debug_sshd), debug_sshd.host_public_keys["ed25519"])])
+    kh = _ed25519_only_known_hosts(
+        debug_sshd,
+        tmp_path / "kh",
+        [
+            "@cert-authority %s %s" % (_name(debug_sshd), ca),
+            "@cert-authority * %s" % ca,
+            "%s %s" % (_name(debug_sshd), debug_sshd.host_public_keys["ed25519"]),
+        ],
+    )
     c = _strict_connect(debug_sshd, kh)
     c.close()
 
 
 def test_TB18_revoked_key_is_refused(debug_sshd, tmp_path):
     key = debug_sshd.host_public_keys["ed25519"]
-    kh = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh", [
-        "@revoked * %s" % key,
-        "%s %s" % (_name(debug_sshd), key)])
+    kh = _ed25519_only_known_hosts(
+        debug_sshd, tmp_path / "kh", ["@revoked * %s" % key, "%s %s" % (_name(debug_sshd), key)]
+    )
     _refused_before_auth(debug_sshd, kh, SSHException)
 
 
 def test_TB19_malformed_lines_are_skipped(debug_sshd, tmp_path):
     name = _name(debug_sshd)
     key = debug_sshd.host_public_keys["ed25519"]
-    kh = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh", [
-        "garbage",
-        "%s ssh-ed25519" % name,                      # too few fields
-        "%s ssh-ed25519 AAAA" % name,                 # truncated key blob
-        "%s ssh-unknown-type AAAAB3NzaC1yc2E=" % name,  # unknown key type
-        "@bogus-marker %s %s" % (name, key),          # unknown marker
-        "%s %s" % (name, key)])
+    kh = _ed25519_only_known_hosts(
+        debug_sshd,
+        tmp_path / "kh",
+        [
+            "garbage",
+            "%s ssh-ed25519" % name,  # too few fields
+            "%s ssh-ed25519 AAAA" % name,  # truncated key blob
+            "%s ssh-unknown-type AAAAB3NzaC1yc2E=" % name,  # unknown key type
+            "@bogus-marker %s %s" % (name, key),  # unknown marker
+            "%s %s" % (name, key),
+        ],
+    )
     c = _strict_connect(debug_sshd, kh)
     c.close()
     # Documented deviation (paramiko-compatible): a key field that is not
     # base64 at all makes load() raise InvalidHostKey -- loudly, never by
     # letting a host in.
-    bad = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh_bad", [
-        "this is not-base64", "%s %s" % (name, key)])
+    bad = _ed25519_only_known_hosts(debug_sshd, tmp_path / "kh_bad", ["this is not-base64", "%s %s" % (name, key)])
     with pytest.raises(InvalidHostKey):
         SSHClient().load_host_keys(bad)
 
@@ -517,8 +558,7 @@ def test_TB28_non_utf8_names_pysftp_walktree(sshd, conn, remote_dir):
     assert [os.path.basename(p) for p in seen] == [os.fsdecode(raw)]
 
 
-ODD_NAMES = ["new\nline", "quo'te\"s", "back\\slash", "sp ace", "-leading-dash", "star*",
-             "semi;colon", "dollar$HOME"]
+ODD_NAMES = ["new\nline", "quo'te\"s", "back\\slash", "sp ace", "-leading-dash", "star*", "semi;colon", "dollar$HOME"]
 
 
 def test_TB29_odd_but_valid_names_round_trip(sftp, remote_dir, tmp_path):
@@ -612,11 +652,14 @@ def test_TB33_local_disk_full_device(sshd, sftp, big_remote, tmp_path):
 def _small_tmpfs_get(sftp, big_remote, tmp_path):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     if p.returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (%s); the device variant covers ENOSPC"
-                    % p.stdout.decode(errors="replace").strip())
+        pytest.skip(
+            "cannot mount a small tmpfs here (%s); the device variant covers ENOSPC"
+            % p.stdout.decode(errors="replace").strip()
+        )
     try:
         (mnt / "dest").write_bytes(OLD)
         exc, res, took = timed(sftp.get, big_remote, str(mnt / "dest"))
@@ -707,8 +750,9 @@ def test_infinite_timeouts_mean_wait_forever(client, sftp, remote_dir, value):
     chan.close()
 
 
-@pytest.mark.parametrize("value, message", [(float("nan"), "NaN"), (-1.0, "out of range"),
-                                            (float("-inf"), "out of range")])
+@pytest.mark.parametrize(
+    "value, message", [(float("nan"), "NaN"), (-1.0, "out of range"), (float("-inf"), "out of range")]
+)
 def test_bad_timeouts_are_value_errors(client, sftp, remote_dir, value, message):
     with pytest.raises(ValueError, match=message):
         sftp.get_channel().settimeout(value)

@@ -155,8 +155,7 @@ def test_TF04_cut_mid_getfo_and_putfo(sshd, fault_proxy, big_remote, big_local, 
     c, s = _sftp_via(sshd, p)
     with open(big_local, "rb") as src:
         cb = Progress()
-        exc, res, took = timed(s.putfo, src, os.path.join(remote_dir, "fo.bin"),
-                               file_size=64 * MiB, callback=cb)
+        exc, res, took = timed(s.putfo, src, os.path.join(remote_dir, "fo.bin"), file_size=64 * MiB, callback=cb)
     c.close()
     assert p.bytes_up == MiB
     assert isinstance(exc, SSHException) and took < 2.0
@@ -281,8 +280,7 @@ def test_TF08_stall_mid_put_times_out(sshd, fault_proxy, big_local, remote_dir):
         c.close()
 
 
-def test_TF09_stall_without_timeout_hits_default_limit(sshd, fault_proxy, big_remote, tmp_path,
-                                                       monkeypatch):
+def test_TF09_stall_without_timeout_hits_default_limit(sshd, fault_proxy, big_remote, tmp_path, monkeypatch):
     monkeypatch.setattr(ferrosftp, "DEFAULT_TIMEOUT", 5, raising=False)
     p = fault_proxy(stall_after=MiB, stall_direction="down")
     c, s = _sftp_via(sshd, p)
@@ -347,8 +345,7 @@ def test_TF13_corrupt_byte_mid_get(sshd, fault_proxy, big_remote, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("direction", ["down", "up"])
-def test_TF14_corruption_sweep(sshd, fault_proxy, big_remote, big_local, remote_dir, tmp_path,
-                               direction):
+def test_TF14_corruption_sweep(sshd, fault_proxy, big_remote, big_local, remote_dir, tmp_path, direction):
     dest = _dest(tmp_path)
     for k in range(10):
         p = fault_proxy(corrupt_after=MiB + k, corrupt_direction=direction)
@@ -386,8 +383,11 @@ def _wait_for(cond, timeout):
 
 
 def _temp_size(directory, keep):
-    sizes = [os.path.getsize(os.path.join(directory, n)) for n in leftovers(directory, keep)
-             if os.path.exists(os.path.join(directory, n))]
+    sizes = [
+        os.path.getsize(os.path.join(directory, n))
+        for n in leftovers(directory, keep)
+        if os.path.exists(os.path.join(directory, n))
+    ]
     return max(sizes or [0])
 
 
@@ -442,9 +442,13 @@ def test_TF18_sshd_restarted_while_idle(private_sshd):
     d = srv.make_remote_dir()
     c = connect(srv)
     s = c.open_sftp()
-    conn = ferrosftp.Connection(srv.host, username=srv.username, private_key=srv.keys["ed25519"],
-                                port=srv.port,
-                                cnopts=ferrosftp.CnOpts(knownhosts=srv.known_hosts_path))
+    conn = ferrosftp.Connection(
+        srv.host,
+        username=srv.username,
+        private_key=srv.keys["ed25519"],
+        port=srv.port,
+        cnopts=ferrosftp.CnOpts(knownhosts=srv.known_hosts_path),
+    )
     try:
         assert s.listdir(d) == []
         assert conn.listdir(d) == []
@@ -492,9 +496,15 @@ def test_TF19_sshd_restarted_with_new_host_key(private_sshd):
     c.load_host_keys(kh)
     try:
         with pytest.raises(BadHostKeyException) as e:
-            c.connect(srv.host, port=srv.port, username=srv.username,
-                      key_filename=srv.keys["ed25519"], look_for_keys=False, allow_agent=False,
-                      timeout=10)
+            c.connect(
+                srv.host,
+                port=srv.port,
+                username=srv.username,
+                key_filename=srv.keys["ed25519"],
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=10,
+            )
         assert e.value.key.get_base64() in " ".join(srv.host_public_keys.values())
         assert e.value.expected_key.get_base64() in old_known_hosts
     finally:
@@ -552,9 +562,11 @@ def test_TF21_atomic_put_never_exposes_partial_file(private_sshd, big_local, fau
     with open(existing, "wb") as f:
         f.write(OLD_REMOTE)
     srv.chown_to_user(existing)
-    opts = {"cut": dict(cut_after=4 * MiB, cut_direction="up"),
-            "corrupt": dict(corrupt_after=4 * MiB, corrupt_direction="up"),
-            "kill": dict(bandwidth=16e6)}[fault]
+    opts = {
+        "cut": dict(cut_after=4 * MiB, cut_direction="up"),
+        "corrupt": dict(corrupt_after=4 * MiB, corrupt_direction="up"),
+        "kill": dict(bandwidth=16e6),
+    }[fault]
     for target in (fresh, existing):
         with FaultProxy(srv.host, srv.port, **opts) as p:
             c = connect(srv, port=p.port)
@@ -563,8 +575,10 @@ def test_TF21_atomic_put_never_exposes_partial_file(private_sshd, big_local, fau
             # several channels: the default on a far link, and the hardest case
             job = Background(s.put, str(big_local), target, atomic=True, max_concurrency=4)
             if fault == "kill":
+
                 def partial():
                     return _temp_size(d, ["fresh.bin", "existing.bin"]) >= 8 * MiB
+
                 assert _wait_for(partial, 30)
                 assert kill_sessions(srv)
             assert job.join(20)
@@ -596,8 +610,7 @@ def test_TF21_plain_put_can_leave_partial_file(sshd, fault_proxy, big_local, rem
         assert a.read(size) == b.read()
 
 
-def test_TF21_parallel_plain_put_never_leaves_a_full_size_file(sshd, fault_proxy, big_local,
-                                                               remote_dir):
+def test_TF21_parallel_plain_put_never_leaves_a_full_size_file(sshd, fault_proxy, big_local, remote_dir):
     """Over several channels a cut non-atomic put may leave gaps, but the last
     piece is written only after every other byte: never a full-size file."""
     for cut in (4 * MiB, 40 * MiB):
@@ -630,9 +643,11 @@ class _SigintOnFirstProgress:
 
     def __call__(self, done, total):
         if self.timer is None:
+
             def fire():
                 self.sent_at = time.monotonic()
                 os.kill(os.getpid(), signal.SIGINT)
+
             self.timer = threading.Timer(self.delay, fire)
             self.timer.start()
 
@@ -711,8 +726,7 @@ def test_TF07_exec_command_stall_times_out(sshd, fault_proxy):
 
 
 def _keepalives_seen(srv, offset):
-    return len(re.findall(r"server_input_global_request: rtype keepalive@",
-                          srv.log_since(offset)))
+    return len(re.findall(r"server_input_global_request: rtype keepalive@", srv.log_since(offset)))
 
 
 def test_TF18_set_keepalive_sends_keepalives_while_idle(debug_sshd):
@@ -747,7 +761,6 @@ def test_TF18_keepalives_sent_counts_what_the_server_received(debug_sshd):
         t.set_keepalive(1)
         time.sleep(4.2)
         received = _keepalives_seen(debug_sshd, offset)
-        assert abs(t._session.keepalives_sent() - received) <= 1, (
-            t._session.keepalives_sent(), received)
+        assert abs(t._session.keepalives_sent() - received) <= 1, (t._session.keepalives_sent(), received)
     finally:
         c.close()

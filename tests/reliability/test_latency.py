@@ -82,9 +82,10 @@ def test_TL02_gil_released_during_get(sshd, sftp, big_remote, tmp_path):
     openssh = _counter_rate_during(lambda: sshd.sftp_batch("get %s %s\n" % (big_remote, dest)))
     ours = _counter_rate_during(lambda: sftp.get(big_remote, str(tmp_path / "big.bin")))
     assert same_file(tmp_path / "big.bin", big_remote)
-    assert ours >= 0.5 * openssh, (
-        "counter at %.0f%% of its rate beside OpenSSH sftp (%.0f%% of solo)"
-        % (100 * ours / openssh, 100 * ours / solo))
+    assert ours >= 0.5 * openssh, "counter at %.0f%% of its rate beside OpenSSH sftp (%.0f%% of solo)" % (
+        100 * ours / openssh,
+        100 * ours / solo,
+    )
 
 
 def test_TL03_threads_sharing_one_sftp_client(sftp, remote_dir, tmp_path):
@@ -188,7 +189,7 @@ def test_TL06_offsets_beyond_4_GiB(sftp, remote_dir):
     big = os.path.join(remote_dir, "sparse5g")
     marker = b"MARKER-at-4.5GiB"
     with open(big, "wb") as f:
-        f.truncate(5 * 1024 ** 3)
+        f.truncate(5 * 1024**3)
         f.seek(4608 * MiB)
         f.write(marker)
     assert sftp.stat(big).st_size == 5368709120

@@ -208,8 +208,9 @@ def _interrupt_after(seconds):
     return t
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
-                    reason="signals reach the main thread only")
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="signals reach the main thread only"
+)
 def test_ctrl_c_during_connect_to_a_silent_server(sshd):
     # a listener that accepts and never says a word (no SSH banner)
     silent = socket.socket()
@@ -219,8 +220,15 @@ def test_ctrl_c_during_connect_to_a_silent_server(sshd):
         c = ferrosftp.SSHClient()
         c.set_missing_host_key_policy(ferrosftp.AutoAddPolicy())
         _interrupt_after(0.5)
-        exc, _, took = timed(c.connect, "127.0.0.1", port=silent.getsockname()[1], username="x",
-                             password="y", timeout=30, banner_timeout=30)
+        exc, _, took = timed(
+            c.connect,
+            "127.0.0.1",
+            port=silent.getsockname()[1],
+            username="x",
+            password="y",
+            timeout=30,
+            banner_timeout=30,
+        )
         assert isinstance(exc, KeyboardInterrupt), repr(exc)
         assert took < 2.0
         c.close()
@@ -228,8 +236,9 @@ def test_ctrl_c_during_connect_to_a_silent_server(sshd):
         silent.close()
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
-                    reason="signals reach the main thread only")
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="signals reach the main thread only"
+)
 def test_ctrl_c_during_auth(sshd, fault_proxy, connect_traffic):
     # the server goes silent right after the key exchange: auth never answers
     p = fault_proxy(stall_after=connect_traffic["hs_down"], stall_direction="down")
@@ -260,6 +269,7 @@ def test_two_threads_reading_one_channel_lose_nothing(sshd):
                         return
                     assert data == b"a" * len(data)
                     counts[i] += len(data)
+
             return run
 
         ws = [Worker(reader(0)), Worker(reader(1))]
@@ -286,6 +296,7 @@ def test_two_threads_writing_one_channel_lose_nothing(sshd):
             def run():
                 for _ in range(64):
                     chan.sendall(blocks[i])
+
             return run
 
         ws = [Worker(writer(0)), Worker(writer(1))]
@@ -355,8 +366,8 @@ def test_interpreter_exit_with_daemon_threads_inside_calls(sshd):
     run exits cleanly."""
     import subprocess
 
-    args = [sys.executable, "-c", _EXIT_SCRIPT, sshd.host, str(sshd.port), sshd.username,
-            sshd.keys["ed25519"]]
-    codes = [subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60).returncode
-             for _ in range(15)]
+    args = [sys.executable, "-c", _EXIT_SCRIPT, sshd.host, str(sshd.port), sshd.username, sshd.keys["ed25519"]]
+    codes = [
+        subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60).returncode for _ in range(15)
+    ]
     assert codes == [0] * 15, codes

@@ -7,9 +7,7 @@ behind by failures.
 
 import gc
 import os
-import socket
 import threading
-import time
 
 import pytest
 
@@ -28,7 +26,6 @@ from relutil import (
     settle,
     task_count,
     timed,
-    write_random,
 )
 
 pytestmark = pytest.mark.timeout(600)
@@ -36,8 +33,7 @@ pytestmark = pytest.mark.timeout(600)
 
 def _snapshot():
     gc.collect()
-    return {"fds": fd_count(), "threads": threading.active_count(), "tasks": task_count(),
-            "rss": rss_bytes()}
+    return {"fds": fd_count(), "threads": threading.active_count(), "tasks": task_count(), "rss": rss_bytes()}
 
 
 def _assert_no_growth(base, after, rss_limit=20 * MiB):
@@ -90,9 +86,16 @@ def _failing_connects(sshd, n):
             assert isinstance(exc, (SSHException, OSError)), repr(exc)
         else:
             c = SSHClient()  # RejectPolicy: unknown host key
-            exc, res, took = timed(c.connect, sshd.host, port=sshd.port, username=sshd.username,
-                                   key_filename=sshd.keys["ed25519"], look_for_keys=False,
-                                   allow_agent=False, timeout=10)
+            exc, res, took = timed(
+                c.connect,
+                sshd.host,
+                port=sshd.port,
+                username=sshd.username,
+                key_filename=sshd.keys["ed25519"],
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=10,
+            )
             assert isinstance(exc, SSHException), repr(exc)
         assert res is None
         del exc
@@ -178,9 +181,13 @@ def test_TR05_context_managers_close_on_error(sshd, remote_dir):
 
     before = set(descendants(sshd.pid))
     with pytest.raises(Boom):
-        with ferrosftp.Connection(sshd.host, username=sshd.username,
-                                  private_key=sshd.keys["ed25519"], port=sshd.port,
-                                  cnopts=ferrosftp.CnOpts(knownhosts=sshd.known_hosts_path)) as conn:
+        with ferrosftp.Connection(
+            sshd.host,
+            username=sshd.username,
+            private_key=sshd.keys["ed25519"],
+            port=sshd.port,
+            cnopts=ferrosftp.CnOpts(knownhosts=sshd.known_hosts_path),
+        ) as conn:
             conn.listdir(remote_dir)
             pids = _new_session_pids(sshd, before)
             raise Boom

@@ -13,7 +13,6 @@ import stat
 import subprocess
 import time
 import traceback
-import warnings
 
 import pytest
 
@@ -35,8 +34,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _keygen(path, ktype="ed25519"):
-    subprocess.run(["ssh-keygen", "-q", "-t", ktype, "-N", "", "-C", "other", "-f", str(path)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", ktype, "-N", "", "-C", "other", "-f", str(path)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
     with open(str(path) + ".pub") as f:
         return " ".join(f.read().split()[:2])
 
@@ -52,9 +54,15 @@ def test_TS01_strict_host_key_checking_by_default(sshd, tmp_path, monkeypatch):
     c = SSHClient()
     assert isinstance(c._policy, RejectPolicy)
     with pytest.raises(SSHException, match="not found in known_hosts"):
-        c.connect(sshd.host, port=sshd.port, username=sshd.username,
-                  key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-                  timeout=10)
+        c.connect(
+            sshd.host,
+            port=sshd.port,
+            username=sshd.username,
+            key_filename=sshd.keys["ed25519"],
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=10,
+        )
     assert c.get_transport() is None or not c.get_transport().is_authenticated()
 
     # pysftp's Connection checks ~/.ssh/known_hosts by default
@@ -62,8 +70,7 @@ def test_TS01_strict_host_key_checking_by_default(sshd, tmp_path, monkeypatch):
     (home / ".ssh").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     kw = dict(username=sshd.username, private_key=sshd.keys["ed25519"], port=sshd.port)
-    (home / ".ssh" / "known_hosts").write_text(
-        "%s %s\n" % (sshd.host, _keygen(tmp_path / "wrong_host_key")))
+    (home / ".ssh" / "known_hosts").write_text("%s %s\n" % (sshd.host, _keygen(tmp_path / "wrong_host_key")))
     with pytest.raises(SSHException):
         ferrosftp.Connection(sshd.host, **kw)
     shutil.copyfile(sshd.known_hosts_bare_path, home / ".ssh" / "known_hosts")
@@ -100,10 +107,10 @@ def _login_attempts(sshd):
     if sshd.password_auth:
         attempts.append(("password", dict(kw, password=sshd.password)))
         attempts.append(("wrong password", dict(kw, password="wrong-" + sshd.password)))
-    attempts.append(("encrypted key", dict(key_filename=sshd.keys["ed25519_enc"],
-                                           passphrase=sshd.key_passphrase)))
-    attempts.append(("encrypted key, wrong passphrase",
-                     dict(key_filename=sshd.keys["ed25519_enc"], passphrase="wrong")))
+    attempts.append(("encrypted key", dict(key_filename=sshd.keys["ed25519_enc"], passphrase=sshd.key_passphrase)))
+    attempts.append(
+        ("encrypted key, wrong passphrase", dict(key_filename=sshd.keys["ed25519_enc"], passphrase="wrong"))
+    )
     attempts.append(("encrypted key, no passphrase", dict(key_filename=sshd.keys["ed25519_enc"])))
     attempts.append(("pem key", dict(key_filename=sshd.keys["rsa_pem"])))
     for label, args in attempts:
@@ -159,8 +166,9 @@ def test_TS03_secrets_not_in_reprs_or_exceptions(sshd, remote_dir):
             texts.append("".join(traceback.format_exception(type(e), e, e.__traceback__)))
     opts = ferrosftp.CnOpts(knownhosts=sshd.known_hosts_path)
     kw = dict(username=sshd.username, port=sshd.port, cnopts=opts)
-    with ferrosftp.Connection(sshd.host, private_key=sshd.keys["ed25519_enc"],
-                              private_key_pass=sshd.key_passphrase, **kw) as conn:
+    with ferrosftp.Connection(
+        sshd.host, private_key=sshd.keys["ed25519_enc"], private_key_pass=sshd.key_passphrase, **kw
+    ) as conn:
         texts += [repr(conn), str(conn), repr(opts), str(opts)]
     if sshd.password_auth:
         with ferrosftp.Connection(sshd.host, password=sshd.password, **kw) as conn:
@@ -188,8 +196,7 @@ def _version_tuple(text):
 
 
 def test_TS04_linked_libssh2_is_recent():
-    assert _version_tuple(ferrosftp._native.LIBSSH2_VERSION) >= (1, 11, 1), \
-        ferrosftp._native.LIBSSH2_VERSION
+    assert _version_tuple(ferrosftp._native.LIBSSH2_VERSION) >= (1, 11, 1), ferrosftp._native.LIBSSH2_VERSION
 
 
 def test_TS05_cargo_lock_pins_bundled_libssh2_sys():
@@ -218,8 +225,14 @@ def test_TS06_host_key_checked_before_authentication(debug_sshd, tmp_path, case)
     kh.write_text("".join(line + "\n" for line in lines))
     c = SSHClient()
     c.load_host_keys(str(kh))
-    kw = dict(port=srv.port, username=srv.username, key_filename=srv.keys["ed25519"],
-              look_for_keys=False, allow_agent=False, timeout=10)
+    kw = dict(
+        port=srv.port,
+        username=srv.username,
+        key_filename=srv.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     if srv.password_auth:
         kw["password"] = srv.password
     offset = srv.log_size()
@@ -292,16 +305,21 @@ def test_TS08_known_hosts_writes_are_safe(sshd, tmp_path):
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())
     c.load_host_keys(str(kh))
-    c.connect(sshd.host, port=sshd.port, username=sshd.username,
-              key_filename=sshd.keys["ed25519"], look_for_keys=False, allow_agent=False,
-              timeout=10)
+    c.connect(
+        sshd.host,
+        port=sshd.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     server_key = c.get_transport().get_remote_server_key()
     c.close()
     lines = kh.read_text().splitlines()
     for line in keep:
         assert line in lines
-    assert "[%s]:%d %s %s" % (sshd.host, sshd.port, server_key.get_name(),
-                              server_key.get_base64()) in lines
+    assert "[%s]:%d %s %s" % (sshd.host, sshd.port, server_key.get_name(), server_key.get_base64()) in lines
     assert stat.S_IMODE(os.stat(kh).st_mode) == 0o640
     assert os.stat(kh).st_ino != inode, "rewritten in place instead of temp + rename"
     assert leftovers(tmp_path, ["known_hosts", "other", "other.pub", "ca", "ca.pub"]) == []
@@ -320,6 +338,7 @@ def _observe_temp_names(directory, final_name):
                     seen[name] = stat.S_IMODE(os.lstat(os.path.join(directory, name)).st_mode)
                 except OSError:
                     pass
+
     return seen, cb
 
 

@@ -13,7 +13,10 @@ from .commands import cmd_exec, cmd_get, cmd_ls, cmd_mkdir, cmd_put, cmd_rm, cmd
 from .demo import cmd_demo
 from .errors import EXIT_CODES, EXIT_OTHER, EXIT_USAGE, PROG, explain, report
 
-EPILOG = "exit codes:\n" + "\n".join("  {:<4} {}".format(k, v) for k, v in EXIT_CODES.items()) + """
+EPILOG = (
+    "exit codes:\n"
+    + "\n".join("  {:<4} {}".format(k, v) for k, v in EXIT_CODES.items())
+    + """
 
   exec exits with the remote command's own exit status when it ran.
 
@@ -22,6 +25,7 @@ UserKnownHostsFile from ~/.ssh/config); an unknown host is refused unless
 --accept-new-host-key is given.  ~/.ssh/config is read as ssh reads it (Host,
 Match, Include); -F FILE reads another file instead, -F none no file at all.
 """
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,32 +53,60 @@ def _port(v):
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     g = common.add_argument_group("connection options")
-    g.add_argument("-i", "--identity", metavar="KEY", action="append",
-                   help="private key file (repeatable; any type: ed25519, ecdsa, rsa)")
+    g.add_argument(
+        "-i",
+        "--identity",
+        metavar="KEY",
+        action="append",
+        help="private key file (repeatable; any type: ed25519, ecdsa, rsa)",
+    )
     g.add_argument("-P", "--port", type=_port, help="server port (default: ssh config, else 22)")
-    g.add_argument("-F", "--ssh-config", metavar="FILE",
-                   help="ssh config file (default ~/.ssh/config; 'none' to ignore)")
+    g.add_argument(
+        "-F", "--ssh-config", metavar="FILE", help="ssh config file (default ~/.ssh/config; 'none' to ignore)"
+    )
     g.add_argument("--password-env", metavar="VAR", help="read the login password from environment variable VAR")
     g.add_argument("--passphrase-env", metavar="VAR", help="read the key passphrase from environment variable VAR")
     g.add_argument("--known-hosts", metavar="FILE", help="known_hosts file (default ~/.ssh/known_hosts)")
-    g.add_argument("--accept-new-host-key", action="store_true",
-                   help="accept and record the key of a host not yet in known_hosts (a changed key is "
-                        "still refused)")
-    g.add_argument("--workers", type=_positive_int, default=4, metavar="N",
-                   help="SFTP channels of the connection for multi-file transfers, each with many "
-                        "files in flight (default 4)")
-    g.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="connect / network timeout (default: ssh ConnectTimeout, else 30)")
+    g.add_argument(
+        "--accept-new-host-key",
+        action="store_true",
+        help="accept and record the key of a host not yet in known_hosts (a changed key is still refused)",
+    )
+    g.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="SFTP channels of the connection for multi-file transfers, each with many files in flight (default 4)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="connect / network timeout (default: ssh ConnectTimeout, else 30)",
+    )
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
-    p = _Parser(prog=PROG, description="Fast SFTP/SSH file transfers (ferrosftp).",
-                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(
+        prog=PROG,
+        description="Fast SFTP/SSH file transfers (ferrosftp).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version="%(prog)s " + _version())
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(name, help_, **kw):
-        return sub.add_parser(name, help=help_, description=help_, parents=[common], epilog=EPILOG,
-                              formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+        return sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            parents=[common],
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            **kw,
+        )
 
     s = add("get", "download files: get [-r] [user@]host:path... [LOCAL]")
     s.add_argument("-r", "--recursive", action="store_true", help="copy directories recursively")
@@ -116,8 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("local_root", metavar="LOCAL_ROOT")
     s.add_argument("remote", metavar="[user@]host:REMOTE_ROOT")
     s.add_argument("paths", nargs="*", metavar="PATH", help="only these files/directories (relative)")
-    s.add_argument("--force", action="store_true",
-                   help="overwrite even if the other side changed since the last sync")
+    s.add_argument("--force", action="store_true", help="overwrite even if the other side changed since the last sync")
     s.set_defaults(func=cmd_sync)
 
     s = add("demo", "round-trip demo against a throwaway local sshd (or a given [user@]host:path)")

@@ -260,25 +260,43 @@ def cmd_sync(args) -> int:
         raise UsageError("sync: the remote root must look like [user@]host:path")
     conn = connector_for(args, r)
     conn.ensure_passphrase()
-    agent = SyncAgent(hostname=conn.host, host_port=conn.port, username=conn.user,
-                      key_path=conn.key_files or None, local_root=args.local_root, remote_root=r.path,
-                      password=conn.password, known_hosts=conn.known_hosts, workers=args.workers,
-                      passphrase=conn.passphrase, accept_new_host_key=conn.accept_new, timeout=conn.timeout,
-                      allow_agent=conn.allow_agent, look_for_keys=conn.look_for_keys)
+    agent = SyncAgent(
+        hostname=conn.host,
+        host_port=conn.port,
+        username=conn.user,
+        key_path=conn.key_files or None,
+        local_root=args.local_root,
+        remote_root=r.path,
+        password=conn.password,
+        known_hosts=conn.known_hosts,
+        workers=args.workers,
+        passphrase=conn.passphrase,
+        accept_new_host_key=conn.accept_new,
+        timeout=conn.timeout,
+        allow_agent=conn.allow_agent,
+        look_for_keys=conn.look_for_keys,
+    )
     prog = progress(args)
     out = sys.stdout
     try:
         if args.action == "status":
             out = NameWriter()
             st = agent.status()
-            tags = (("local_only", "local-only"), ("remote_only", "remote-only"), ("changed", "changed"),
-                    ("stale", "stale"), ("conflicts", "conflict"))
+            tags = (
+                ("local_only", "local-only"),
+                ("remote_only", "remote-only"),
+                ("changed", "changed"),
+                ("stale", "stale"),
+                ("conflicts", "conflict"),
+            )
             for key, tag in tags:
                 for p in st[key]:
                     out.write("{:<12} {}\n".format(tag, p))
-            out.write("{} file(s) in sync{}\n".format(
-                len(st.in_sync), "" if st.clean else ", {} differ".format(
-                    sum(len(st[k]) for k, _ in tags))))
+            out.write(
+                "{} file(s) in sync{}\n".format(
+                    len(st.in_sync), "" if st.clean else ", {} differ".format(sum(len(st[k]) for k, _ in tags))
+                )
+            )
             return EXIT_OK
         if args.action == "push":
             if args.paths:

@@ -27,10 +27,18 @@ def connector_for(args, remote: Remote) -> Connector:
     ssh config supplies the rest)."""
     password = _from_env("--password-env", args.password_env)
     passphrase = _from_env("--passphrase-env", args.passphrase_env)
-    return Connector.for_host(remote.host, port=args.port, user=remote.user, ssh_config=args.ssh_config,
-                              identity=args.identity or (), password=password, passphrase=passphrase,
-                              known_hosts=args.known_hosts, accept_new_host_key=args.accept_new_host_key,
-                              timeout=args.timeout)
+    return Connector.for_host(
+        remote.host,
+        port=args.port,
+        user=remote.user,
+        ssh_config=args.ssh_config,
+        identity=args.identity or (),
+        password=password,
+        passphrase=passphrase,
+        known_hosts=args.known_hosts,
+        accept_new_host_key=args.accept_new_host_key,
+        timeout=args.timeout,
+    )
 
 
 @contextlib.contextmanager

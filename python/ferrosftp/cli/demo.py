@@ -46,7 +46,7 @@ def _make_tree(root, nfiles, big_mb, rng) -> Dict[str, str]:
     block = rng(1 << 20)
     with open(big, "wb") as f:
         for i in range(big_mb):
-            f.write(block[i % 251:] + block[:i % 251])  # distinct 1 MiB blocks, cheap to make
+            f.write(block[i % 251 :] + block[: i % 251])  # distinct 1 MiB blocks, cheap to make
     sums["large.bin"] = _sha256(big)
     return sums
 
@@ -66,8 +66,12 @@ def cmd_demo(args) -> int:
     else:
         try:
             # the login user is the one running the demo, with a key made for this run
-            server = sshd.SshdServer(client_keys=("ed25519",), host_key_types=("ed25519",),
-                                     password_authentication=False, remote_root_in_home=False)
+            server = sshd.SshdServer(
+                client_keys=("ed25519",),
+                host_key_types=("ed25519",),
+                password_authentication=False,
+                remote_root_in_home=False,
+            )
         except sshd.SshdMissing as e:
             report(str(e))
             return EXIT_OTHER
@@ -76,9 +80,16 @@ def cmd_demo(args) -> int:
         _stop_on_sigterm()
         server.start()
         out.write("sshd listening on 127.0.0.1:{} (user {})\n".format(server.port, server.username))
-        conn = Connector(server.host, server.port, server.username, [server.keys["ed25519"]],
-                         known_hosts=[server.known_hosts_path], timeout=30.0, allow_agent=False,
-                         look_for_keys=False)
+        conn = Connector(
+            server.host,
+            server.port,
+            server.username,
+            [server.keys["ed25519"]],
+            known_hosts=[server.known_hosts_path],
+            timeout=30.0,
+            allow_agent=False,
+            look_for_keys=False,
+        )
         base = server.remote_root
     local = tempfile.mkdtemp(prefix="ferrosftp-demo-")
     client = sftp = None
@@ -88,8 +99,11 @@ def cmd_demo(args) -> int:
         os.makedirs(src)
         sums = _make_tree(src, args.files, args.size, os.urandom)
         tree_bytes = sum(os.path.getsize(os.path.join(src, p)) for p in sums if p != "large.bin")
-        out.write("generated {} files ({}) and large.bin ({})\n".format(
-            args.files, format_size(tree_bytes), format_size(args.size << 20)))
+        out.write(
+            "generated {} files ({}) and large.bin ({})\n".format(
+                args.files, format_size(tree_bytes), format_size(args.size << 20)
+            )
+        )
         out.flush()
         try:
             client, sftp = conn.session()
@@ -97,8 +111,10 @@ def cmd_demo(args) -> int:
             from ..ssh_exception import AuthenticationException
 
             if server is not None and isinstance(e.cause, AuthenticationException):
-                report("the throwaway sshd refused the demo key for {} (is that account locked or "
-                       "without a usable shell?); its log ends:\n{}".format(server.username, server.log_tail()))
+                report(
+                    "the throwaway sshd refused the demo key for {} (is that account locked or "
+                    "without a usable shell?); its log ends:\n{}".format(server.username, server.log_tail())
+                )
             raise
         remote_top = posixpath.join(base, "ferrosftp-demo-" + secrets.token_hex(4))
         sftp.mkdir(remote_top)
@@ -109,18 +125,30 @@ def cmd_demo(args) -> int:
         make_remote_dirs(sftp, dirs)
         upload(sftp, jobs, args, "upload tree")
         t1 = time.monotonic()
-        upload(sftp, [(os.path.join(src, "large.bin"), posixpath.join(remote_top, "large.bin"), args.size << 20,
-                       None)], args, "large.bin")
+        upload(
+            sftp,
+            [(os.path.join(src, "large.bin"), posixpath.join(remote_top, "large.bin"), args.size << 20, None)],
+            args,
+            "large.bin",
+        )
         t2 = time.monotonic()
-        out.write("upload: tree {} in {:.2f}s ({}), large file {} in {:.2f}s ({})\n".format(
-            format_size(tree_bytes), t1 - t0, format_rate(tree_bytes / max(t1 - t0, 1e-6)),
-            format_size(args.size << 20), t2 - t1, format_rate((args.size << 20) / max(t2 - t1, 1e-6))))
+        out.write(
+            "upload: tree {} in {:.2f}s ({}), large file {} in {:.2f}s ({})\n".format(
+                format_size(tree_bytes),
+                t1 - t0,
+                format_rate(tree_bytes / max(t1 - t0, 1e-6)),
+                format_size(args.size << 20),
+                t2 - t1,
+                format_rate((args.size << 20) / max(t2 - t1, 1e-6)),
+            )
+        )
 
         dst = os.path.join(local, "dst")
         jobs, dirs = download_jobs(sftp, remote_top, dst)
         listed = sum(j[2] for j in jobs)
-        out.write("listing: {} files in {} directories, {} on the server\n".format(
-            len(jobs), len(dirs), format_size(listed)))
+        out.write(
+            "listing: {} files in {} directories, {} on the server\n".format(len(jobs), len(dirs), format_size(listed))
+        )
         if len(jobs) != len(sums):
             raise RuntimeError("server lists {} files, expected {}".format(len(jobs), len(sums)))
 
@@ -131,12 +159,18 @@ def cmd_demo(args) -> int:
         t4 = time.monotonic()
         download(sftp, [j for j in jobs if j[0].endswith("/large.bin")], args, "large.bin")
         t5 = time.monotonic()
-        out.write("download: tree in {:.2f}s ({}), large file in {:.2f}s ({})\n".format(
-            t4 - t3, format_rate(tree_bytes / max(t4 - t3, 1e-6)), t5 - t4,
-            format_rate((args.size << 20) / max(t5 - t4, 1e-6))))
+        out.write(
+            "download: tree in {:.2f}s ({}), large file in {:.2f}s ({})\n".format(
+                t4 - t3,
+                format_rate(tree_bytes / max(t4 - t3, 1e-6)),
+                t5 - t4,
+                format_rate((args.size << 20) / max(t5 - t4, 1e-6)),
+            )
+        )
 
-        bad = [p for p, h in sums.items() if not os.path.isfile(os.path.join(dst, p))
-               or _sha256(os.path.join(dst, p)) != h]
+        bad = [
+            p for p, h in sums.items() if not os.path.isfile(os.path.join(dst, p)) or _sha256(os.path.join(dst, p)) != h
+        ]
         if bad:
             raise RuntimeError("sha256 mismatch for {} file(s): {}".format(len(bad), ", ".join(bad[:5])))
         out.write("verified: {} files, sha256 identical after the round trip\n".format(len(sums)))

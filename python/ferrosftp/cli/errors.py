@@ -12,8 +12,13 @@ from ..exceptions import ConnectionError as SyncConnectionError
 from ..exceptions import FileNotFound, LocalCacheDirNotFound, LocalFileNotFound, SyncConflict, TransferError
 from ..host_config import UsageError
 from ..sessions import ConnectFailed, UnknownHostKeyError
-from ..ssh_exception import (AuthenticationException, BadHostKeyException, NoValidConnectionsError,
-                             PasswordRequiredException, SSHException)
+from ..ssh_exception import (
+    AuthenticationException,
+    BadHostKeyException,
+    NoValidConnectionsError,
+    PasswordRequiredException,
+    SSHException,
+)
 
 PROG = "ferrosftp"
 
@@ -85,23 +90,29 @@ def explain(exc: BaseException) -> Tuple[int, str]:
         if isinstance(e, UnknownHostKeyError):
             return EXIT_HOSTKEY, "{}{} (or pass --accept-new-host-key)".format(where, e)
         if isinstance(e, BadHostKeyException):
-            return EXIT_HOSTKEY, ("{}HOST KEY MISMATCH: the server's host key differs from the one in "
-                                  "known_hosts; refusing to connect".format(where))
+            return EXIT_HOSTKEY, (
+                "{}HOST KEY MISMATCH: the server's host key differs from the one in "
+                "known_hosts; refusing to connect".format(where)
+            )
         if isinstance(e, PasswordRequiredException):
             return EXIT_AUTH, "{}private key is encrypted: give its passphrase with --passphrase-env VAR".format(where)
         if isinstance(e, AuthenticationException):
             detail = str(e).strip().rstrip(".")
             detail = "" if detail.lower() in ("", "authentication failed") else " ({})".format(detail)
             return EXIT_AUTH, "{}authentication failed{}: check the key (-i KEY), the agent or the password".format(
-                where, detail)
+                where, detail
+            )
         if isinstance(e, SSHException) and str(e) == "No authentication methods available":
-            return EXIT_AUTH, ("{}no key, agent or password to log in with: pass -i KEY, start ssh-agent, "
-                               "or give a password with --password-env VAR".format(where))
+            return EXIT_AUTH, (
+                "{}no key, agent or password to log in with: pass -i KEY, start ssh-agent, "
+                "or give a password with --password-env VAR".format(where)
+            )
         if isinstance(e, socket.gaierror):
             return EXIT_CONNECT, "{}cannot resolve host name ({})".format(where, e.strerror or e)
         if isinstance(e, (NoValidConnectionsError, ConnectionRefusedError)):
             return EXIT_CONNECT, "{}connection refused{}: is sshd running there, and is the port (-P) right?".format(
-                where, at)
+                where, at
+            )
         if isinstance(e, (socket.timeout, TimeoutError)):
             return EXIT_CONNECT, "{}timed out{}".format(where, at)
         if isinstance(e, (OSError,)) and e.errno in (101, 113, 110):  # unreachable, no route, timeout

@@ -57,6 +57,7 @@ def make_remote_dirs(sftp, dirs) -> None:
 def download(sftp, jobs, args, label, preserve=False) -> None:
     """Get every job (remote, local, size, attrs); ``preserve``: the remote
     file's times and mode too."""
+
     def one(s, job, cb):
         s.get(job[0], job[1], callback=cb)
         if preserve:
@@ -79,6 +80,7 @@ def download(sftp, jobs, args, label, preserve=False) -> None:
 def upload(sftp, jobs, args, label, preserve=False) -> None:
     """Put every job (local, remote, size, _): temp name, posix-rename, size
     check; ``preserve``: the local file's times and mode too."""
+
     def one(s, job, cb):
         s.put(job[0], job[1], callback=cb, confirm=True, atomic=True)
         if preserve:
@@ -87,8 +89,9 @@ def upload(sftp, jobs, args, label, preserve=False) -> None:
             s.chmod(job[1], stat.S_IMODE(st.st_mode))
 
     def many(s, share, report):
-        return s._put_each([(j[0], j[1]) for j in share], report, confirm=True, atomic=True,
-                           times=preserve, mode=preserve)
+        return s._put_each(
+            [(j[0], j[1]) for j in share], report, confirm=True, atomic=True, times=preserve, mode=preserve
+        )
 
     run_jobs(sftp, jobs, one, many, args, label)
 

@@ -31,13 +31,13 @@ def parse_remote(arg: str, require_path: bool = True) -> Optional[Remote]:
     bracket = arg.find("[")
     slash = arg.find("/")
     if at > 0 and (colon < 0 or at < colon) and (bracket < 0 or at < bracket) and (slash < 0 or at < slash):
-        user, rest = arg[:at], arg[at + 1:]
+        user, rest = arg[:at], arg[at + 1 :]
     if rest.startswith("["):
         end = rest.find("]")
         if end < 0:
             raise UsageError("unterminated [ in {!r}".format(arg))
         host = rest[1:end]
-        after = rest[end + 1:]
+        after = rest[end + 1 :]
         if after.startswith(":"):
             return Remote(user, host, after[1:] or ".")
         if after == "" and not require_path:
@@ -55,7 +55,7 @@ def parse_remote(arg: str, require_path: bool = True) -> Optional[Remote]:
         if user is None:
             return None
         raise UsageError("no host in {!r}".format(arg))
-    return Remote(user, host, rest[c + 1:] or ".")
+    return Remote(user, host, rest[c + 1 :] or ".")
 
 
 def remotes(args_paths, what) -> List[Remote]:
@@ -74,6 +74,5 @@ def one_server(targets: List[Remote]) -> Remote:
     first = targets[0]
     for r in targets[1:]:
         if (r.user, r.host) != (first.user, first.host):
-            raise UsageError("all remote paths must be on the same server ({} vs {})".format(
-                first.spec(), r.spec()))
+            raise UsageError("all remote paths must be on the same server ({} vs {})".format(first.spec(), r.spec()))
     return first

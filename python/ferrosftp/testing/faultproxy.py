@@ -120,25 +120,47 @@ def _close_writer(w, mode):
 
 
 class FaultProxy:
-    def __init__(self, target_host, target_port, *, latency=0.0, bandwidth=None,
-                 cut_after=None, cut_direction="down", cut_mode="rst",
-                 stall_after=None, stall_direction="down", stall_for=None,
-                 corrupt_after=None, corrupt_direction="down",
-                 fault_connections=None, max_lifetime=600.0,
-                 listen_port=0, buffer_limit=16 * 1024 * 1024):
+    def __init__(
+        self,
+        target_host,
+        target_port,
+        *,
+        latency=0.0,
+        bandwidth=None,
+        cut_after=None,
+        cut_direction="down",
+        cut_mode="rst",
+        stall_after=None,
+        stall_direction="down",
+        stall_for=None,
+        corrupt_after=None,
+        corrupt_direction="down",
+        fault_connections=None,
+        max_lifetime=600.0,
+        listen_port=0,
+        buffer_limit=16 * 1024 * 1024,
+    ):
         if str(target_host).strip().lower() not in _LOOPBACK_NAMES:
             raise ValueError("FaultProxy only forwards to 127.0.0.1, not %r" % (target_host,))
         self.target_host = "127.0.0.1"
         self.target_port = int(target_port)
         self.listen_port = listen_port
         self._opts = {}
-        self.configure(latency=latency, bandwidth=bandwidth, cut_after=cut_after,
-                       cut_direction=cut_direction, cut_mode=cut_mode,
-                       stall_after=stall_after, stall_direction=stall_direction,
-                       stall_for=stall_for,
-                       corrupt_after=corrupt_after, corrupt_direction=corrupt_direction,
-                       fault_connections=fault_connections, max_lifetime=max_lifetime,
-                       buffer_limit=buffer_limit)
+        self.configure(
+            latency=latency,
+            bandwidth=bandwidth,
+            cut_after=cut_after,
+            cut_direction=cut_direction,
+            cut_mode=cut_mode,
+            stall_after=stall_after,
+            stall_direction=stall_direction,
+            stall_for=stall_for,
+            corrupt_after=corrupt_after,
+            corrupt_direction=corrupt_direction,
+            fault_connections=fault_connections,
+            max_lifetime=max_lifetime,
+            buffer_limit=buffer_limit,
+        )
         self.port = None
         self.host = "127.0.0.1"
         self.bytes_up = 0
@@ -202,9 +224,16 @@ class FaultProxy:
                 self._loop = loop
                 asyncio.set_event_loop(loop)
                 try:
-                    self._server = loop.run_until_complete(asyncio.start_server(
-                        self._handle, "127.0.0.1", self.listen_port, backlog=512,
-                        reuse_address=True, limit=_CHUNK * 4))
+                    self._server = loop.run_until_complete(
+                        asyncio.start_server(
+                            self._handle,
+                            "127.0.0.1",
+                            self.listen_port,
+                            backlog=512,
+                            reuse_address=True,
+                            limit=_CHUNK * 4,
+                        )
+                    )
                     self.port = self._server.sockets[0].getsockname()[1]
                 except BaseException as e:  # pragma: no cover
                     err.append(e)
@@ -220,8 +249,7 @@ class FaultProxy:
                         for t in pending:
                             t.cancel()
                         if pending:
-                            loop.run_until_complete(
-                                asyncio.gather(*pending, return_exceptions=True))
+                            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                     finally:
                         loop.close()
 
@@ -280,11 +308,13 @@ class FaultProxy:
 
     def stall_all(self, direction="both"):
         """Stop forwarding on every active connection (sockets stay open)."""
+
         def f():
             for c in self._conns:
                 for d in ("up", "down"):
                     if direction in (d, "both"):
                         c.stalled[d] = True
+
         self._call(f)
 
     def reset_counters(self):
@@ -302,8 +332,7 @@ class FaultProxy:
         self._conns.add(conn)
         try:
             try:
-                s_reader, s_writer = await asyncio.open_connection(
-                    self.target_host, self.target_port, limit=_CHUNK * 4)
+                s_reader, s_writer = await asyncio.open_connection(self.target_host, self.target_port, limit=_CHUNK * 4)
             except OSError:
                 _close_writer(c_writer, "rst")
                 return
@@ -328,16 +357,14 @@ class FaultProxy:
                 q = collections.deque()
                 cond = asyncio.Condition()
                 state = {"buffered": 0, "eof": False}
-                conn.tasks.append(asyncio.ensure_future(
-                    self._reader(conn, direction, src, q, cond, state)))
+                conn.tasks.append(asyncio.ensure_future(self._reader(conn, direction, src, q, cond, state)))
                 wt = asyncio.ensure_future(self._writer(conn, direction, dst, q, cond, state))
                 conn.tasks.append(wt)
                 eofs.append(wt)
             lifetime = opts["max_lifetime"]
             both_eof = asyncio.ensure_future(asyncio.gather(*eofs, return_exceptions=True))
             killed = asyncio.ensure_future(conn.done.wait())
-            await asyncio.wait({both_eof, killed}, timeout=lifetime,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({both_eof, killed}, timeout=lifetime, return_when=asyncio.FIRST_COMPLETED)
             if not conn.done.is_set():
                 if both_eof.done():
                     conn.kill("fin", reason="eof")
@@ -412,7 +439,7 @@ class FaultProxy:
                         if bw:
                             step = max(1, min(16384, int(bw / 50)))
                             for i in range(0, len(piece), step):
-                                part = piece[i:i + step]
+                                part = piece[i : i + step]
                                 now = loop.time()
                                 start = max(now, next_free)
                                 if start > now:
@@ -475,11 +502,13 @@ class FaultProxy:
             events = []
             if o["cut_after"] is not None and conn.applies(o["cut_direction"], direction):
                 events.append((o["cut_after"] - count(o["cut_direction"]), 0, "cut"))
-            if (o["stall_after"] is not None and not conn.stall_fired
-                    and conn.applies(o["stall_direction"], direction)):
+            if o["stall_after"] is not None and not conn.stall_fired and conn.applies(o["stall_direction"], direction):
                 events.append((o["stall_after"] - count(o["stall_direction"]), 1, "stall"))
-            if (o["corrupt_after"] is not None and not conn.corrupted
-                    and conn.applies(o["corrupt_direction"], direction)):
+            if (
+                o["corrupt_after"] is not None
+                and not conn.corrupted
+                and conn.applies(o["corrupt_direction"], direction)
+            ):
                 events.append((o["corrupt_after"] - count(o["corrupt_direction"]), 2, "corrupt"))
             events = [e for e in events if e[0] < len(data)]
             if not events:
@@ -503,5 +532,4 @@ class FaultProxy:
         return out
 
     def __repr__(self):
-        return "<FaultProxy 127.0.0.1:%s -> 127.0.0.1:%s opts=%r>" % (
-            self.port, self.target_port, self._opts)
+        return "<FaultProxy 127.0.0.1:%s -> 127.0.0.1:%s opts=%r>" % (self.port, self.target_port, self._opts)

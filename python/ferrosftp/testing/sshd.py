@@ -50,8 +50,18 @@ import subprocess
 import tempfile
 import time
 
-__all__ = ["SshdServer", "SshdError", "SshdMissing", "TEST_USER", "KEY_PASSPHRASE", "CLIENT_KEYS",
-           "HOST_KEY_TYPES", "descendants", "find_sshd", "rmtree"]
+__all__ = [
+    "SshdServer",
+    "SshdError",
+    "SshdMissing",
+    "TEST_USER",
+    "KEY_PASSPHRASE",
+    "CLIENT_KEYS",
+    "HOST_KEY_TYPES",
+    "descendants",
+    "find_sshd",
+    "rmtree",
+]
 
 HOST = "127.0.0.1"
 TEST_USER = "ferrotest"
@@ -86,8 +96,10 @@ def find_sshd() -> str:
     if override:
         if os.path.isfile(override) and os.access(override, os.X_OK):
             return override
-        raise SshdMissing("sshd not found at FERROSFTP_SSHD={}: install openssh-server "
-                          "(apt-get install openssh-server) or fix the variable".format(override))
+        raise SshdMissing(
+            "sshd not found at FERROSFTP_SSHD={}: install openssh-server "
+            "(apt-get install openssh-server) or fix the variable".format(override)
+        )
     for cand in (shutil.which("sshd"), "/usr/sbin/sshd", "/usr/local/sbin/sshd", "/sbin/sshd"):
         if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
             return cand
@@ -124,8 +136,14 @@ def _free_port() -> int:
 def _sshd_version(sshd):
     """(major, minor) of an sshd binary, or None if unknown."""
     try:
-        p = subprocess.run([sshd, "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL, text=True, timeout=10)
+        p = subprocess.run(
+            [sshd, "-V"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     m = re.search(r"OpenSSH_(\d+)\.(\d+)", p.stdout)
@@ -184,8 +202,13 @@ def _ensure_test_user():
             try:
                 pw = pwd.getpwnam(TEST_USER)
             except KeyError:
-                p = subprocess.run(["useradd", "-m", "-s", "/bin/bash", TEST_USER], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                p = subprocess.run(
+                    ["useradd", "-m", "-s", "/bin/bash", TEST_USER],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
                 try:
                     pw = pwd.getpwnam(TEST_USER)
                 except KeyError:
@@ -214,9 +237,19 @@ class SshdServer:
     line (None removes it). ``SshdMissing`` is raised here when OpenSSH is
     not installed."""
 
-    def __init__(self, *, client_keys=CLIENT_KEYS, host_key_types=HOST_KEY_TYPES, test_user=False,
-                 password_authentication=True, remote_root_in_home=True, extra_config=None,
-                 overrides=None, start_timeout=10.0, rsa_bits=3072):
+    def __init__(
+        self,
+        *,
+        client_keys=CLIENT_KEYS,
+        host_key_types=HOST_KEY_TYPES,
+        test_user=False,
+        password_authentication=True,
+        remote_root_in_home=True,
+        extra_config=None,
+        overrides=None,
+        start_timeout=10.0,
+        rsa_bits=3072,
+    ):
         if isinstance(extra_config, str):
             extra_config = extra_config.splitlines()
         unknown = set(client_keys) - set(_CLIENT_KEY_SPECS)
@@ -390,17 +423,28 @@ class SshdServer:
         for o in options:
             args += ["-o", o]
         args += [
-            "-i", self.keys[key],
-            "-o", "BatchMode=yes",
-            "-o", "IdentitiesOnly=yes",
-            "-o", "IdentityAgent=none",
-            "-o", "UserKnownHostsFile=%s" % self.known_hosts_path,
-            "-o", "GlobalKnownHostsFile=/dev/null",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "ConnectTimeout=10",
-            "-o", "LogLevel=ERROR",
-            "-o", "Port=%d" % port,
-            "-o", "User=%s" % self.username,
+            "-i",
+            self.keys[key],
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "UserKnownHostsFile=%s" % self.known_hosts_path,
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "Port=%d" % port,
+            "-o",
+            "User=%s" % self.username,
         ]
         if port != self.port:
             # e.g. through a FaultProxy: still verify against sshd's host key
@@ -420,19 +464,23 @@ class SshdServer:
         """Run sftp batch commands (one per line) with the system sftp client."""
         args = self.sftp_args(**kw)
         args[1:1] = ["-b", "-"]
-        p = subprocess.run(args, input=batch, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=timeout)
+        p = subprocess.run(
+            args, input=batch, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout
+        )
         if check and p.returncode != 0:
             raise SshdError("sftp batch failed (rc=%d): %s" % (p.returncode, p.stderr))
         return p
 
-    def ssh_run(self, cmd, *, key="ed25519", port=None, input=None, timeout=60,
-                options=(), text=True, env=None):
+    def ssh_run(self, cmd, *, key="ed25519", port=None, input=None, timeout=60, options=(), text=True, env=None):
         """Run `cmd` remotely via the system ssh client; returns CompletedProcess."""
         return subprocess.run(
             self.ssh_args(key=key, port=port, options=options) + ["--", cmd],
-            input=input, stdin=None if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, text=text,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            timeout=timeout,
+            text=text,
             env=env,
         )
 
@@ -441,8 +489,10 @@ class SshdServer:
         ferrosftp); returns stdout without the trailing newline."""
         p = self.ssh_run(cmd, **kw)
         if check and p.returncode != 0:
-            raise SshdError("ssh %r failed (rc=%d): %s\n--- sshd log tail ---\n%s"
-                            % (cmd, p.returncode, p.stderr, self.read_log()[-3000:]))
+            raise SshdError(
+                "ssh %r failed (rc=%d): %s\n--- sshd log tail ---\n%s"
+                % (cmd, p.returncode, p.stderr, self.read_log()[-3000:])
+            )
         out = p.stdout
         if isinstance(out, bytes):
             return out[:-1] if out.endswith(b"\n") else out
@@ -484,8 +534,18 @@ class SshdServer:
         self.config_path = os.path.join(self.tmpdir, "sshd_config")
 
     def _keygen(self, path, ktype, *extra, passphrase=""):
-        args = [self.keygen, "-q", "-t", ktype, "-N", passphrase, "-C",
-                "ferrosftp-test-" + os.path.basename(path), "-f", path]
+        args = [
+            self.keygen,
+            "-q",
+            "-t",
+            ktype,
+            "-N",
+            passphrase,
+            "-C",
+            "ferrosftp-test-" + os.path.basename(path),
+            "-f",
+            path,
+        ]
         if ktype == "rsa":
             args[2:2] = ["-b", str(self.rsa_bits)]
         args += list(extra)
@@ -583,8 +643,11 @@ class SshdServer:
             self._log_fh = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.sshd, "-D", "-e", "-f", self.config_path],
-            stdin=subprocess.DEVNULL, stdout=self._log_fh, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
         )
 
     def _launch(self):
@@ -595,11 +658,15 @@ class SshdServer:
             with open(self.config_path, "w") as f:
                 f.write(self._config_text())
             # validate config first for a clear error
-            t = subprocess.run([self.sshd, "-t", "-f", self.config_path], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            t = subprocess.run(
+                [self.sshd, "-t", "-f", self.config_path],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             if t.returncode != 0:
-                raise SshdError("sshd -t rejected config:\n%s\n--- config ---\n%s"
-                                % (t.stdout, self._config_text()))
+                raise SshdError("sshd -t rejected config:\n%s\n--- config ---\n%s" % (t.stdout, self._config_text()))
             self._spawn()
             try:
                 self._wait_ready()
@@ -621,8 +688,7 @@ class SshdServer:
         last = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SshdError("sshd exited with rc=%s\n--- log ---\n%s"
-                                % (self.proc.returncode, self.read_log()))
+                raise SshdError("sshd exited with rc=%s\n--- log ---\n%s" % (self.proc.returncode, self.read_log()))
             try:
                 with socket.create_connection((self.host, self.port), timeout=2) as s:
                     buf = b""
@@ -638,8 +704,10 @@ class SshdServer:
             except OSError as e:
                 last = e
             time.sleep(0.05)
-        raise SshdError("sshd on %s:%s not ready after %.0fs (%s)\n--- log ---\n%s"
-                        % (self.host, self.port, self.start_timeout, last, self.read_log()))
+        raise SshdError(
+            "sshd on %s:%s not ready after %.0fs (%s)\n--- log ---\n%s"
+            % (self.host, self.port, self.start_timeout, last, self.read_log())
+        )
 
     def __repr__(self):
         return "<SshdServer %s@%s:%s pid=%s>" % (self.username, self.host, self.port, self.pid)
