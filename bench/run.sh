@@ -6,7 +6,8 @@
 #   bash bench/run.sh --help              # every harness option
 #
 # Creates (if missing) two venvs beside this script:
-#   bench/.venv-peers   paramiko (latest), asyncssh, matplotlib + ferrosftp
+#   bench/.venv-peers   paramiko (latest), asyncssh, matplotlib + ferrosftp,
+#                       and for bench/fsspec_bench.py fsspec, sshfs, pyarrow (pinned)
 #   bench/.venv-pysftp  pysftp==0.2.9 + paramiko<4 (pysftp imports DSSKey,
 #                       which paramiko 4 removed)
 # then runs bench/harness.py with the peers venv's python.
@@ -64,6 +65,10 @@ mkvenv() {  # dir, import check, pip args...
     fi
 }
 mkvenv "$PEERS" 'import paramiko, asyncssh, matplotlib' paramiko asyncssh matplotlib
+# the fsspec filesystems' bench (bench/fsspec_bench.py): fsspec's own sftp
+# (on the paramiko above), sshfs (asyncssh) and pyarrow for the Parquet case
+mkvenv "$PEERS" 'import fsspec, sshfs, pyarrow; assert fsspec.__version__ == "2026.9.0"' \
+    'fsspec==2026.9.0' 'sshfs==2026.8.0' 'pyarrow==26.0.1'
 mkvenv "$PYSFTP" 'import pysftp, paramiko; assert pysftp.__version__ == "0.2.9"' \
     'pysftp==0.2.9' 'paramiko<4'
 

@@ -1,6 +1,7 @@
 """ferrosftp.fsspec.SFTPFileSystem: fsspec's own abstract test-suite (copy,
 get, put, open, pipe) against the loopback sshd, plus our own cases: safe
-host keys, atomic writes, ranges, many files, pickling, the URL protocol.
+host keys, atomic writes, ranges, many files, pickling, the URL protocol
+(the connection pool and cat_ranges across files: test_fsspec_pool.py).
 fsspec comes from FERROSFTP_PROGRAMS_PATH (tests/programs-requirements.txt)."""
 
 import hashlib
@@ -117,6 +118,34 @@ def test_ranges_and_random_access(fs, remote_dir):
         assert f.read(3) == data[5:8]
 
 
+@pytest.mark.parametrize("cache_type", [None, "readahead", "bytes"])
+def test_reads_of_every_size_and_order_give_the_file_bytes(fs, remote_dir, cache_type):
+    """The default read path (exact for large or jumping reads, read-ahead
+    for small ones that follow) and fsspec's caches when one is asked for:
+    small reads in a row across read-ahead boundaries, jumps back and
+    forth, reads past the end."""
+    import random
+
+    data = os.urandom(1_000_003)
+    path = remote_dir + "/mixed.bin"
+    fs.pipe_file(path, data)
+    rng = random.Random(5)
+    kw = {} if cache_type is None else {"cache_type": cache_type}
+    with fs.open(path, "rb", block_size=50_000, **kw) as f:
+        pos = 0
+        for _ in range(400):
+            if rng.random() < 0.2:
+                pos = rng.randrange(len(data) + 10)
+                f.seek(pos)
+            n = rng.choice([1, 7, 4096, 30_000, 49_999, 50_000, 120_000])
+            got = f.read(n)
+            assert got == data[pos:pos + n], (pos, n)
+            pos = min(pos + n, len(data))
+        f.seek(0)
+        lines = f.read()
+    assert lines == data
+
+
 def test_many_files_put_and_get_with_progress(fs, remote_dir, tmp_path):
     from fsspec.callbacks import Callback
 
@@ -137,6 +166,17 @@ def test_many_files_put_and_get_with_progress(fs, remote_dir, tmp_path):
     assert got == files
     assert len(fs.find(remote_dir + "/tree")) == 120
     assert fs.du(remote_dir + "/tree") == sum(1000 + i for i in range(120))
+
+
+def test_get_of_a_list_of_paths_with_a_directory_among_them(fs, remote_dir, tmp_path):
+    """fsspec's list form (no listing to learn the types from): the files
+    come, the directory is made locally, a missing path fails as fsspec's."""
+    fs.pipe_file(remote_dir + "/a", b"A")
+    fs.makedirs(remote_dir + "/d", exist_ok=True)
+    fs.get([remote_dir + "/a", remote_dir + "/d"], [str(tmp_path / "a"), str(tmp_path / "d")])
+    assert (tmp_path / "a").read_bytes() == b"A" and (tmp_path / "d").is_dir()
+    with pytest.raises(FileNotFoundError):
+        fs.get([remote_dir + "/a", remote_dir + "/missing"], [str(tmp_path / "a2"), str(tmp_path / "m")])
 
 
 def test_move_copy_and_remove(fs, remote_dir):
@@ -176,11 +216,13 @@ def test_edge_cases(fs, sshd, remote_dir):
             fs.pipe_file(locked + "/f", b"x")
 
 
-def test_pickled_filesystem_connects_anew(fs, remote_dir):
+def test_a_pickled_filesystem_in_the_same_process_shares_the_pooled_connection(fs, remote_dir):
+    """Unpickled here, the copy is re-created from its arguments and finds
+    the pooled connection (other processes: tests/test_fsspec_pool.py)."""
     fs.pipe_file(remote_dir + "/p", b"pickled")
     clone = pickle.loads(pickle.dumps(fs))
     assert clone.cat_file(remote_dir + "/p") == b"pickled"
-    assert clone.client is not fs.client
+    assert clone.client.get_transport() is fs.client.get_transport()
 
 
 def test_the_url_protocol(sshd, remote_dir):

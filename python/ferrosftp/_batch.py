@@ -5,7 +5,9 @@ Each channel keeps many files in flight (``src/sftp/batch.rs``). The files are
 shared out over up to ``workers`` channels, one per ``FILES_PER_CHANNEL``
 files, the caller's own channel first; the others are opened on the same
 connection for the batch and closed after it (sshd counts them against
-MaxSessions). Every file gets its own outcome.
+MaxSessions), or borrowed from a pool of idle channels and given back
+(``channels=``, the fsspec filesystem's connection pool). Every file gets
+its own outcome.
 """
 
 import logging
@@ -18,10 +20,13 @@ log = logging.getLogger("ferrosftp.transfer")
 FILES_PER_CHANNEL = 32
 
 
-def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Optional[Callable] = None) -> List:
+def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Optional[Callable] = None,
+           channels=None) -> List:
     """Run ``move(client, share, report)`` over shares of ``items``: the share
     on ``sftp`` (an SFTPClient) in this thread, the others each on a new SFTP
-    channel of its connection in a thread of its own. ``move`` returns one
+    channel of its connection in a thread of its own (``channels``: an object
+    whose ``borrow()`` gives a channel and ``give_back(client, reusable)``
+    takes it back, instead of opening and closing one). ``move`` returns one
     result per item of its share (SFTPAttributes, an exception, or None for
     a file not tried); an exception ``move`` raises becomes the result of
     every item of its share. ``report(i, done, total, finished)`` (``i``
@@ -35,8 +40,8 @@ def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Option
     items = list(items)
     if int(workers) < 1:
         raise ValueError("workers must be at least 1")
-    channels = max(1, min(int(workers), len(items) // FILES_PER_CHANNEL))
-    shares = [list(range(len(items)))[c::channels] for c in range(channels)]
+    count = max(1, min(int(workers), len(items) // FILES_PER_CHANNEL))
+    shares = [list(range(len(items)))[c::count] for c in range(count)]
     results: List = [None] * len(items)
     progress: List = []  # (item index, done, total, finished) from other threads
     stopped: List = []  # the callback's exception, once it raised
@@ -68,12 +73,16 @@ def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Option
             if local and not isinstance(e, Exception):
                 raise
             got = [e] * len(indexes)
+            clean = False
+        else:
+            clean = True
         for i, r in zip(indexes, got):
             results[i] = r
+        return clean  # False: the channel may be left mid-request
 
     def worker(indexes):
         try:
-            client = sftp._open_sibling()
+            client = sftp._open_sibling() if channels is None else channels.borrow()
         except Exception as e:  # noqa: BLE001 - the caller's channel takes the share
             log.warning("Could not open an extra SFTP channel (%s); continuing with fewer", e)
             with lock:
@@ -83,10 +92,14 @@ def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Option
             opened.append(client)
             if stopped:
                 client.close()
+        clean = False
         try:
-            run_share(client, indexes, local=False)
+            clean = run_share(client, indexes, local=False)
         finally:
-            client.close()
+            if channels is None:
+                client.close()
+            else:  # a channel closed by stop() is not kept
+                channels.give_back(client, clean and not stopped)
 
     def pass_on():
         with lock:

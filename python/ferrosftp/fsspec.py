@@ -31,6 +31,8 @@ import stat
 import types
 from typing import List, Optional
 
+from . import _pool
+
 try:
     from fsspec.callbacks import DEFAULT_CALLBACK
     from fsspec.registry import register_implementation
@@ -59,7 +61,12 @@ class SFTPFileSystem(AbstractFileSystem):
     path or a list; default ~/.ssh/known_hosts), ``accept_new_host_key``
     (record the key of a host not yet known; a changed key is always
     refused), ``timeout`` (seconds for connecting and for each network wait),
-    ``workers`` (SFTP channels for many-file transfers)."""
+    ``workers`` (SFTP channels for many-file transfers and for ``cat_ranges``
+    across files).
+
+    Filesystems of one process whose settings make connections
+    interchangeable share one SSH connection (``ferrosftp._pool``); a
+    connection found dead is replaced on the next call."""
 
     protocol = ("ferrosftp",)
     root_marker = "/"
@@ -75,9 +82,36 @@ class SFTPFileSystem(AbstractFileSystem):
             accept_new_host_key=accept_new_host_key, timeout=timeout)
         self.host = host
         self.workers = int(workers)
-        self.client = connector.client()
-        self.ftp = self.client.open_sftp()
-        self.ftp.get_channel().settimeout(timeout)
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        self._connector = connector
+        self._pool_key = _pool.key_of(connector, timeout)
+        self._timeout = timeout
+        self._conn = None
+        self._connection()  # connect now: a bad host key or password fails here, as fsspec's sftp
+
+    # -- the connection (shared through ferrosftp._pool) -----------------------
+
+    def _connection(self) -> "_pool.Connection":
+        """This process's live pooled connection for these settings. One found
+        dead is replaced here: the call that met the dead connection raised
+        (as fsspec's sftp: nothing is retried behind the caller's back, a
+        write may have half happened), the next call connects anew."""
+        conn = self._conn
+        if conn is None or not conn.alive():
+            conn = self._conn = _pool.POOL.get(self._pool_key, self._connector, self._timeout)
+        return conn
+
+    @property
+    def client(self):
+        """The SSHClient of the pooled connection (shared with every
+        filesystem of the same settings in this process)."""
+        return self._connection().client
+
+    @property
+    def ftp(self):
+        """The connection's shared SFTP channel, for one-off calls."""
+        return self._connection().sftp
 
     # -- paths -------------------------------------------------------------
 
@@ -126,6 +160,8 @@ class SFTPFileSystem(AbstractFileSystem):
                     return [info] if detail else [path]
             raise
         out = [self._details(posixpath.join(path, a.filename), a) for a in entries]
+        if self._listed is not None:
+            self._listed.update((o["name"], o["type"]) for o in out)
         return out if detail else [o["name"] for o in out]
 
     def info(self, path, **kwargs):
@@ -212,33 +248,56 @@ class SFTPFileSystem(AbstractFileSystem):
             return f.read() if end is None else f.read(max(end - start, 0))
 
     def cat_ranges(self, paths, starts, ends, max_gap=None, on_error="return", **kwargs):
-        """Each (path, start, end), the ranges of a file requested at once
-        and merged where they touch (one readv per file)."""
+        """The bytes of each (path, start, end), in the caller's order. The
+        ranges of one file are requested at once and merged where they touch
+        (one readv); different files are read at the same time over up to
+        ``workers`` SFTP channels. ``on_error`` as fsspec's: "return" puts
+        the exception in the failed range's place, anything else raises the
+        first one (in the caller's order). ``max_gap`` is accepted and
+        unused: touching ranges are merged, gaps are never read."""
+        if not isinstance(paths, list):
+            raise TypeError("paths must be a list")
+        starts = starts if isinstance(starts, list) else [starts] * len(paths)
+        ends = ends if isinstance(ends, list) else [ends] * len(paths)
         if not (len(paths) == len(starts) == len(ends)):
             raise ValueError("paths, starts and ends must have the same length")
-        out: List = [None] * len(paths)
         by_path: dict = {}
         for i, p in enumerate(paths):
             by_path.setdefault(self._strip_protocol(p), []).append(i)
-        for path, indexes in by_path.items():
-            try:
-                with self.ftp.open(path, "rb") as f:
-                    size = None
-                    ranges = []
-                    for i in indexes:
-                        s, e = starts[i], ends[i]
-                        if (s is not None and s < 0) or (e is not None and e < 0) or e is None:
-                            size = size if size is not None else f.stat().st_size
-                        s = 0 if s is None else (max(size + s, 0) if s < 0 else s)
-                        e = size if e is None else (max(size + e, 0) if e < 0 else e)
-                        ranges.append((s, max(e - s, 0)))
-                    for i, data in zip(indexes, f.readv(ranges)):
-                        out[i] = data
-            except Exception as e:  # noqa: BLE001 - fsspec's on_error contract
-                if on_error == "raise":
-                    raise
+
+        def read(sftp, job):
+            path, indexes = job
+            with sftp.open(path, "rb") as f:
+                size = None
+                ranges = []
                 for i in indexes:
-                    out[i] = e
+                    s, e = starts[i], ends[i]
+                    if (s is not None and s < 0) or e is None or e < 0:
+                        size = size if size is not None else f.stat().st_size
+                    s = 0 if s is None else (max(size + s, 0) if s < 0 else s)
+                    e = size if e is None else (max(size + e, 0) if e < 0 else e)
+                    ranges.append((s, max(e - s, 0)))
+                return list(f.readv(ranges))
+
+        jobs = list(by_path.items())
+        conn = self._connection()
+        if len(jobs) <= 1:  # one file: its readv is all the concurrency there is
+            got = []
+            for job in jobs:
+                try:
+                    got.append(read(conn.sftp, job))
+                except Exception as e:  # noqa: BLE001 - fsspec's on_error contract
+                    got.append(e)
+        else:
+            got = conn.map(read, jobs, self.workers)
+        out: List = [None] * len(paths)
+        for (_, indexes), result in zip(jobs, got):
+            for n, i in enumerate(indexes):
+                out[i] = result if isinstance(result, BaseException) else result[n]
+        if on_error != "return":
+            for r in out:
+                if isinstance(r, BaseException):
+                    raise r
         return out
 
     def pipe_file(self, path, value, mode="overwrite", **kwargs):
@@ -289,41 +348,59 @@ class SFTPFileSystem(AbstractFileSystem):
         self.ftp.get(rpath, os.fspath(lpath), callback=_relative(callback))
 
     _collecting: Optional[list] = None
+    _listed: Optional[dict] = None
 
     def put(self, lpath, rpath, recursive=False, callback=DEFAULT_CALLBACK, maxdepth=None, **kwargs):
         """fsspec's put (its path rules), the files moved together: many in
         flight over up to ``workers`` channels of the connection."""
-        pairs = self._collect(super().put, lpath, rpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
+        pairs, _ = self._collect(super().put, lpath, rpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
         dirs = [(lp, rp) for lp, rp in pairs if os.path.isdir(lp)]
         files = [(lp, rp) for lp, rp in pairs if not os.path.isdir(lp)]
         for _, rp in dirs:
             self.makedirs(rp, exist_ok=True)
         for parent in sorted({posixpath.dirname(rp) or "/" for _, rp in files}):
             self.makedirs(parent, exist_ok=True)
-        self._batch(files, lambda sftp, share, report: sftp._put_each(share, report, atomic=True), callback)
+        from . import _batch
+
+        _batch.first_error(self._batch(files, lambda sftp, share, report: sftp._put_each(share, report, atomic=True),
+                                       callback))
 
     def get(self, rpath, lpath, recursive=False, callback=DEFAULT_CALLBACK, maxdepth=None, **kwargs):
         """fsspec's get (its path rules), the files moved together."""
-        pairs = self._collect(super().get, rpath, lpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
+        from . import _batch
+
+        pairs, listed = self._collect(super().get, rpath, lpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
         files = []
         for rp, lp in pairs:
-            if self.isdir(rp):
+            # types from the listings fsspec made; a path of unknown type (lists
+            # of paths) is tried as a file, no stat per file
+            if listed.get(rp) == "directory":
                 os.makedirs(lp, exist_ok=True)
             else:
                 os.makedirs(os.path.dirname(os.path.abspath(lp)), exist_ok=True)
                 files.append((rp, lp))
-        self._batch(files, lambda sftp, share, report: sftp._get_each(share, report), callback)
+        results = self._batch(files, lambda sftp, share, report: sftp._get_each(share, report), callback)
+        for i, ((rp, lp), r) in enumerate(zip(files, results)):
+            if isinstance(r, OSError) and rp not in listed and self.isdir(rp):
+                os.makedirs(lp, exist_ok=True)  # a directory among the paths: made, as fsspec's get_file
+                results[i] = True
+                callback.relative_update(1)
+        _batch.first_error(results)
 
-    def _collect(self, method, *args, **kwargs) -> list:
-        """The (source, destination) pairs fsspec's put/get would move."""
+    def _collect(self, method, *args, **kwargs):
+        """The (source, destination) pairs fsspec's put/get would move, and
+        {path: type} of every path ``ls`` listed meanwhile."""
         self._collecting = []
+        self._listed = {}
         try:
             method(*args, **kwargs)
-            return self._collecting
+            return self._collecting, self._listed
         finally:
             self._collecting = None
+            self._listed = None
 
-    def _batch(self, pairs, move, callback) -> None:
+    def _batch(self, pairs, move, callback) -> list:
+        """Each pair's result (``_batch.spread``'s) of moving them all together."""
         from . import _batch
 
         callback.set_size(len(pairs))
@@ -332,12 +409,13 @@ class SFTPFileSystem(AbstractFileSystem):
             if finished:
                 callback.relative_update(1)
 
-        results = _batch.spread(self.ftp, pairs, self.workers, move, progress)
+        conn = self._connection()
+        results = _batch.spread(conn.sftp, pairs, self.workers, move, progress, channels=conn)
         self.invalidate_cache()
-        _batch.first_error(results)
+        return results
 
-    # -- pickling: a copy in another process connects anew (fsspec's default
-    # __reduce__ re-creates the instance from its arguments) --------------------
+    # pickling: fsspec's __reduce__ re-creates the instance from its arguments,
+    # so a copy in another process takes that process's pooled connection
 
 
 def _relative(callback):
@@ -351,19 +429,51 @@ def _relative(callback):
 
 
 class _ReadFile(AbstractBufferedFile):
-    """Random access on one open handle; fsspec's cache in front."""
+    """Random access on one open handle.
+
+    By default (no ``cache_type`` given) a read is fetched exactly as asked
+    when it is large (``block_size`` or more: one pipelined request set
+    already) or when it jumps (pyarrow reading column chunks: read-ahead past
+    a chunk is bytes nobody asked for, five times the data of a 2-of-20
+    column read with fsspec's "readahead"); a small read that follows the
+    previous one (a CSV parser, readline) fetches ``block_size`` ahead.
+    With a ``cache_type``, fsspec's cache of that name does it instead."""
 
     def __init__(self, fs, path, mode, **kwargs):
+        cache_type = kwargs.pop("cache_type", None)
+        self._adaptive = cache_type is None
+        self._ahead, self._ahead_at, self._next = b"", 0, 0
         self._handle = fs.ftp.open(path, "rb")
         try:
-            super().__init__(fs, path, mode, size=self._handle.stat().st_size, **kwargs)
+            super().__init__(fs, path, mode, size=self._handle.stat().st_size,
+                             cache_type="none" if self._adaptive else cache_type, **kwargs)
         except BaseException:
             self._handle.close()
             raise
 
-    def _fetch_range(self, start, end):
+    def _read_at(self, start, end) -> bytes:
         self._handle.seek(start)
         return self._handle.read(max(end - start, 0))
+
+    def _fetch_range(self, start, end):
+        end = min(end, self.size)
+        if not self._adaptive or start >= end:
+            return self._read_at(start, end)
+        at, ahead = self._ahead_at, self._ahead
+        if at <= start < at + len(ahead):  # (the start of) it was read ahead
+            head = ahead[start - at:end - at]
+            start_rest = start + len(head)
+        else:
+            head, start_rest = b"", start
+        sequential = bool(head) or start == self._next
+        self._next = end
+        if start_rest >= end:
+            return head
+        if not sequential or end - start_rest >= self.blocksize:
+            return head + self._read_at(start_rest, end)
+        data = self._read_at(start_rest, min(self.size, start_rest + self.blocksize))
+        self._ahead, self._ahead_at = data, start_rest
+        return head + data[:end - start_rest]
 
     def close(self):
         super().close()
