@@ -209,9 +209,16 @@ class Bench:
     # ------------------------------------------------------------- jobs
     def job(self, tool, case, jid):
         kind, rtt = CASES[case]
-        job = {"impl": tool, "case": kind, "host": "127.0.0.1",
-               "port": self.proxy.port if rtt else self.srv.port, "username": self.srv.username,
-               "key": self.srv.keys["ed25519"], "known_hosts": self.known_hosts, "params": {}}
+        job = {
+            "impl": tool,
+            "case": kind,
+            "host": "127.0.0.1",
+            "port": self.proxy.port if rtt else self.srv.port,
+            "username": self.srv.username,
+            "key": self.srv.keys["ed25519"],
+            "known_hosts": self.known_hosts,
+            "params": {},
+        }
         p = job["params"]
         ld = os.path.join(self.out, jid)
         rd = os.path.join(self.remote, "jobs", jid)
@@ -236,15 +243,24 @@ class Bench:
                 raise IntegrityError("seq_read: %s differs from %s" % (p["local"], name))
         elif kind in ("parquet", "parquet_ranges"):
             if res.get("rows") != self.pq_rows or res.get("sums") != self.pq_sums:
-                raise IntegrityError("parquet: got %s rows, sums %s; expected %s, %s"
-                                     % (res.get("rows"), res.get("sums"), self.pq_rows, self.pq_sums))
+                raise IntegrityError(
+                    "parquet: got %s rows, sums %s; expected %s, %s"
+                    % (res.get("rows"), res.get("sums"), self.pq_rows, self.pq_sums)
+                )
         else:
             root = p["local_dir"] if kind == "get_many" else p["remote_dir"]
             got = tree_digest(root) if os.path.isdir(root) else {}
             if got != self.many_digest:
-                raise IntegrityError("%s: %d files in %s, %d expected, %d differ"
-                                     % (kind, len(got), root, len(self.many_digest),
-                                        sum(1 for k in got if got[k] != self.many_digest.get(k))))
+                raise IntegrityError(
+                    "%s: %d files in %s, %d expected, %d differ"
+                    % (
+                        kind,
+                        len(got),
+                        root,
+                        len(self.many_digest),
+                        sum(1 for k in got if got[k] != self.many_digest.get(k)),
+                    )
+                )
 
     def clean(self, job):
         p = job["params"]
@@ -258,14 +274,20 @@ class Bench:
 
     def run_worker(self, job):
         try:
-            cp = subprocess.run([sys.executable, WORKER], input=json.dumps(job), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, timeout=self.args.timeout,
-                                cwd=os.path.dirname(WORKER))
+            cp = subprocess.run(
+                [sys.executable, WORKER],
+                input=json.dumps(job),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=self.args.timeout,
+                cwd=os.path.dirname(WORKER),
+            )
         except subprocess.TimeoutExpired:
             return {"ok": False, "error": "timed out after %ss" % self.args.timeout}
         for line in cp.stdout.splitlines():
             if line.startswith("BENCHJSON:"):
-                return json.loads(line[len("BENCHJSON:"):])
+                return json.loads(line[len("BENCHJSON:") :])
         return {"ok": False, "error": "worker rc=%s: %s" % (cp.returncode, cp.stderr[-2000:])}
 
     def run_one(self, rnd, case, tool):
@@ -296,10 +318,16 @@ class Bench:
         from sshd_server import SshdServer
 
         a = self.args
-        self.meta = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
-                     "mode": "quick" if a.quick else "full", "rounds": a.rounds, "big_rounds": a.big_rounds,
-                     "sizes": self.sizes, "rtt_ms": RTT_MS, "machine": machine_info(),
-                     "loadavg_before": os.getloadavg()}
+        self.meta = {
+            "started": datetime.datetime.now().isoformat(timespec="seconds"),
+            "mode": "quick" if a.quick else "full",
+            "rounds": a.rounds,
+            "big_rounds": a.big_rounds,
+            "sizes": self.sizes,
+            "rtt_ms": RTT_MS,
+            "machine": machine_info(),
+            "loadavg_before": os.getloadavg(),
+        }
         t0 = time.time()
         self.srv = SshdServer()
         self.srv.start()
@@ -310,15 +338,32 @@ class Bench:
             log("preparing data on %s (%s)" % (a.tmpfs, self.meta["mode"]))
             self.prepare()
             self.write_known_hosts()
-            self.meta.update(parquet={"bytes": self.pq_size, "rows": self.pq_rows, "row_groups": self.pq_groups,
-                                      "columns": PQ_COLUMNS, "read": PQ_READ},
-                             sshd=subprocess.run(["/usr/sbin/sshd", "-V"], stdout=subprocess.PIPE,
-                                                 stderr=subprocess.STDOUT, text=True).stdout.strip())
+            self.meta.update(
+                parquet={
+                    "bytes": self.pq_size,
+                    "rows": self.pq_rows,
+                    "row_groups": self.pq_groups,
+                    "columns": PQ_COLUMNS,
+                    "read": PQ_READ,
+                },
+                sshd=subprocess.run(
+                    ["/usr/sbin/sshd", "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                ).stdout.strip(),
+            )
             self.meta["tools"] = {}
             for tool in a.tools:
-                res = self.run_worker({"impl": tool, "case": "info", "host": "127.0.0.1", "port": self.srv.port,
-                                       "username": self.srv.username, "key": self.srv.keys["ed25519"],
-                                       "known_hosts": self.known_hosts, "params": {}})
+                res = self.run_worker(
+                    {
+                        "impl": tool,
+                        "case": "info",
+                        "host": "127.0.0.1",
+                        "port": self.srv.port,
+                        "username": self.srv.username,
+                        "key": self.srv.keys["ed25519"],
+                        "known_hosts": self.known_hosts,
+                        "params": {},
+                    }
+                )
                 if not res.get("ok"):
                     raise SystemExit("%s does not work: %s" % (tool, res.get("error")))
                 self.meta["tools"][tool] = res["info"]
@@ -342,15 +387,21 @@ class Bench:
             self.srv.stop()
             if getattr(self, "base", None) and not a.keep_data:
                 shutil.rmtree(self.base, ignore_errors=True)
-        self.meta.update(finished=datetime.datetime.now().isoformat(timespec="seconds"),
-                         duration_s=round(time.time() - t0), loadavg_after=os.getloadavg(), aborted=aborted)
+        self.meta.update(
+            finished=datetime.datetime.now().isoformat(timespec="seconds"),
+            duration_s=round(time.time() - t0),
+            loadavg_after=os.getloadavg(),
+            aborted=aborted,
+        )
         return self.finish(aborted)
 
     def finish(self, aborted):
         data = {"meta": self.meta, "runs": self.runs, "summary": summarize(self.runs, self.args)}
         os.makedirs(self.args.results_dir, exist_ok=True)
-        stem = os.path.join(self.args.results_dir, "fsspec-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-                            + ("-quick" if self.args.quick else ""))
+        stem = os.path.join(
+            self.args.results_dir,
+            "fsspec-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + ("-quick" if self.args.quick else ""),
+        )
         with open(stem + ".json", "w") as f:
             json.dump(data, f, indent=1)
         md = markdown(data, self.sizes)
@@ -364,6 +415,7 @@ class Bench:
 
 
 # ------------------------------------------------------------------ report
+
 
 def summarize(runs, args):
     """{case: {tool: median seconds, ...}, ratios}: a ratio is the peer's
@@ -410,18 +462,32 @@ def rate(case, seconds, sizes, meta):
 def markdown(data, sizes):
     meta, summary = data["meta"], data["summary"]
     tools = list(meta.get("tools", {})) or list(TOOLS)
-    lines = ["# fsspec filesystems over SFTP: ferrosftp, fsspec's sftp (paramiko), sshfs (asyncssh)", "",
-             "Started %s, %s mode, %d rounds (the 1 GiB read: %d), took %s s; load average before %s, after %s."
-             % (meta["started"], meta["mode"], meta["rounds"], meta["big_rounds"], meta.get("duration_s"),
-                "/".join("%.2f" % x for x in meta["loadavg_before"]),
-                "/".join("%.2f" % x for x in meta.get("loadavg_after", ()))),
-             "Machine: %s. %s." % (", ".join("%s %s" % kv for kv in meta["machine"].items()), meta.get("sshd", "")),
-             "Tools: " + "; ".join("%s (%s)" % (t, ", ".join("%s %s" % kv for kv in v.items()))
-                                   for t, v in meta.get("tools", {}).items()) + ".",
-             "Parquet file: %s." % ", ".join("%s %s" % kv for kv in meta.get("parquet", {}).items()),
-             "", "Median seconds per tool (lower is better), rate of ferrosftp; ratio = the peer's median time "
-             "over ferrosftp's (above 1: ferrosftp is faster). Goals: >= 3x sshfs on the Parquet column "
-             "read, >= 3x fsspec's sftp on the many-file cases.", ""]
+    lines = [
+        "# fsspec filesystems over SFTP: ferrosftp, fsspec's sftp (paramiko), sshfs (asyncssh)",
+        "",
+        "Started %s, %s mode, %d rounds (the 1 GiB read: %d), took %s s; load average before %s, after %s."
+        % (
+            meta["started"],
+            meta["mode"],
+            meta["rounds"],
+            meta["big_rounds"],
+            meta.get("duration_s"),
+            "/".join("%.2f" % x for x in meta["loadavg_before"]),
+            "/".join("%.2f" % x for x in meta.get("loadavg_after", ())),
+        ),
+        "Machine: %s. %s." % (", ".join("%s %s" % kv for kv in meta["machine"].items()), meta.get("sshd", "")),
+        "Tools: "
+        + "; ".join(
+            "%s (%s)" % (t, ", ".join("%s %s" % kv for kv in v.items())) for t, v in meta.get("tools", {}).items()
+        )
+        + ".",
+        "Parquet file: %s." % ", ".join("%s %s" % kv for kv in meta.get("parquet", {}).items()),
+        "",
+        "Median seconds per tool (lower is better), rate of ferrosftp; ratio = the peer's median time "
+        "over ferrosftp's (above 1: ferrosftp is faster). Goals: >= 3x sshfs on the Parquet column "
+        "read, >= 3x fsspec's sftp on the many-file cases.",
+        "",
+    ]
     head = "| case | " + " | ".join(tools) + " | ferrosftp rate | vs sshfs | vs fsspec-sftp | goal |"
     lines += [head, "|" + " --- |" * (head.count("|") - 1)]
     for case, s in summary.items():
@@ -430,21 +496,29 @@ def markdown(data, sizes):
         for t in tools:
             m = med.get(t)
             skipped = NOT_RUN.get((CASES[case][0], t))
-            cells.append("%.2f (n=%d)" % (m["median"], m["n"]) if m else "not run: " + skipped if skipped
-                         else "failed")
+            cells.append("%.2f (n=%d)" % (m["median"], m["n"]) if m else "not run: " + skipped if skipped else "failed")
         frate = rate(case, med["ferrosftp"]["median"], sizes, meta) if "ferrosftp" in med else "-"
         ratio = {p: ("%.2fx" % s["ratios"][p]) if p in s["ratios"] else "-" for p in ("sshfs", "fsspec-sftp")}
         goal = []
         for (kind, peer), want in GOALS.items():
             if CASES[case][0] == kind and peer in s["ratios"]:
                 goal.append(">= %gx %s: %s" % (want, peer, "met" if s["ratios"][peer] >= want else "MISSED"))
-        lines.append("| %s | %s | %s | %s | %s | %s |" % (case_label(case, sizes), " | ".join(cells), frate,
-                                                           ratio["sshfs"], ratio["fsspec-sftp"],
-                                                           "; ".join(goal) or "-"))
+        lines.append(
+            "| %s | %s | %s | %s | %s | %s |"
+            % (
+                case_label(case, sizes),
+                " | ".join(cells),
+                frate,
+                ratio["sshfs"],
+                ratio["fsspec-sftp"],
+                "; ".join(goal) or "-",
+            )
+        )
     failed = [r for r in data["runs"] if not r["ok"]]
     if failed:
-        lines += ["", "Failed jobs:"] + ["- r%d %s %s: %s" % (r["round"], r["case"], r["tool"], r["error"])
-                                         for r in failed]
+        lines += ["", "Failed jobs:"] + [
+            "- r%d %s %s: %s" % (r["round"], r["case"], r["tool"], r["error"]) for r in failed
+        ]
     if meta.get("aborted"):
         lines += ["", "RUN ABORTED: %s" % meta["aborted"]]
     return "\n".join(lines) + "\n"
@@ -467,8 +541,12 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 round (a smoke test, not numbers)")
     ap.add_argument("--rounds", type=int, default=None, help="rounds of every case (default 3; 1 with --quick)")
-    ap.add_argument("--big-rounds", type=int, default=None,
-                    help="rounds of the 1 GiB read at loopback, the longest case (default: --rounds)")
+    ap.add_argument(
+        "--big-rounds",
+        type=int,
+        default=None,
+        help="rounds of the 1 GiB read at loopback, the longest case (default: --rounds)",
+    )
     ap.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     ap.add_argument("--tools", nargs="+", default=list(TOOLS), choices=list(TOOLS))
     ap.add_argument("--timeout", type=float, default=1200.0, help="per job, seconds")

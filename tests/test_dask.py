@@ -50,8 +50,7 @@ def test_dataframes_and_a_parallel_copy_over_sftp(sshd, remote_dir, cluster, tmp
 
     so = {"key_filename": sshd.keys["ed25519"], "known_hosts": sshd.known_hosts_path, "ssh_config": "none"}
     base = "ferrosftp://%s@%s:%d%s" % (sshd.username, sshd.host, sshd.port, remote_dir)
-    parts = [pd.DataFrame({"a": range(i * 100, i * 100 + 100), "b": [i] * 100, "c": [0.5] * 100})
-             for i in range(4)]
+    parts = [pd.DataFrame({"a": range(i * 100, i * 100 + 100), "b": [i] * 100, "c": [0.5] * 100}) for i in range(4)]
     for i, part in enumerate(parts):
         part.to_csv(base + "/csv/p%d.csv" % i, index=False, storage_options=so)
         part.to_parquet(base + "/pq/p%d.parquet" % i, storage_options=so)
@@ -76,4 +75,3 @@ def test_dataframes_and_a_parallel_copy_over_sftp(sshd, remote_dir, cluster, tmp
             assert hashlib.sha256(f.read()).hexdigest() == digest
         with open(os.path.join(src, name), "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == digest
-

@@ -26,8 +26,15 @@ pytestmark = pytest.mark.timeout(120)
 
 def make_fs(sshd, **kw):
     kw.setdefault("known_hosts", sshd.known_hosts_path)
-    return SFTPFileSystem(sshd.host, port=sshd.port, username=sshd.username,
-                          key_filename=sshd.keys["ed25519"], ssh_config="none", skip_instance_cache=True, **kw)
+    return SFTPFileSystem(
+        sshd.host,
+        port=sshd.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        ssh_config="none",
+        skip_instance_cache=True,
+        **kw,
+    )
 
 
 class Fixtures(abstract.AbstractFixtures):
@@ -139,7 +146,7 @@ def test_reads_of_every_size_and_order_give_the_file_bytes(fs, remote_dir, cache
                 f.seek(pos)
             n = rng.choice([1, 7, 4096, 30_000, 49_999, 50_000, 120_000])
             got = f.read(n)
-            assert got == data[pos:pos + n], (pos, n)
+            assert got == data[pos : pos + n], (pos, n)
             pos = min(pos + n, len(data))
         f.seek(0)
         lines = f.read()
@@ -161,8 +168,11 @@ def test_many_files_put_and_get_with_progress(fs, remote_dir, tmp_path):
     assert cb.value == cb.size == 120
     back = tmp_path / "back"
     fs.get(remote_dir + "/tree/", str(back), recursive=True)
-    got = {p.relative_to(back).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-           for p in back.rglob("*") if p.is_file()}
+    got = {
+        p.relative_to(back).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in back.rglob("*")
+        if p.is_file()
+    }
     assert got == files
     assert len(fs.find(remote_dir + "/tree")) == 120
     assert fs.du(remote_dir + "/tree") == sum(1000 + i for i in range(120))
@@ -239,6 +249,7 @@ def test_pandas_csv_and_parquet_column_ranges(sshd, remote_dir):
     read_parquet of 2 of 20 columns (pyarrow reads the footer and those
     columns' byte ranges)."""
     import pandas as pd
+
     so = {"key_filename": sshd.keys["ed25519"], "known_hosts": sshd.known_hosts_path, "ssh_config": "none"}
     base = "ferrosftp://%s@%s:%d%s" % (sshd.username, sshd.host, sshd.port, remote_dir)
     df = pd.DataFrame({"c%d" % i: range(i, i + 5000) for i in range(20)})

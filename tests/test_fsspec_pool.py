@@ -36,8 +36,15 @@ def proxied(sshd, fault_proxy, tmp_path):
 
 def options(sshd, proxied, **kw):
     proxy, known = proxied
-    out = dict(host=sshd.host, port=proxy.port, username=sshd.username, key_filename=sshd.keys["ed25519"],
-               known_hosts=known, ssh_config="none", timeout=20)
+    out = dict(
+        host=sshd.host,
+        port=proxy.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        known_hosts=known,
+        ssh_config="none",
+        timeout=20,
+    )
     out.update(kw)
     return out
 
@@ -130,16 +137,16 @@ def _copy_in_child(fs, src, dst):
 
 
 @pytest.mark.parametrize("method", ["spawn", "fork"])
-def test_a_pickled_filesystem_connects_anew_in_a_child_and_the_parent_keeps_its_own(
-        sshd, proxied, remote_dir, method):
+def test_a_pickled_filesystem_connects_anew_in_a_child_and_the_parent_keeps_its_own(sshd, proxied, remote_dir, method):
     proxy, _ = proxied
     fs = SFTPFileSystem(**options(sshd, proxied))
     fs.pipe_file(remote_dir + "/src", b"from the parent")
     transport = fs.client.get_transport()
     ctx = multiprocessing.get_context(method)
     with ctx.Pool(1) as pool:
-        data, child, conn_pid = pool.apply_async(
-            _copy_in_child, (fs, remote_dir + "/src", remote_dir + "/dst")).get(timeout=120)
+        data, child, conn_pid = pool.apply_async(_copy_in_child, (fs, remote_dir + "/src", remote_dir + "/dst")).get(
+            timeout=120
+        )
     assert data == b"from the parent"
     assert child != os.getpid() and conn_pid == child
     assert fs.cat_file(remote_dir + "/dst") == b"tnerap eht morf"
@@ -189,8 +196,12 @@ def test_cat_ranges_across_many_files(sshd, proxied, remote_dir):
     for path, data in blobs.items():
         n = len(data)
         a, b = sorted(rng.randrange(n + 1) for _ in range(2))
-        wanted += [(path, a, b), (path, b, min(n, b + 1000)),  # touching: merged into one request
-                   (path, -min(n, 77), None), (path, 0, n + 50)]  # from the end; past the end
+        wanted += [
+            (path, a, b),
+            (path, b, min(n, b + 1000)),  # touching: merged into one request
+            (path, -min(n, 77), None),
+            (path, 0, n + 50),
+        ]  # from the end; past the end
     rng.shuffle(wanted)
     missing = remote_dir + "/missing"
     wanted.insert(17, (missing, 0, 10))
@@ -216,7 +227,8 @@ def test_cat_ranges_across_many_files(sshd, proxied, remote_dir):
 
 
 def test_concurrent_work_borrows_pooled_channels_at_once_and_gives_them_back(
-        sshd, proxied, remote_dir, tmp_path, monkeypatch):
+    sshd, proxied, remote_dir, tmp_path, monkeypatch
+):
     fs = SFTPFileSystem(**options(sshd, proxied, workers=4), skip_instance_cache=True)
     conn = fs._connection()
     together = threading.Barrier(4, timeout=30)  # passes only if 4 items run at the same time

@@ -27,8 +27,14 @@ def connect(job):
     if impl == "ferrosftp":
         from ferrosftp.fsspec import SFTPFileSystem
 
-        return SFTPFileSystem(job["host"], port=job["port"], username=job["username"],
-                              key_filename=job["key"], known_hosts=job["known_hosts"], ssh_config="none")
+        return SFTPFileSystem(
+            job["host"],
+            port=job["port"],
+            username=job["username"],
+            key_filename=job["key"],
+            known_hosts=job["known_hosts"],
+            ssh_config="none",
+        )
     if impl == "fsspec-sftp":
         import paramiko
         from fsspec.implementations.sftp import SFTPFileSystem
@@ -43,15 +49,27 @@ def connect(job):
                 if not self.known.check(hostname, key):
                     raise paramiko.SSHException("host key of %s not in known_hosts" % hostname)
 
-        return SFTPFileSystem(job["host"], port=job["port"], username=job["username"],
-                              key_filename=job["key"], look_for_keys=False, allow_agent=False,
-                              host_key_policy=KnownHostsOnly(job["known_hosts"]))
+        return SFTPFileSystem(
+            job["host"],
+            port=job["port"],
+            username=job["username"],
+            key_filename=job["key"],
+            look_for_keys=False,
+            allow_agent=False,
+            host_key_policy=KnownHostsOnly(job["known_hosts"]),
+        )
     if impl == "sshfs":
         from sshfs import SSHFileSystem
 
-        return SSHFileSystem(job["host"], port=job["port"], username=job["username"],
-                             client_keys=[job["key"]], known_hosts=job["known_hosts"],
-                             agent_path=None, config=())
+        return SSHFileSystem(
+            job["host"],
+            port=job["port"],
+            username=job["username"],
+            client_keys=[job["key"]],
+            known_hosts=job["known_hosts"],
+            agent_path=None,
+            config=(),
+        )
     raise ValueError("unknown impl %r" % impl)
 
 
@@ -103,8 +121,11 @@ def run(job, ph):
 
         with ph("read_table"):
             table = pq.read_table(p["remote"], columns=p["columns"], filesystem=fs)
-        return {"rows": table.num_rows, "columns": table.column_names,
-                "sums": [pc.sum(table.column(c)).as_py() for c in p["columns"]]}
+        return {
+            "rows": table.num_rows,
+            "columns": table.column_names,
+            "sums": [pc.sum(table.column(c)).as_py() for c in p["columns"]],
+        }
     if case == "parquet_ranges":
         import fsspec.parquet
         import pyarrow.compute as pc
@@ -113,8 +134,11 @@ def run(job, ph):
         with ph("open_parquet_file"):
             with fsspec.parquet.open_parquet_file(p["remote"], fs=fs, columns=p["columns"], engine="pyarrow") as f:
                 table = pq.read_table(f, columns=p["columns"])
-        return {"rows": table.num_rows, "columns": table.column_names,
-                "sums": [pc.sum(table.column(c)).as_py() for c in p["columns"]]}
+        return {
+            "rows": table.num_rows,
+            "columns": table.column_names,
+            "sums": [pc.sum(table.column(c)).as_py() for c in p["columns"]],
+        }
     # Many files: the list form (fs.get(list, list), fs.put(list, list)),
     # which all three take; the recursive form fails in two of them (fsspec's
     # sftp cannot put a directory, sshfs cannot get one: see fsspec_bench.py)

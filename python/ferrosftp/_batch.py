@@ -20,8 +20,9 @@ log = logging.getLogger("ferrosftp.transfer")
 FILES_PER_CHANNEL = 32
 
 
-def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Optional[Callable] = None,
-           channels=None) -> List:
+def spread(
+    sftp, items: Sequence, workers: int, move: Callable, callback: Optional[Callable] = None, channels=None
+) -> List:
     """Run ``move(client, share, report)`` over shares of ``items``: the share
     on ``sftp`` (an SFTPClient) in this thread, the others each on a new SFTP
     channel of its connection in a thread of its own (``channels``: an object
@@ -67,6 +68,7 @@ def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Option
             except Exception as e:
                 stop(e)
                 raise  # ends this channel's batch
+
         try:
             got = move(client, [items[i] for i in indexes], report if callback is not None else None)
         except BaseException as e:  # noqa: BLE001 - becomes the share's results
@@ -112,8 +114,10 @@ def spread(sftp, items: Sequence, workers: int, move: Callable, callback: Option
             except Exception as e:
                 stop(e)
 
-    threads = [threading.Thread(target=worker, args=(share,), daemon=True, name="ferrosftp-transfer-%d" % n)
-               for n, share in enumerate(shares[1:], 1)]
+    threads = [
+        threading.Thread(target=worker, args=(share,), daemon=True, name="ferrosftp-transfer-%d" % n)
+        for n, share in enumerate(shares[1:], 1)
+    ]
     for t in threads:
         t.start()
     try:

@@ -56,10 +56,20 @@ def key_of(connector, timeout) -> tuple:
         route = tuple(key_of(hop, hop.timeout) for hop in via)
     else:
         route = via
-    return (connector.host, int(connector.port), connector.user, route,
-            tuple(connector.key_files), _digest(connector.password), _digest(connector.passphrase),
-            bool(connector.allow_agent), bool(connector.look_for_keys),
-            tuple(connector.known_hosts or ()), bool(connector.accept_new), timeout)
+    return (
+        connector.host,
+        int(connector.port),
+        connector.user,
+        route,
+        tuple(connector.key_files),
+        _digest(connector.password),
+        _digest(connector.passphrase),
+        bool(connector.allow_agent),
+        bool(connector.look_for_keys),
+        tuple(connector.known_hosts or ()),
+        bool(connector.accept_new),
+        timeout,
+    )
 
 
 class Connection:
@@ -76,8 +86,7 @@ class Connection:
         self._sftp = None
 
     def __repr__(self) -> str:
-        return "<ferrosftp pooled connection {} ({})>".format(
-            self.connector.label, "alive" if self.alive() else "dead")
+        return "<ferrosftp pooled connection {} ({})>".format(self.connector.label, "alive" if self.alive() else "dead")
 
     def alive(self) -> bool:
         transport = self.client.get_transport()
@@ -173,8 +182,10 @@ class Connection:
             finally:
                 self.give_back(sftp, clean)
 
-        threads = [threading.Thread(target=helper, daemon=True, name="ferrosftp-fsspec-%d" % n)
-                   for n in range(1, max(1, min(int(workers), len(items))))]
+        threads = [
+            threading.Thread(target=helper, daemon=True, name="ferrosftp-fsspec-%d" % n)
+            for n in range(1, max(1, min(int(workers), len(items))))
+        ]
         for t in threads:
             t.start()
         try:

@@ -28,7 +28,6 @@ import io
 import os
 import posixpath
 import stat
-import types
 from typing import List, Optional
 
 from . import _pool
@@ -71,15 +70,34 @@ class SFTPFileSystem(AbstractFileSystem):
     protocol = ("ferrosftp",)
     root_marker = "/"
 
-    def __init__(self, host, port=None, username=None, password=None, key_filename=None, known_hosts=None,
-                 accept_new_host_key=False, ssh_config=None, timeout=30.0, workers=4, **kwargs):
+    def __init__(
+        self,
+        host,
+        port=None,
+        username=None,
+        password=None,
+        key_filename=None,
+        known_hosts=None,
+        accept_new_host_key=False,
+        ssh_config=None,
+        timeout=30.0,
+        workers=4,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         from .sessions import Connector
 
         connector = Connector.for_host(
-            host, port=int(port) if port else None, user=username, ssh_config=ssh_config,
-            identity=key_filename or (), password=password, known_hosts=known_hosts,
-            accept_new_host_key=accept_new_host_key, timeout=timeout)
+            host,
+            port=int(port) if port else None,
+            user=username,
+            ssh_config=ssh_config,
+            identity=key_filename or (),
+            password=password,
+            known_hosts=known_hosts,
+            accept_new_host_key=accept_new_host_key,
+            timeout=timeout,
+        )
         self.host = host
         self.workers = int(workers)
         if self.workers < 1:
@@ -136,15 +154,26 @@ class SFTPFileSystem(AbstractFileSystem):
     def _details(self, path, attrs) -> dict:
         mode = attrs.st_mode or 0
         kind = "directory" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
-        out = {"name": path, "size": attrs.st_size or 0, "type": kind, "mode": mode,
-               "uid": attrs.st_uid, "gid": attrs.st_gid, "islink": False,
-               "mtime": attrs.st_mtime, "atime": attrs.st_atime}
+        out = {
+            "name": path,
+            "size": attrs.st_size or 0,
+            "type": kind,
+            "mode": mode,
+            "uid": attrs.st_uid,
+            "gid": attrs.st_gid,
+            "islink": False,
+            "mtime": attrs.st_mtime,
+            "atime": attrs.st_atime,
+        }
         if stat.S_ISLNK(mode):
             out["islink"] = True
             try:  # a link is what it points to, as for a local filesystem
                 target = self.ftp.stat(path)
-                out.update(size=target.st_size or 0, mode=target.st_mode,
-                           type="directory" if stat.S_ISDIR(target.st_mode or 0) else "file")
+                out.update(
+                    size=target.st_size or 0,
+                    mode=target.st_mode,
+                    type="directory" if stat.S_ISDIR(target.st_mode or 0) else "file",
+                )
             except OSError:
                 out["type"] = "other"
         return out
@@ -313,8 +342,9 @@ class SFTPFileSystem(AbstractFileSystem):
             return _ReadFile(self, path, mode, block_size=block_size, cache_options=cache_options, **kwargs)
         if "a" in mode:
             return self.ftp.open(path, mode)  # appends in place: no temp name
-        return _WriteFile(self, path, mode, block_size=block_size, autocommit=autocommit,
-                          cache_options=cache_options, **kwargs)
+        return _WriteFile(
+            self, path, mode, block_size=block_size, autocommit=autocommit, cache_options=cache_options, **kwargs
+        )
 
     # -- transfers ----------------------------------------------------------------
 
@@ -362,8 +392,9 @@ class SFTPFileSystem(AbstractFileSystem):
             self.makedirs(parent, exist_ok=True)
         from . import _batch
 
-        _batch.first_error(self._batch(files, lambda sftp, share, report: sftp._put_each(share, report, atomic=True),
-                                       callback))
+        _batch.first_error(
+            self._batch(files, lambda sftp, share, report: sftp._put_each(share, report, atomic=True), callback)
+        )
 
     def get(self, rpath, lpath, recursive=False, callback=DEFAULT_CALLBACK, maxdepth=None, **kwargs):
         """fsspec's get (its path rules), the files moved together."""
@@ -425,6 +456,7 @@ def _relative(callback):
     def report(done, total):
         callback.relative_update(done - seen[0])
         seen[0] = done
+
     return report
 
 
@@ -445,8 +477,14 @@ class _ReadFile(AbstractBufferedFile):
         self._ahead, self._ahead_at, self._next = b"", 0, 0
         self._handle = fs.ftp.open(path, "rb")
         try:
-            super().__init__(fs, path, mode, size=self._handle.stat().st_size,
-                             cache_type="none" if self._adaptive else cache_type, **kwargs)
+            super().__init__(
+                fs,
+                path,
+                mode,
+                size=self._handle.stat().st_size,
+                cache_type="none" if self._adaptive else cache_type,
+                **kwargs,
+            )
         except BaseException:
             self._handle.close()
             raise
@@ -461,7 +499,7 @@ class _ReadFile(AbstractBufferedFile):
             return self._read_at(start, end)
         at, ahead = self._ahead_at, self._ahead
         if at <= start < at + len(ahead):  # (the start of) it was read ahead
-            head = ahead[start - at:end - at]
+            head = ahead[start - at : end - at]
             start_rest = start + len(head)
         else:
             head, start_rest = b"", start
@@ -473,7 +511,7 @@ class _ReadFile(AbstractBufferedFile):
             return head + self._read_at(start_rest, end)
         data = self._read_at(start_rest, min(self.size, start_rest + self.blocksize))
         self._ahead, self._ahead_at = data, start_rest
-        return head + data[:end - start_rest]
+        return head + data[: end - start_rest]
 
     def close(self):
         super().close()
