@@ -88,7 +88,16 @@ impl<'a> SshReader<'a> {
     }
 }
 
-fn parse_openssh(data: &[u8], passphrase: Option<&[u8]>) -> Result<(KeyData, String)> {
+/// A parsed private key: its public half, its comment, and, when it had to
+/// be decrypted, an unencrypted copy for the SSH layer to sign with (so the
+/// key's KDF, bcrypt for OpenSSH keys, runs once per key, not per login).
+struct Parsed {
+    public: KeyData,
+    comment: String,
+    decrypted: Option<Vec<u8>>,
+}
+
+fn parse_openssh(data: &[u8], passphrase: Option<&[u8]>) -> Result<Parsed> {
     let key = match PrivateKey::from_openssh(data) {
         Ok(key) => key,
         Err(first_error) => {
@@ -99,17 +108,34 @@ fn parse_openssh(data: &[u8], passphrase: Option<&[u8]>) -> Result<(KeyData, Str
                 return Err(Error::PasswordRequired);
             }
             let public = PublicKey::from_bytes(&blob).map_err(bad_key)?;
-            return Ok((public.key_data().clone(), String::new()));
+            return Ok(Parsed {
+                public: public.key_data().clone(),
+                comment: String::new(),
+                decrypted: None,
+            });
         }
     };
+    let mut decrypted = None;
     let key = if key.is_encrypted() {
         let pass = passphrase.ok_or(Error::PasswordRequired)?;
-        key.decrypt(pass)
-            .map_err(|_| Error::Ssh("OpenSSH private key file checkints do not match".into()))?
+        let key = key
+            .decrypt(pass)
+            .map_err(|_| Error::Ssh("OpenSSH private key file checkints do not match".into()))?;
+        // Re-encoding can only fail for a key type ssh-key cannot write: then
+        // libssh2 decrypts the original again, as before.
+        decrypted = key
+            .to_openssh(ssh_key::LineEnding::LF)
+            .ok()
+            .map(|text| text.as_bytes().to_vec());
+        key
     } else {
         key
     };
-    Ok((key.public_key().key_data().clone(), key.comment().to_string()))
+    Ok(Parsed {
+        public: key.public_key().key_data().clone(),
+        comment: key.comment().to_string(),
+        decrypted,
+    })
 }
 
 fn parse_pem(data: &[u8], passphrase: Option<&[u8]>) -> Result<KeyData> {
@@ -151,25 +177,35 @@ fn parse_pem(data: &[u8], passphrase: Option<&[u8]>) -> Result<KeyData> {
     }
 }
 
-/// Parse a private key file's contents: (type name, public blob, bits, comment).
+/// (type name, public blob, bits, comment, decrypted copy).
+type ParsedForPython<'py> = (String, Bound<'py, PyBytes>, u32, String, Option<Bound<'py, PyBytes>>);
+
+/// Parse a private key file's contents: (type name, public blob, bits,
+/// comment, an unencrypted copy of the key if it had to be decrypted with its
+/// bcrypt KDF, else None). PEM keys' KDF is cheap: they are not copied.
 #[pyfunction]
 #[pyo3(signature = (data, passphrase=None))]
 pub fn parse_private_key<'py>(
     py: Python<'py>,
     data: Vec<u8>,
     passphrase: Option<Vec<u8>>,
-) -> PyResult<(String, Bound<'py, PyBytes>, u32, String)> {
+) -> PyResult<ParsedForPython<'py>> {
     let pass = passphrase.as_deref();
-    let (key_data, comment) = if data.windows(35).any(|w| w == b"-----BEGIN OPENSSH PRIVATE KEY-----") {
+    let parsed = if data.windows(35).any(|w| w == b"-----BEGIN OPENSSH PRIVATE KEY-----") {
         parse_openssh(&data, pass)?
     } else if data.windows(11).any(|w| w == b"-----BEGIN ") {
-        (parse_pem(&data, pass)?, String::new())
+        Parsed {
+            public: parse_pem(&data, pass)?,
+            comment: String::new(),
+            decrypted: None,
+        }
     } else {
         return Err(bad_key("no PEM or OpenSSH key header").into());
     };
-    let (name, bits) = key_data_info(&key_data);
-    let blob = public_blob(key_data)?;
-    Ok((name, PyBytes::new(py, &blob), bits, comment))
+    let (name, bits) = key_data_info(&parsed.public);
+    let blob = public_blob(parsed.public)?;
+    let decrypted = parsed.decrypted.map(|text| PyBytes::new(py, &text));
+    Ok((name, PyBytes::new(py, &blob), bits, parsed.comment, decrypted))
 }
 
 /// (key type name, bits) of a public key blob.

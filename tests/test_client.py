@@ -135,6 +135,23 @@ def test_encrypted_pkey_object_with_password(sshd):
         assert c.get_transport().is_authenticated()
 
 
+def test_an_encrypted_key_is_decrypted_once_and_signs_from_that_copy(sshd):
+    # The bcrypt KDF of an OpenSSH key runs when the key is loaded; the SSH
+    # layer then signs with the unencrypted copy (no second KDF per login).
+    from ferrosftp import _native
+
+    key = paramiko.Ed25519Key.from_private_key_file(sshd.keys["ed25519_enc"], password=sshd.key_passphrase)
+    text, passphrase = key._signing
+    assert passphrase is None and b"OPENSSH PRIVATE KEY" in text
+    # the copy is the same key, and needs no passphrase
+    assert _native.parse_private_key(text)[1] == key.asbytes()
+    with open(sshd.keys["ed25519_enc"], "rb") as f:
+        assert key._private_bytes == f.read()  # written back as it was loaded
+    for _ in range(2):
+        with _connect(sshd, pkey=key) as c:
+            assert c.get_transport().is_authenticated()
+
+
 def test_encrypted_key_without_passphrase(sshd):
     c = SSHClient()
     c.set_missing_host_key_policy(AutoAddPolicy())

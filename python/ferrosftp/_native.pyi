@@ -55,8 +55,9 @@ def supported_algorithms(kind: str) -> list[str]:
     """Algorithms libssh2 implements for ``kind`` in
     {"kex", "hostkey", "cipher", "mac", "compression"}."""
 
-def parse_private_key(data: bytes, passphrase: Optional[bytes] = None) -> tuple[str, bytes, int, str]:
-    """Parse an OpenSSH or PEM private key. Returns (key type, public blob, bits, comment).
+def parse_private_key(data: bytes, passphrase: Optional[bytes] = None) -> tuple[str, bytes, int, str, Optional[bytes]]:
+    """Parse an OpenSSH or PEM private key. Returns (key type, public blob, bits, comment,
+    an unencrypted copy of an OpenSSH key that had to be decrypted, else None).
     Raises PasswordRequiredException if encrypted and no passphrase, SSHException for
     a wrong passphrase or an unparsable key."""
 

@@ -250,6 +250,7 @@ class PKey:
         self._bits = 0
         self._private_bytes = None
         self._passphrase = None
+        self._signing = None
         self.public_blob = None
 
     # -- loading ------------------------------------------------------------------------
@@ -292,11 +293,14 @@ class PKey:
     def _take_private(self, data, passphrase, parsed):
         """Hold a private key file's bytes, with what the Rust core parsed
         from them (decrypting them if need be): ``(type, public blob, bits,
-        comment)``."""
-        self._key_type, blob, self._bits, _comment = parsed
+        comment, decrypted copy or None)``."""
+        self._key_type, blob, self._bits, _comment, decrypted = parsed
         self._blob = bytes(blob)
         self._private_bytes = data
         self._passphrase = passphrase
+        # What the SSH layer signs with: the copy decrypted here when there is
+        # one, so an OpenSSH key's bcrypt KDF runs once per key, not per login.
+        self._signing = (bytes(decrypted), None) if decrypted is not None else (data, passphrase)
 
     def _load_from_sources(self, msg=None, data=None, filename=None, password=None, file_obj=None):
         """Shared constructor logic: private key file / file object first,

@@ -509,10 +509,10 @@ class Transport:
 
         if isinstance(key, AgentKey) or getattr(key, "_agent_key", False):
             return self.auth_agent(username)
-        private = getattr(key, "_private_bytes", None)
-        if private is None:
+        signing = getattr(key, "_signing", None)
+        if signing is None:
             raise AuthenticationException("key has no private part to authenticate with")
-        passphrase = getattr(key, "_passphrase", None)
+        private, passphrase = signing
         return self._publickey(
             username, lambda session: session.auth_publickey(username, private, passphrase, self.auth_timeout)
         )
