@@ -1,4 +1,4 @@
-"""The batch engine (src/sftp/batch.rs, python/ferrosftp/_batch.py): many
+"""The batch engine (src/sftp/batch.rs, python/ferrosftp/batch.py): many
 files in flight on one SFTP channel, each walking its own steps and getting
 its own outcome, shared out over several channels of one connection; behind
 put_r/get_r/put_d/get_d (first error raised, no file started after it), the
@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ferrosftp import SyncConflict, _batch
+from ferrosftp import SyncConflict, batch
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -47,12 +47,12 @@ def test_put_each_then_get_each_round_trip(sftp, remote_dir, tmp_path):
     src.mkdir()
     expected = _tree(src, SIZES)
     pairs = [(str(src / n), remote_dir + "/" + n) for n in expected]
-    results = sftp._put_each(pairs, confirm=True, atomic=True)
+    results = batch.put_each(sftp, pairs, confirm=True, atomic=True)
     assert [r.st_size for r in results] == [os.path.getsize(src / n) for n in expected]
     assert _digests(remote_dir) == expected  # read on the server's disk
     back = tmp_path / "back"
     back.mkdir()
-    results = sftp._get_each([(remote_dir + "/" + n, str(back / n)) for n in expected])
+    results = batch.get_each(sftp, [(remote_dir + "/" + n, str(back / n)) for n in expected])
     assert _digests(back) == expected
     assert [r.st_size for r in results] == [os.path.getsize(src / n) for n in expected]
 
@@ -64,13 +64,13 @@ def test_stop_at_first_a_missing_local_file_fails_before_anything_remote(sftp, r
         (str(tmp_path / "missing"), remote_dir + "/missing"),
         (str(tmp_path / "a"), remote_dir + "/after"),
     ]
-    results = sftp._put_each(pairs, stop_at_first=True)
+    results = batch.put_each(sftp, pairs, stop_at_first=True)
     assert results[0].st_size == 1  # started before the failure: finished
     assert isinstance(results[1], FileNotFoundError)
     assert results[2] is None  # not started after it
     assert sorted(os.listdir(remote_dir)) == ["a"]
     with pytest.raises(FileNotFoundError):
-        _batch.first_error(results)
+        batch.first_error(results)
 
 
 def test_every_file_has_its_go_and_its_own_outcome(sshd, sftp, remote_dir, tmp_path):
@@ -84,7 +84,7 @@ def test_every_file_has_its_go_and_its_own_outcome(sshd, sftp, remote_dir, tmp_p
     names = sorted(expected)
     pairs = [(str(src / n), (locked if i == 7 else remote_dir) + "/" + n) for i, n in enumerate(names)]
     pairs.append((str(tmp_path / "missing"), remote_dir + "/missing"))
-    results = sftp._put_each(pairs, atomic=True)
+    results = batch.put_each(sftp, pairs, atomic=True)
     assert isinstance(results[7], PermissionError)
     assert isinstance(results[-1], FileNotFoundError)
     assert all(r.st_size == 10 for i, r in enumerate(results[:-1]) if i != 7)
@@ -104,7 +104,7 @@ def test_expect_leaves_a_changed_remote_file_alone(sftp, remote_dir, tmp_path):
     with open(os.path.join(remote_dir, "appeared"), "wb") as f:
         f.write(b"x")
     expect = [(5, 1_600_000_000), (5, 1_600_000_000), None, None]
-    results = sftp._put_each([(str(tmp_path / "new"), remote_dir + "/" + n) for n in names], expect=expect)
+    results = batch.put_each(sftp, [(str(tmp_path / "new"), remote_dir + "/" + n) for n in names], expect=expect)
     assert results[0].st_size == 11 and results[2].st_size == 11
     assert isinstance(results[1], SyncConflict) and isinstance(results[3], SyncConflict)
     with open(os.path.join(remote_dir, "changed"), "rb") as f:
@@ -119,7 +119,7 @@ def test_times_and_mode_follow_the_local_file(sftp, remote_dir, tmp_path):
     p.write_bytes(b"data")
     os.chmod(p, 0o640)
     os.utime(p, (1_500_000_000, 1_500_000_100))
-    [r] = sftp._put_each([(str(p), remote_dir + "/f")], times=True, mode=True)
+    [r] = batch.put_each(sftp, [(str(p), remote_dir + "/f")], times=True, mode=True)
     st = os.stat(os.path.join(remote_dir, "f"))
     assert (int(st.st_atime), int(st.st_mtime)) == (1_500_000_000, 1_500_000_100)
     assert stat.S_IMODE(st.st_mode) == 0o640
@@ -132,7 +132,8 @@ def test_progress_reports_each_finished_file_once(sftp, remote_dir, tmp_path):
     expected = _tree(src, [0, 7, 5 * MiB] + [300] * 30)
     names = sorted(expected)
     calls = []
-    sftp._put_each(
+    batch.put_each(
+        sftp,
         [(str(src / n), remote_dir + "/" + n) for n in names],
         lambda i, done, total, finished: calls.append((i, done, total, finished)),
     )
@@ -157,12 +158,12 @@ def test_a_file_that_changes_while_read_is_not_put_in_place(sftp, remote_dir, tm
                 f.write(b"more")
             grown.append(done)
 
-    [r] = sftp._get_each([(remote, str(dest))], grow, recheck=True)
+    [r] = batch.get_each(sftp, [(remote, str(dest))], grow, recheck=True)
     assert grown and grown[0] < 128 * MiB  # it grew while the reads ran
     assert isinstance(r, SyncConflict)
     assert dest.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["dest"]  # no temp file
-    [r] = sftp._get_each([(remote, str(dest))], recheck=True)  # again, now still
+    [r] = batch.get_each(sftp, [(remote, str(dest))], recheck=True)  # again, now still
     assert r.st_size == 128 * MiB + 4 and dest.stat().st_size == r.st_size
 
 
@@ -172,7 +173,9 @@ def test_a_missing_remote_file_fails_alone_and_leaves_no_temp(sftp, remote_dir, 
     dest = tmp_path / "dest"
     dest.mkdir()
     (dest / "gone").write_bytes(b"old")
-    results = sftp._get_each([(remote_dir + "/gone", str(dest / "gone")), (remote_dir + "/here", str(dest / "here"))])
+    results = batch.get_each(
+        sftp, [(remote_dir + "/gone", str(dest / "gone")), (remote_dir + "/here", str(dest / "here"))]
+    )
     assert isinstance(results[0], FileNotFoundError)
     assert results[1].st_size == 5000
     assert sorted(os.listdir(dest)) == ["gone", "here"]  # no temp files
@@ -182,14 +185,14 @@ def test_a_missing_remote_file_fails_alone_and_leaves_no_temp(sftp, remote_dir, 
 def test_a_full_disk_fails_fast_not_hangs(sftp, tmp_path):
     big = tmp_path / "big"
     big.write_bytes(os.urandom(4 * MiB))
-    [r] = sftp._put_each([(str(big), "/dev/full")], confirm=False, atomic=False)
+    [r] = batch.put_each(sftp, [(str(big), "/dev/full")], confirm=False, atomic=False)
     assert isinstance(r, OSError)
     assert sftp.stat("/").st_mode  # still usable
 
 
 def test_nothing_to_do(sftp):
-    assert sftp._put_each([]) == []
-    assert sftp._get_each([]) == []
+    assert batch.put_each(sftp, []) == []
+    assert batch.get_each(sftp, []) == []
 
 
 def test_spread_shares_files_over_channels_of_one_connection(client, sftp, remote_dir, tmp_path, monkeypatch):
@@ -198,24 +201,24 @@ def test_spread_shares_files_over_channels_of_one_connection(client, sftp, remot
     expected = _tree(src, [50] * 100)
     names = sorted(expected)
     opened = []
-    real = type(sftp)._open_sibling
+    real = batch.open_sibling
 
-    def counting(self):
-        sibling = real(self)
+    def counting(client):
+        sibling = real(client)
         opened.append(sibling)
         return sibling
 
-    monkeypatch.setattr(type(sftp), "_open_sibling", counting)
+    monkeypatch.setattr(batch, "open_sibling", counting)
     seen = set()
     transports = set()
 
     def move(c, share, report):
         transports.add(id(c.get_channel().get_transport()))
-        return c._put_each([(str(src / n), remote_dir + "/" + n) for n in share], report)
+        return batch.put_each(c, [(str(src / n), remote_dir + "/" + n) for n in share], report)
 
-    results = _batch.spread(sftp, names, 4, move, lambda i, d, t, f: seen.add(i) if f else None)
+    results = batch.spread(sftp, names, 4, move, lambda i, d, t, f: seen.add(i) if f else None)
     assert len(opened) == 2  # 100 files: 3 channels, the caller's own first
-    assert all(o._sftp.closed for o in opened)  # closed after the batch
+    assert all(o.sock.closed for o in opened)  # closed after the batch
     assert len(transports) == 1  # one connection
     assert seen == set(range(100))
     assert all(r.st_size == 50 for r in results)
@@ -234,11 +237,11 @@ def test_a_callback_error_ends_every_channel_promptly(sftp, remote_dir, tmp_path
         raise Stop()
 
     t0 = time.monotonic()
-    results = _batch.spread(
+    results = batch.spread(
         sftp,
         names,
         3,
-        lambda c, share, report: c._put_each([(str(src / n), remote_dir + "/" + n) for n in share], report),
+        lambda c, share, report: batch.put_each(c, [(str(src / n), remote_dir + "/" + n) for n in share], report),
         stop,
     )
     assert time.monotonic() - t0 < 30

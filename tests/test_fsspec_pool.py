@@ -59,9 +59,9 @@ def wait_for_connections(proxy, n, seconds=10):
 @pytest.fixture(autouse=True)
 def _fresh_pool():
     """Each test starts and ends with no pooled connection (the proxies die with the test)."""
-    ferrosftp._pool.POOL.close_all()
+    ferrosftp.fsspec.close_connections()
     yield
-    ferrosftp._pool.POOL.close_all()
+    ferrosftp.fsspec.close_connections()
 
 
 def test_filesystems_of_the_same_settings_share_one_connection(sshd, proxied, tmp_path):

@@ -87,18 +87,18 @@ def rconn(sshd, remote_dir):
 
 
 def count_workers(monkeypatch, conn):
-    """The extra SFTP channels transfers open (ferrosftp._batch)."""
-    from ferrosftp import SFTPClient
+    """The extra SFTP channels transfers open (ferrosftp.batch)."""
+    from ferrosftp import batch
 
     opened = []
-    original = SFTPClient._open_sibling
+    original = batch.open_sibling
 
-    def counting(self):
-        result = original(self)
+    def counting(sftp):
+        result = original(sftp)
         opened.append(result)
         return result
 
-    monkeypatch.setattr(SFTPClient, "_open_sibling", counting)
+    monkeypatch.setattr(batch, "open_sibling", counting)
     return opened
 
 
@@ -127,7 +127,7 @@ def test_put_r_then_get_r_round_trip(sshd, rconn, remote_dir, local_tree, tmp_pa
             assert sessions == []
         else:
             assert 1 <= len(sessions) <= workers - 1
-            assert all(sftp._sftp.closed for sftp in sessions)  # closed after use
+            assert all(sftp.sock.closed for sftp in sessions)  # closed after use
 
 
 def test_preserve_mtime_both_ways(sshd, rconn, remote_dir, local_tree, tmp_path):
@@ -226,12 +226,12 @@ def test_worker_channels_that_fail_to_open_are_skipped(sshd, remote_dir, tmp_pat
         with open(os.path.join(remote_dir, "f%02d" % i), "wb") as f:
             f.write(os.urandom(5_000))
     with connect(sshd, default_path=remote_dir) as c:
-        from ferrosftp import SFTPClient
+        from ferrosftp import batch
 
-        def refuse(self):
+        def refuse(sftp):
             raise SSHException("no more channels")
 
-        monkeypatch.setattr(SFTPClient, "_open_sibling", refuse)
+        monkeypatch.setattr(batch, "open_sibling", refuse)
         dest = tmp_path / "dest"
         dest.mkdir()
         with caplog.at_level("WARNING", logger="ferrosftp.transfer"):

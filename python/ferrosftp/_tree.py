@@ -2,7 +2,7 @@
 remote ``mkdir -p``, behind pysftp's ``walktree``/``put_r``/``get_r``/
 ``put_d``/``makedirs`` (connection.py, helpers.py), the sync agent and the
 command-line tool. The files found are moved by the batch engine
-(``_batch.py``).
+(``batch.py``).
 
 Both walkers yield ``(rel, kind, attributes)`` depth-first, a directory
 before what it holds: ``rel`` is the path below the top (joined with

@@ -41,7 +41,7 @@ import warnings
 from contextlib import contextmanager
 from stat import S_ISDIR, S_ISREG
 
-from . import _batch, _tree, util
+from . import _tree, batch, util
 from .exceptions import ConnectionException, CredentialException, HostKeysException
 from .helpers import WTCallbacks, known_hosts, path_advance, reparent
 from .hostkeys import HostKeys, InvalidHostKey
@@ -56,7 +56,7 @@ log = logging.getLogger("ferrosftp.connection")
 
 #: SFTP channels used by get_r/put_r/get_d/put_d (the connection's own plus
 #: up to ``DEFAULT_WORKERS - 1`` more on the same connection, one per
-#: ``_batch.FILES_PER_CHANNEL`` files).
+#: ``batch.FILES_PER_CHANNEL`` files).
 DEFAULT_WORKERS = 4
 
 
@@ -382,7 +382,7 @@ class Connection:
         self._put_batch(pairs, confirm, preserve_mtime, atomic, workers)
 
     def _put_batch(self, pairs, confirm, preserve_mtime, atomic, workers):
-        results = _batch.spread(
+        results = batch.spread(
             self._sftp,
             pairs,
             _workers(workers),
@@ -390,13 +390,13 @@ class Connection:
                 share, confirm=confirm, atomic=atomic, times=preserve_mtime, stop_at_first=True
             ),
         )
-        _batch.first_error(results)
+        batch.first_error(results)
 
     def _get_batch(self, pairs, preserve_mtime, workers):
-        results = _batch.spread(
+        results = batch.spread(
             self._sftp, pairs, _workers(workers), lambda sftp, share, report: sftp._get_each(share, stop_at_first=True)
         )
-        _batch.first_error(results)
+        batch.first_error(results)
         if preserve_mtime:
             for (_, local), a in zip(pairs, results):
                 os.utime(local, (a.st_atime, a.st_mtime))

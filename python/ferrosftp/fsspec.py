@@ -40,7 +40,7 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("ferrosftp.fsspec needs fsspec: pip install fsspec") from e
 
-__all__ = ["SFTPFileSystem", "use_for_sftp"]
+__all__ = ["SFTPFileSystem", "close_connections", "use_for_sftp"]
 
 _TEMP_SUFFIX = ".ferrosftp-part"
 
@@ -49,6 +49,13 @@ def use_for_sftp() -> None:
     """Make ``sftp://`` and ``ssh://`` URLs use this filesystem in this process."""
     for name in ("sftp", "ssh"):
         register_implementation(name, SFTPFileSystem, clobber=True)
+
+
+def close_connections() -> None:
+    """Close every pooled connection of this process (a filesystem used
+    afterwards connects anew): e.g. before the program's last step, or to drop
+    connections whose credentials changed."""
+    _pool.POOL.close_all()
 
 
 class SFTPFileSystem(AbstractFileSystem):
@@ -390,15 +397,15 @@ class SFTPFileSystem(AbstractFileSystem):
             self.makedirs(rp, exist_ok=True)
         for parent in sorted({posixpath.dirname(rp) or "/" for _, rp in files}):
             self.makedirs(parent, exist_ok=True)
-        from . import _batch
+        from . import batch
 
-        _batch.first_error(
+        batch.first_error(
             self._batch(files, lambda sftp, share, report: sftp._put_each(share, report, atomic=True), callback)
         )
 
     def get(self, rpath, lpath, recursive=False, callback=DEFAULT_CALLBACK, maxdepth=None, **kwargs):
         """fsspec's get (its path rules), the files moved together."""
-        from . import _batch
+        from . import batch
 
         pairs, listed = self._collect(super().get, rpath, lpath, recursive=recursive, maxdepth=maxdepth, **kwargs)
         files = []
@@ -416,7 +423,7 @@ class SFTPFileSystem(AbstractFileSystem):
                 os.makedirs(lp, exist_ok=True)  # a directory among the paths: made, as fsspec's get_file
                 results[i] = True
                 callback.relative_update(1)
-        _batch.first_error(results)
+        batch.first_error(results)
 
     def _collect(self, method, *args, **kwargs):
         """The (source, destination) pairs fsspec's put/get would move, and
@@ -431,8 +438,8 @@ class SFTPFileSystem(AbstractFileSystem):
             self._listed = None
 
     def _batch(self, pairs, move, callback) -> list:
-        """Each pair's result (``_batch.spread``'s) of moving them all together."""
-        from . import _batch
+        """Each pair's result (``batch.spread``'s) of moving them all together."""
+        from . import batch
 
         callback.set_size(len(pairs))
 
@@ -441,7 +448,7 @@ class SFTPFileSystem(AbstractFileSystem):
                 callback.relative_update(1)
 
         conn = self._connection()
-        results = _batch.spread(conn.sftp, pairs, self.workers, move, progress, channels=conn)
+        results = batch.spread(conn.sftp, pairs, self.workers, move, progress, channels=conn)
         self.invalidate_cache()
         return results
 

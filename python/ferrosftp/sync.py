@@ -42,7 +42,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional
 
-from . import _batch, _tree
+from . import _tree, batch
 from .exceptions import (
     ConnectionError,
     FileNotFound,
@@ -676,13 +676,13 @@ class SyncAgent:
         return failures
 
     def _spread(self, rels, move, callback):
-        """``_batch.spread`` over the agent's connection, with the sync
+        """``batch.spread`` over the agent's connection, with the sync
         agent's ``callback(rel, done, total)``."""
 
         def progress(i, done, total, finished):
             callback(rels[i], done, total)
 
-        return _batch.spread(self._sftp(), rels, self.workers, move, progress if callback else None)
+        return batch.spread(self._sftp(), rels, self.workers, move, progress if callback else None)
 
     # -- pulling --------------------------------------------------------------------
 

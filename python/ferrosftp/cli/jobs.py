@@ -1,7 +1,7 @@
 """Files between this machine and one server. A job is (source, destination,
 size, remote attributes or None). One file moves alone, with a progress bar
 of its own; more move together, many in flight over up to ``--workers`` SFTP
-channels of the connection (``ferrosftp._batch``), under one progress line.
+channels of the connection (``ferrosftp.batch``), under one progress line.
 Each file that fails gets one line on stderr, and the exit code says what
 kind of failure it was."""
 
@@ -12,7 +12,7 @@ import posixpath
 import stat
 from typing import Dict, List, Tuple
 
-from .. import _batch, _tree
+from .. import _tree, batch
 from .errors import EXIT_OTHER, EXIT_TRANSFER, Failures, explain, report
 
 
@@ -130,7 +130,7 @@ def run_jobs(main_sftp, jobs, do_one, move_many, args, label) -> None:
             else:
                 agg(jobs[i][0], done, total)
 
-        results = _batch.spread(main_sftp, jobs, args.workers, move_many, progress_of)
+        results = batch.spread(main_sftp, jobs, args.workers, move_many, progress_of)
         agg.finish()
         failures = {i: r for i, r in enumerate(results) if isinstance(r, BaseException)}
     if failures:

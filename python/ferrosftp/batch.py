@@ -1,5 +1,10 @@
 """Many files over several SFTP channels of one connection: the engine behind
-pysftp's ``put_r``/``get_r``/``put_d``/``get_d``, the sync agent and the CLI.
+pysftp's ``put_r``/``get_r``/``put_d``/``get_d``, the sync agent, the CLI and
+the fsspec filesystem (``ferrosftp.batch``, an addition of ferrosftp's).
+
+    from ferrosftp import batch
+    results = batch.put_each(sftp, [("a.csv", "/in/a.csv"), ("b.csv", "/in/b.csv")])
+    batch.first_error(results)   # raise the first file's failure, if any
 
 Each channel keeps many files in flight (``src/sftp/batch.rs``). The files are
 shared out over up to ``workers`` channels, one per ``FILES_PER_CHANNEL``
@@ -18,6 +23,31 @@ log = logging.getLogger("ferrosftp.transfer")
 
 #: Files a channel should have to itself before another channel is opened.
 FILES_PER_CHANNEL = 32
+
+
+def put_each(sftp, pairs, report=None, **options) -> list:
+    """Upload many ``(local, remote)`` files over the one channel of ``sftp``
+    (an SFTPClient), many in flight, each to its own result: the remote
+    file's SFTPAttributes, or the exception that failed it (or None: not
+    tried after ``stop_at_first``). ``options``: ``expect``, ``confirm``,
+    ``atomic`` (default True: a temp name, then renamed into place),
+    ``times``, ``mode``, ``stop_at_first``. ``report(i, done, total,
+    finished)`` follows each file."""
+    return sftp._put_each(pairs, report, **options)
+
+
+def get_each(sftp, pairs, report=None, **options) -> list:
+    """Download many ``(remote, local)`` files over the one channel of
+    ``sftp``, each to its own result (as ``put_each``). ``options``:
+    ``recheck`` (SyncConflict if a file changed while read),
+    ``stop_at_first``."""
+    return sftp._get_each(pairs, report, **options)
+
+
+def open_sibling(sftp):
+    """Another SFTP channel of ``sftp``'s connection with the same remote cwd
+    and timeout: what ``spread`` opens for its other shares."""
+    return sftp._open_sibling()
 
 
 def spread(
@@ -84,7 +114,7 @@ def spread(
 
     def worker(indexes):
         try:
-            client = sftp._open_sibling() if channels is None else channels.borrow()
+            client = open_sibling(sftp) if channels is None else channels.borrow()
         except Exception as e:  # noqa: BLE001 - the caller's channel takes the share
             log.warning("Could not open an extra SFTP channel (%s); continuing with fewer", e)
             with lock:
