@@ -10,8 +10,8 @@ loopback sshd, straight and through a 20 ms round-trip latency proxy.
 
 It sets up bench/.venv-peers through ``bench/run.sh --setup-only`` if
 needed and runs itself with that venv's python. It starts a throwaway
-OpenSSH sshd (tests/sshd_server.py) and a FaultProxy with 10 ms each way
-(tests/faultproxy.py), makes the data on tmpfs (/dev/shm), then runs every
+OpenSSH sshd (ferrosftp.testing.SshdServer) and a FaultProxy with 10 ms each way
+(ferrosftp.testing.FaultProxy), makes the data on tmpfs (/dev/shm), then runs every
 case with every tool, each job in a worker process of its own
 (bench/workers/fsspec_worker.py), the tools interleaved round by round (the
 order rotates each round). Connecting is not timed. Every result is checked
@@ -48,10 +48,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -112,16 +110,11 @@ def in_peers_venv():
     os.execv(PEERS_PYTHON, [PEERS_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
 
 
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(4 * MiB), b""):
-            h.update(block)
-    return h.hexdigest()
+if __name__ == "__main__":
+    in_peers_venv()  # the imports below need ferrosftp, fsspec, sshfs, pyarrow
 
-
-def tree_digest(root):
-    return {n: sha256_file(os.path.join(root, n)) for n in sorted(os.listdir(root))}
+from ferrosftp.testing import FaultProxy, SshdServer  # noqa: E402
+from harness import machine_info, sha256_file, tree_digest  # noqa: E402
 
 
 def random_file(path, size):
@@ -314,9 +307,6 @@ class Bench:
 
     # ------------------------------------------------------------- main
     def run(self):
-        from faultproxy import FaultProxy
-        from sshd_server import SshdServer
-
         a = self.args
         self.meta = {
             "started": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -329,7 +319,7 @@ class Bench:
             "loadavg_before": os.getloadavg(),
         }
         t0 = time.time()
-        self.srv = SshdServer()
+        self.srv = SshdServer(test_user=True)
         self.srv.start()
         self.proxy = FaultProxy("127.0.0.1", self.srv.port, latency=RTT_MS / 2000.0, max_lifetime=7200)
         self.proxy.start()
@@ -524,19 +514,6 @@ def markdown(data, sizes):
     return "\n".join(lines) + "\n"
 
 
-def machine_info():
-    info = {"cpus": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    info["cpu"] = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return info
-
-
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, 1 round (a smoke test, not numbers)")
@@ -565,8 +542,6 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    in_peers_venv()
-    sys.path.insert(0, os.path.join(REPO, "tests"))  # sshd_server, faultproxy
     return Bench(args).run()
 
 
