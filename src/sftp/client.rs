@@ -211,9 +211,19 @@ impl Client {
 
     /// `posix-rename@openssh.com`: replaces the target atomically.
     pub fn posix_rename(&self, old: &[u8], new: &[u8]) -> Result<()> {
+        let id = self.send_posix_rename(old, new)?;
+        expect_ok(self.wait(id)?)
+    }
+
+    /// Send a posix-rename and not wait: its reply is `wait`ed for by id.
+    pub fn send_posix_rename(&self, old: &[u8], new: &[u8]) -> Result<u32> {
+        const NAME: &str = "posix-rename@openssh.com";
+        if !self.conn.has_extension(NAME) {
+            return Err(Error::Sftp(FX_OP_UNSUPPORTED));
+        }
         let mut w = Writer::default();
         w.bytes(old).bytes(new);
-        expect_ok(self.extended("posix-rename@openssh.com", &w.0)?)
+        self.send(&Request::Extended { name: NAME, body: &w.0 })
     }
 
     /// Create `link` pointing at `target` (OpenSSH's order: target first).

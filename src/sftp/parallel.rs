@@ -250,10 +250,9 @@ pub fn download(
     run_lanes(py, s, lanes, handle, remote, FXF_READ, &claims, &work, tick)
 }
 
-/// Upload [0, size) of `local` into the open `handle` of `target`. The last
-/// piece of the file is written last, alone, once every other byte is
-/// confirmed: until then the remote file is shorter than the local one, so a
-/// failed upload never leaves a file of the full size with gaps in it.
+/// Upload [0, size) of `local` into the open `handle` of `target` (the
+/// caller writes the file's last piece once this returned: see
+/// transfer.rs).
 #[allow(clippy::too_many_arguments)]
 pub fn upload(
     py: Python<'_>,
@@ -265,8 +264,7 @@ pub fn upload(
     local: &fs::File,
     tick: impl FnMut(Python<'_>, u64) -> Result<()> + Send,
 ) -> Result<u64> {
-    let tail = size.min(s.max_write() as u64);
-    let claims = Claims::new(size - tail, lanes, s.max_write() as u64);
+    let claims = Claims::new(size, lanes, s.max_write() as u64);
     let work = |lane: Lane<'_>, h: &Handle, claims: &Claims, done: &AtomicU64| -> Result<()> {
         // One pipeline for all of this lane's pieces: the writes of the next
         // piece go out while the last ones of this piece are unconfirmed.
@@ -292,16 +290,7 @@ pub fn upload(
         done.fetch_add(writes.acked() - acked, Ordering::SeqCst);
         Ok(())
     };
-    let mut tick = tick;
-    let sent = run_lanes(py, s, lanes, handle, target, FXF_WRITE, &claims, &work, &mut tick)?;
-    let mut last = vec![0u8; tail as usize];
-    local.read_exact_at(&mut last, size - tail)?;
-    crate::shutdown::detach(py, || {
-        let mut writes = WriteBehind::new(Lane::main(s), handle, size - tail);
-        writes.write(&last)?;
-        writes.finish()
-    })?;
-    Ok(sent + tail)
+    run_lanes(py, s, lanes, handle, target, FXF_WRITE, &claims, &work, tick)
 }
 
 #[cfg(test)]

@@ -154,6 +154,27 @@ impl<'a> ReadAhead<'a> {
         self.window
     }
 
+    /// Send the first window of reads now (before the caller waits for
+    /// something else).
+    pub fn prime(&mut self) -> Result<()> {
+        self.fill()
+    }
+
+    /// The end learnt after reads went out (the file's size from an fstat
+    /// sent with them): reads at or past it are let go, and no byte past it
+    /// is asked for or returned.
+    pub fn end_at(&mut self, end: u64) {
+        self.end = Some(end);
+        while let Some(&(id, offset, len, _)) = self.queue.back() {
+            if offset < end {
+                break;
+            }
+            self.lane.conn.forget(id);
+            self.in_flight -= len as usize;
+            self.queue.pop_back();
+        }
+    }
+
     /// A read of at most `limit` bytes from `start`: no more is asked for.
     pub fn bounded(lane: Lane<'a>, handle: &'a Handle, start: u64, limit: u64) -> ReadAhead<'a> {
         ReadAhead::new(lane, handle, start, Some(start.saturating_add(limit)))
@@ -200,10 +221,19 @@ impl<'a> ReadAhead<'a> {
                 self.stop();
                 Ok(data)
             }
-            Reply::Data(data) => {
-                if data.len() < len as usize {
+            Reply::Data(mut data) => {
+                // bytes past an end learnt after the read went out
+                let past = (offset + data.len() as u64).saturating_sub(self.end.unwrap_or(u64::MAX));
+                if past > 0 {
+                    data.truncate(data.len() - past as usize);
+                }
+                let wanted = match self.end {
+                    Some(end) => (end.saturating_sub(offset)).min(u64::from(len)) as usize,
+                    None => len as usize,
+                };
+                if data.len() < wanted {
                     // A short read: ask for the rest now, ahead of the others.
-                    let rest = (offset + data.len() as u64, len - data.len() as u32);
+                    let rest = (offset + data.len() as u64, (wanted - data.len()) as u32);
                     let id = self.lane.send(&Request::Read {
                         handle: &self.handle.0,
                         offset: rest.0,

@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -11,10 +12,11 @@ use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::client::{Attrs, Client, Handle};
+use super::client::{attrs_to_tuple, Attrs, Client, Handle};
+use super::conn::{expect_attrs, expect_ok};
 use super::parallel;
 use super::pipeline::{Lane, ReadAhead, WriteBehind};
-use super::proto::{FXF_CREAT, FXF_READ, FXF_TRUNC, FXF_WRITE};
+use super::proto::{Request, FXF_CREAT, FXF_READ, FXF_TRUNC, FXF_WRITE};
 use crate::error::{Error, Result};
 
 /// Bytes moved per trip out of Python (one progress check per chunk).
@@ -98,16 +100,28 @@ fn download(
 ) -> Result<u64> {
     let handle = crate::shutdown::detach(py, || s.open(remote, FXF_READ, 0))?;
     let result = (|| -> Result<u64> {
-        let size = crate::shutdown::detach(py, || s.fstat(&handle))?.0;
+        // The fstat and the first reads go out together: one round trip.
+        let mut reads = ReadAhead::new(Lane::main(s), &handle, 0, None);
+        let size = crate::shutdown::detach(py, || {
+            let stat = s.send(&Request::Fstat { handle: &handle.0 })?;
+            if let Err(e) = reads.prime() {
+                s.conn.forget(stat);
+                return Err(e);
+            }
+            Ok(expect_attrs(s.wait(stat)?)?.size)
+        })?;
+        if let Some(end) = size {
+            reads.end_at(end);
+        }
         let mut progress = Progress::new(callback, size.unwrap_or(0));
         if let (Some((out, lanes)), Some(total)) = (parallel, size) {
             if total >= parallel::PARALLEL_MIN && lanes > 1 {
+                drop(reads);
                 let done = parallel::download(py, s, lanes, remote, &handle, total, out, |py, d| progress.tick(py, d))?;
                 progress.finish(py, done)?;
                 return Ok(done);
             }
         }
-        let mut reads = ReadAhead::new(Lane::main(s), &handle, 0, size);
         let mut done: u64 = 0;
         loop {
             // Requests stay in flight while Python runs the sink and callback.
@@ -127,7 +141,12 @@ fn download(
         progress.finish(py, done)?;
         Ok(done)
     })();
-    crate::shutdown::detach(py, || close_handle(s, &handle, result))
+    // A read handle's close cannot lose data: it is sent, not waited for
+    // (the next request on the channel is answered after it).
+    if s.check_usable().is_ok() {
+        crate::shutdown::detach(py, || s.close_handle_unwaited(&handle));
+    }
+    result
 }
 
 /// Longest file name most filesystems accept.
@@ -262,6 +281,9 @@ pub(crate) fn joined<'py>(py: Python<'py>, pieces: &[Bytes]) -> PyResult<Bound<'
 }
 
 /// Pipelined upload from `source` (which fills a buffer, returning 0 at EOF).
+/// The close, and the stat of `confirm` (a path) if given, go out behind the
+/// last writes: one round trip for all instead of one each.
+#[allow(clippy::too_many_arguments)]
 fn upload(
     py: Python<'_>,
     s: &Client,
@@ -269,24 +291,32 @@ fn upload(
     total: u64,
     callback: Option<Py<PyAny>>,
     parallel: Option<(&fs::File, Option<usize>)>,
+    confirm: Option<&[u8]>,
     mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
-) -> Result<u64> {
+) -> Result<(u64, Option<Attrs>)> {
     let opened = Instant::now();
     let handle = crate::shutdown::detach(py, || s.open(remote, FXF_WRITE | FXF_CREAT | FXF_TRUNC, 0o666))?;
     let open_rtt = opened.elapsed();
+    let mut progress = Progress::new(callback, total);
+    let mut writes = WriteBehind::new(Lane::main(s), &handle, 0);
     let result = (|| -> Result<u64> {
-        let mut progress = Progress::new(callback, total);
         if let Some((local, asked)) = parallel {
             let lanes = parallel::upload_lanes(asked, open_rtt);
             if total >= parallel::PARALLEL_MIN && lanes > 1 {
-                let sent = parallel::upload(py, s, lanes, remote, &handle, total, local, |py, d| {
-                    progress.tick(py, d)
-                })?;
-                progress.finish(py, sent)?;
-                return Ok(sent);
+                // The last piece goes last, alone, once every other byte is
+                // confirmed: until then the remote file is shorter than the
+                // local one, so a failed upload never leaves a file of the
+                // full size with gaps in it.
+                let tail = total.min(s.max_write() as u64);
+                let body = total - tail;
+                let sent = parallel::upload(py, s, lanes, remote, &handle, body, local, |py, d| progress.tick(py, d))?;
+                let mut last = vec![0u8; tail as usize];
+                local.read_exact_at(&mut last, body)?;
+                writes.jump(body);
+                crate::shutdown::detach(py, || writes.write(&last))?;
+                return Ok(sent + tail);
             }
         }
-        let mut writes = WriteBehind::new(Lane::main(s), &handle, 0);
         let mut chunk = vec![0u8; CHUNK];
         let mut sent: u64 = 0;
         loop {
@@ -299,21 +329,71 @@ fn upload(
             sent += n as u64;
             progress.tick(py, writes.acked())?;
         }
-        crate::shutdown::detach(py, || writes.finish())?;
-        progress.finish(py, sent)?;
         Ok(sent)
     })();
-    crate::shutdown::detach(py, || close_handle(s, &handle, result))
+    match result {
+        Ok(sent) => {
+            let attrs = crate::shutdown::detach(py, || close_behind(s, &mut writes, &handle, confirm))?;
+            progress.finish(py, sent)?;
+            Ok((sent, attrs))
+        }
+        Err(e) => {
+            drop(writes);
+            crate::shutdown::detach(py, || close_handle(s, &handle, Err(e)))
+        }
+    }
+}
+
+/// Send the close of `handle` behind its writes in flight, and the stat of
+/// `then_stat` behind the close; wait for all, in order. A failed write is
+/// the error (the close and stat replies are let go).
+fn close_behind(
+    s: &Client,
+    writes: &mut WriteBehind<'_>,
+    handle: &Handle,
+    then_stat: Option<&[u8]>,
+) -> Result<Option<Attrs>> {
+    let close = s.send(&Request::Close { handle: &handle.0 })?;
+    let stat = match then_stat.map(|path| s.send(&Request::Stat { path })) {
+        Some(Err(e)) => {
+            s.conn.forget(close);
+            return Err(e);
+        }
+        Some(Ok(id)) => Some(id),
+        None => None,
+    };
+    let forget_rest = |from_close: bool| {
+        if from_close {
+            s.conn.forget(close);
+        }
+        if let Some(id) = stat {
+            s.conn.forget(id);
+        }
+    };
+    if let Err(e) = writes.finish() {
+        forget_rest(true);
+        return Err(e);
+    }
+    if let Err(e) = s.wait(close).and_then(expect_ok) {
+        forget_rest(false);
+        return Err(e);
+    }
+    match stat {
+        Some(id) => Ok(Some(attrs_to_tuple(&expect_attrs(s.wait(id)?)?))),
+        None => Ok(None),
+    }
 }
 
 /// Upload via a temp name + posix-rename when `atomic`, then confirm the size.
+/// `send(target, stat)` uploads to `target` and, given a path to `stat`,
+/// returns its attributes once the file is closed.
 fn upload_to(
     py: Python<'_>,
     s: &Client,
     remote: &[u8],
     confirm: bool,
     atomic: bool,
-    send: impl FnOnce(&[u8]) -> Result<u64>,
+    send: impl FnOnce(&[u8], Option<&[u8]>) -> Result<(u64, Option<Attrs>)>,
 ) -> Result<Option<Attrs>> {
     let target = if atomic {
         temp_name_beside(remote)
@@ -321,14 +401,15 @@ fn upload_to(
         remote.to_vec()
     };
     let result = (|| -> Result<Option<Attrs>> {
-        let sent = send(&target)?;
-        if atomic {
-            crate::shutdown::detach(py, || s.posix_rename(&target, remote))?;
-        }
-        if !confirm {
-            return Ok(None);
-        }
-        let attrs = crate::shutdown::detach(py, || s.stat(remote, true))?;
+        // Without a rename the stat can follow the close at once; with one
+        // it must wait until the rename succeeded.
+        let (sent, attrs) = send(&target, (confirm && !atomic).then_some(remote))?;
+        let attrs = if atomic {
+            crate::shutdown::detach(py, || rename_then_stat(s, &target, remote, confirm))?
+        } else {
+            attrs
+        };
+        let Some(attrs) = attrs else { return Ok(None) };
         let size = attrs.0.unwrap_or(0);
         if size != sent {
             return Err(Error::OsMessage(format!("size mismatch in put!  {size} != {sent}")));
@@ -339,6 +420,26 @@ fn upload_to(
         let _ = crate::shutdown::detach(py, || s.unlink(&target));
     }
     result
+}
+
+/// posix-rename `from` over `to` and, behind it, stat `to` if `confirm`.
+fn rename_then_stat(s: &Client, from: &[u8], to: &[u8], confirm: bool) -> Result<Option<Attrs>> {
+    if !confirm {
+        return s.posix_rename(from, to).map(|()| None);
+    }
+    let renamed = s.send_posix_rename(from, to)?;
+    let stat = match s.send(&Request::Stat { path: to }) {
+        Ok(id) => id,
+        Err(e) => {
+            s.conn.forget(renamed);
+            return Err(e);
+        }
+    };
+    if let Err(e) = s.wait(renamed).and_then(expect_ok) {
+        s.conn.forget(stat);
+        return Err(e);
+    }
+    Ok(Some(attrs_to_tuple(&expect_attrs(s.wait(stat)?)?)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -355,8 +456,8 @@ pub fn put(
     // A missing local file fails before anything happens remotely.
     let file = fs::File::open(local).map_err(Error::from)?;
     let total = file.metadata().map_err(Error::from)?.len();
-    Ok(upload_to(py, s, remote, confirm, atomic, |target| {
-        upload(py, s, target, total, callback, Some((&file, lanes)), |py, buf| {
+    Ok(upload_to(py, s, remote, confirm, atomic, |target, stat| {
+        upload(py, s, target, total, callback, Some((&file, lanes)), stat, |py, buf| {
             crate::shutdown::detach(py, || read_some(&mut &file, buf)).map_err(Error::from)
         })
     })?)
@@ -374,8 +475,8 @@ pub fn putfo(
     atomic: bool,
 ) -> PyResult<Option<Attrs>> {
     let read = fl.getattr(py, "read")?;
-    Ok(upload_to(py, s, remote, confirm, atomic, |target| {
-        upload(py, s, target, file_size, callback, None, |py, buf| {
+    Ok(upload_to(py, s, remote, confirm, atomic, |target, stat| {
+        upload(py, s, target, file_size, callback, None, stat, |py, buf| {
             let data = read.call1(py, (buf.len(),))?;
             let data = data.bind(py);
             let bytes: Vec<u8> = if let Ok(text) = data.extract::<String>() {
