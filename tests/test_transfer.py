@@ -446,6 +446,50 @@ def test_failures_do_not_break_session(sftp, remote_dir, tmp_path):
 
 
 # --------------------------------------------------------------------------
+# round trips: what can go out together does
+
+
+def test_small_put_and_get_take_two_round_trips_each(sshd, fault_proxy, remote_dir, tmp_path):
+    """A put sends its close and the size-confirming stat behind the write,
+    a get its fstat with the first reads, and a read handle's close is not
+    waited for: open + one more round trip each (paramiko takes four and
+    four). At 300 ms a round trip, three would take 0.9 s."""
+    rtt = 0.3
+    p = fault_proxy(latency=rtt / 2)
+    c = _proxied_client(sshd, p)
+    try:
+        s = c.open_sftp()
+        src = _mk(str(tmp_path / "src"), b"z" * 5000)
+        for _ in range(2):  # the second time, nothing is left over from the first
+            start = time.monotonic()
+            attrs = s.put(src, remote_dir + "/f")
+            took = time.monotonic() - start
+            assert attrs.st_size == 5000
+            assert took < 2.9 * rtt, took
+            start = time.monotonic()
+            s.get(remote_dir + "/f", str(tmp_path / "back"))
+            took = time.monotonic() - start
+            assert (tmp_path / "back").read_bytes() == b"z" * 5000
+            assert took < 2.9 * rtt, took
+        start = time.monotonic()
+        s.put(src, remote_dir + "/g", confirm=False)
+        assert time.monotonic() - start < 2.9 * rtt
+        assert _local(remote_dir + "/g") == b"z" * 5000
+    finally:
+        c.close()
+
+
+def test_a_failed_write_is_the_error_not_the_stat_behind_it(sftp, tmp_path):
+    """The close and stat sent behind the writes do not hide a write's
+    failure: /dev/full refuses the write, and that is what is raised."""
+    src = _mk(str(tmp_path / "src"), b"q" * MiB)
+    with pytest.raises(OSError) as e:
+        sftp.put(src, "/dev/full")
+    assert not isinstance(e.value, FileNotFoundError)
+    sftp.stat("/")  # the channel is still in step: the next call works
+
+
+# --------------------------------------------------------------------------
 # the connection dies mid-transfer
 
 
