@@ -414,3 +414,52 @@ def test_exec_commands_in_parallel_one_transport(client, n):
 
     assert _run_threads([work(i) for i in range(n)]) == []
     assert outs == {i: b"%d\n" % i for i in range(n)}
+
+
+def test_sftp_and_exec_channels_set_up_at_once_on_one_transport(sshd, fault_proxy, remote_dir):
+    """Channel requests of several channels in flight together: SFTP
+    subsystem requests (which do not take turns: libssh2 patch 0002 tells
+    their replies apart) and exec requests, from 8 threads released at once
+    over a 40 ms link, so the replies cross. Every channel works."""
+    p = fault_proxy(latency=0.02)
+    c = paramiko.SSHClient()
+    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    c.connect(
+        "127.0.0.1",
+        port=p.port,
+        username=sshd.username,
+        key_filename=sshd.keys["ed25519"],
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=30,
+    )
+    start = threading.Barrier(8)
+    results = {}
+
+    def sftp_user(i):
+        def fn():
+            start.wait()
+            s = c.open_sftp()
+            with s.open(remote_dir + "/t%d" % i, "w") as f:
+                f.write(b"%d" % i)
+            results[("sftp", i)] = s.stat(remote_dir + "/t%d" % i).st_size
+            s.close()
+
+        return fn
+
+    def exec_user(i):
+        def fn():
+            start.wait()
+            _, stdout, _ = c.exec_command("echo %d" % i)
+            results[("exec", i)] = stdout.read()
+
+        return fn
+
+    try:
+        for _ in range(3):  # the replies cross differently each time
+            results.clear()
+            errors = _run_threads([sftp_user(i) for i in range(5)] + [exec_user(i) for i in range(3)], timeout=120)
+            assert errors == []
+            assert results == {**{("sftp", i): 1 for i in range(5)}, **{("exec", i): b"%d\n" % i for i in range(3)}}
+    finally:
+        c.close()

@@ -101,15 +101,18 @@ impl SftpConn {
     /// As `open`; with `limits` known (a second channel to the same
     /// server), the round trip that asks for them is saved.
     pub fn open_with(session: &Arc<Shared>, until: Option<Instant>, limits: Option<Limits>) -> Result<SftpConn> {
-        let channel = {
-            // channel open and subsystem requests take turns across the connection
+        let mut channel = {
+            // channel opens take turns across the connection (libssh2 keeps
+            // an open's state in the session)
             let _setup = session.setup_lock()?;
-            let mut chan = session.run(until, || {
+            session.run(until, || {
                 Ok(session.sess.channel_open("session", WINDOW, PACKET, None)?)
-            })?;
-            session.run(until, || Ok(chan.subsystem("sftp")?))?;
-            chan
+            })?
         };
+        // The subsystem request's state is the channel's own, and its reply
+        // is told from other channels' (vendor/patches/libssh2-sys/0002):
+        // the helper channels of a parallel transfer ask at the same time.
+        session.run(until, || Ok(channel.subsystem("sftp")?))?;
         let mut conn = SftpConn {
             session: session.clone(),
             channel: WaitLock::new(Some(channel)),

@@ -1608,11 +1608,19 @@ int ssh2_packet_requirev(LIBSSH2_SESSION *session,
         }
 
         if(strchr((const char *)packet_types, ret)) {
+            int type = ret;
             /* Be lazy, let packet_askv() pull it out of the brigade */
             ret = packet_askv(session, packet_types, data, data_len,
                               match_ofs, match_buf, match_len);
-            state->start = 0;
-            return ret;
+            /* A packet of a listed type that does not match is another
+               caller's (the reply to a request on another channel, when
+               threads wait on several channels of one session): it stays
+               in the brigade for its owner, and this caller keeps
+               waiting for its own. */
+            if(ret == 0 || type == 0) {
+                state->start = 0;
+                return ret;
+            }
         }
     }
 
