@@ -54,11 +54,14 @@ pub struct Shared {
     /// Held for one non-blocking libssh2 call at a time, never while waiting.
     op: WaitLock<()>,
     /// Held across a whole multi-step call whose state libssh2 keeps per
-    /// session (channel open, SFTP start, authentication) or that waits for a
-    /// reply libssh2 cannot tell from another channel's (channel requests, see
-    /// channel.rs), so two of them never run at once. Other calls go on
-    /// meanwhile: only the operation lock serialises libssh2 itself.
+    /// session (channel open, authentication) and across a `Channel`'s
+    /// requests (channel.rs), so two of them never run at once. Other calls
+    /// go on meanwhile: only the operation lock serialises libssh2 itself.
     setup: WaitLock<()>,
+    /// The shortest SFTP request round trip seen on any channel, in
+    /// microseconds (u64::MAX: none yet): how far the server is, known
+    /// before a transfer starts.
+    round_trip_us: AtomicU64,
     progress: Progress,
     /// Channels whose `fileno()` pipe the watcher keeps current (watch.rs).
     pub watched: Brief<Vec<Weak<ChannelInner>>>,
@@ -131,6 +134,19 @@ impl Shared {
             return Err(Error::Ssh("SSH session not active".into()));
         }
         self.op.lock()
+    }
+
+    /// A round trip measured on this connection (an SFTP request and its
+    /// reply: an upper bound, the shortest is kept).
+    pub fn note_round_trip(&self, took: Duration) {
+        let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX - 1);
+        self.round_trip_us.fetch_min(us, Ordering::SeqCst);
+    }
+
+    /// The shortest round trip seen on this connection, if any.
+    pub fn round_trip(&self) -> Option<Duration> {
+        let us = self.round_trip_us.load(Ordering::SeqCst);
+        (us != u64::MAX).then(|| Duration::from_micros(us))
     }
 
     /// Hold the setup lock across a multi-step call with per-session state in
@@ -539,6 +555,7 @@ fn handshake(
         peer,
         op: WaitLock::new(()),
         setup: WaitLock::new(()),
+        round_trip_us: AtomicU64::new(u64::MAX),
         progress,
         watched: Brief::new(Vec::new()),
         watcher_running: AtomicBool::new(false),

@@ -167,3 +167,21 @@ def test_a_far_upload_uses_several_channels_by_default(sshd, fault_proxy, remote
         assert _sha(remote_dir + "/far.bin") == _sha(big_local)
     finally:
         c.close()
+
+
+def test_a_very_far_upload_uses_six_channels(sshd, fault_proxy, remote_dir, big_local):
+    """From 50 ms round trip on, helper channels starting one round trip
+    apart are made up for by more of them: six lanes (parallel.rs)."""
+    from client_helpers import connect_client
+
+    p = fault_proxy(latency=0.03)
+    c = connect_client(sshd, port=p.port)
+    try:
+        sftp = c.open_sftp()
+        seen = []
+        sftp.put(str(big_local), remote_dir + "/far.bin", callback=lambda d, t: seen.append(sftp._sftp.channels))
+        assert max(seen) == 6
+        assert sftp._sftp.channels == 1  # the helpers are closed after the transfer
+        assert _sha(remote_dir + "/far.bin") == _sha(big_local)
+    finally:
+        c.close()

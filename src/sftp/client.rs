@@ -129,9 +129,14 @@ impl Client {
         Lane::main(self).wait(id)
     }
 
+    /// One request and its reply; the time it took tells how far the
+    /// server is (`Shared::round_trip`).
     pub fn call(&self, req: &Request<'_>) -> Result<Reply> {
+        let asked = Instant::now();
         let id = self.send(req)?;
-        self.wait(id)
+        let reply = self.wait(id)?;
+        self.session.note_round_trip(asked.elapsed());
+        Ok(reply)
     }
 
     fn call_ok(&self, req: &Request<'_>) -> Result<()> {
@@ -354,7 +359,7 @@ impl Client {
     /// server refuses one more channel. Give it back with `release_helper`.
     pub fn open_helper(&self) -> Option<Arc<SftpConn>> {
         self.check_usable().ok()?;
-        match SftpConn::open_with(&self.session, self.deadline(), Some(self.conn.limits)) {
+        match SftpConn::open_beside(&self.conn, self.deadline()) {
             Ok(conn) => {
                 let conn = Arc::new(conn);
                 self.helpers.with(|h| h.push(conn.clone()));

@@ -95,12 +95,44 @@ pub struct SftpConn {
 impl SftpConn {
     /// Open a channel, start the "sftp" subsystem, and agree on version 3.
     pub fn open(session: &Arc<Shared>, until: Option<Instant>) -> Result<SftpConn> {
-        Self::open_with(session, until, None)
+        let mut conn = Self::start(session, until)?;
+        let body = conn.wait_version(until)?;
+        let (version, extensions) = proto::decode_version(&body).map_err(|e| Error::Ssh(e.to_string()))?;
+        if version < 3 {
+            return Err(Error::Ssh(format!(
+                "the server speaks SFTP version {version}; version 3 is needed"
+            )));
+        }
+        conn.version = version;
+        conn.extensions = extensions;
+        if conn.has_extension("limits@openssh.com") {
+            if let Reply::Extended(data) = conn.call(
+                &Request::Extended {
+                    name: "limits@openssh.com",
+                    body: &[],
+                },
+                until,
+            )? {
+                conn.limits = Limits::decode(&data).map_err(|e| Error::Ssh(e.to_string()))?;
+            }
+        }
+        Ok(conn)
     }
 
-    /// As `open`; with `limits` known (a second channel to the same
-    /// server), the round trip that asks for them is saved.
-    pub fn open_with(session: &Arc<Shared>, until: Option<Instant>, limits: Option<Limits>) -> Result<SftpConn> {
+    /// One more channel to the server `main` speaks to (a helper lane): its
+    /// version, extensions and limits are `main`'s, so its first requests go
+    /// out right behind the INIT instead of a round trip later (the server
+    /// answers in order; the VERSION reply, when it comes, is set aside).
+    pub fn open_beside(main: &SftpConn, until: Option<Instant>) -> Result<SftpConn> {
+        let mut conn = Self::start(&main.session, until)?;
+        conn.version = main.version;
+        conn.extensions.clone_from(&main.extensions);
+        conn.limits = main.limits;
+        Ok(conn)
+    }
+
+    /// Open a channel, start the "sftp" subsystem and send INIT.
+    fn start(session: &Arc<Shared>, until: Option<Instant>) -> Result<SftpConn> {
         let mut channel = {
             // channel opens take turns across the connection (libssh2 keeps
             // an open's state in the session)
@@ -113,7 +145,7 @@ impl SftpConn {
         // is told from other channels' (vendor/patches/libssh2-sys/0002):
         // the helper channels of a parallel transfer ask at the same time.
         session.run(until, || Ok(channel.subsystem("sftp")?))?;
-        let mut conn = SftpConn {
+        let conn = SftpConn {
             session: session.clone(),
             channel: WaitLock::new(Some(channel)),
             inbox: WaitLock::new(Framer::default()),
@@ -125,28 +157,6 @@ impl SftpConn {
             limits: Limits::SAFE,
         };
         conn.send_packet(&[&proto::encode_init()], until)?;
-        let body = conn.wait_version(until)?;
-        let (version, extensions) = proto::decode_version(&body).map_err(|e| Error::Ssh(e.to_string()))?;
-        if version < 3 {
-            return Err(Error::Ssh(format!(
-                "the server speaks SFTP version {version}; version 3 is needed"
-            )));
-        }
-        conn.version = version;
-        conn.extensions = extensions;
-        if let Some(known) = limits {
-            conn.limits = known;
-        } else if conn.has_extension("limits@openssh.com") {
-            if let Reply::Extended(data) = conn.call(
-                &Request::Extended {
-                    name: "limits@openssh.com",
-                    body: &[],
-                },
-                until,
-            )? {
-                conn.limits = Limits::decode(&data).map_err(|e| Error::Ssh(e.to_string()))?;
-            }
-        }
         Ok(conn)
     }
 
@@ -257,8 +267,11 @@ impl SftpConn {
 
     /// Send a request and wait for its reply.
     pub fn call(&self, req: &Request<'_>, until: Option<Instant>) -> Result<Reply> {
+        let asked = Instant::now();
         let id = self.send(req, until)?;
-        self.wait(id, until)
+        let reply = self.wait(id, until)?;
+        self.session.note_round_trip(asked.elapsed());
+        Ok(reply)
     }
 
     /// Send a request nobody will wait for, from Drop (the GIL may be held):

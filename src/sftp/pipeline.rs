@@ -393,6 +393,32 @@ impl<'a> WriteBehind<'a> {
     pub fn finish(&mut self) -> Result<()> {
         self.queue.finish(self.lane)
     }
+
+    /// Send the handle's close behind the writes in flight, and `then`
+    /// behind the close; wait for all, in order: one round trip for all
+    /// instead of one each. A failed write is the error (the replies behind
+    /// it are let go).
+    pub fn close_behind(&mut self, then: Option<&Request<'_>>) -> Result<Option<Reply>> {
+        let lane = self.lane;
+        let forget = |ids: &[Option<u32>]| ids.iter().flatten().for_each(|&id| lane.conn.forget(id));
+        let close = lane.send(&Request::Close { handle: &self.handle.0 })?;
+        let then = match then.map(|req| lane.send(req)).transpose() {
+            Ok(id) => id,
+            Err(e) => {
+                forget(&[Some(close)]);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.finish() {
+            forget(&[Some(close), then]);
+            return Err(e);
+        }
+        if let Err(e) = lane.wait(close).and_then(expect_ok) {
+            forget(&[then]);
+            return Err(e);
+        }
+        then.map(|id| lane.wait(id)).transpose()
+    }
 }
 
 impl Drop for WriteBehind<'_> {

@@ -13,10 +13,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use super::client::{attrs_to_tuple, Attrs, Client, Handle};
-use super::conn::{expect_attrs, expect_ok};
+use super::conn::{expect_attrs, expect_handle, expect_ok};
 use super::parallel;
 use super::pipeline::{Lane, ReadAhead, WriteBehind};
-use super::proto::{Request, FXF_CREAT, FXF_READ, FXF_TRUNC, FXF_WRITE};
+use super::proto::{FileAttrs, Request, FXF_CREAT, FXF_READ, FXF_TRUNC, FXF_WRITE};
 use crate::error::{Error, Result};
 
 /// Bytes moved per trip out of Python (one progress check per chunk).
@@ -294,29 +294,18 @@ fn upload(
     confirm: Option<&[u8]>,
     mut source: impl FnMut(Python<'_>, &mut [u8]) -> Result<usize>,
 ) -> Result<(u64, Option<Attrs>)> {
-    let opened = Instant::now();
+    if let Some((local, asked)) = parallel {
+        // The lanes follow the connection's round trip, known before the
+        // open: the helper channels set up while the file opens.
+        let lanes = parallel::upload_lanes(asked, s.session.round_trip().unwrap_or_default());
+        if total >= parallel::PARALLEL_MIN && lanes > 1 {
+            return upload_in_lanes(py, s, remote, total, callback, local, lanes, confirm);
+        }
+    }
     let handle = crate::shutdown::detach(py, || s.open(remote, FXF_WRITE | FXF_CREAT | FXF_TRUNC, 0o666))?;
-    let open_rtt = opened.elapsed();
     let mut progress = Progress::new(callback, total);
     let mut writes = WriteBehind::new(Lane::main(s), &handle, 0);
     let result = (|| -> Result<u64> {
-        if let Some((local, asked)) = parallel {
-            let lanes = parallel::upload_lanes(asked, open_rtt);
-            if total >= parallel::PARALLEL_MIN && lanes > 1 {
-                // The last piece goes last, alone, once every other byte is
-                // confirmed: until then the remote file is shorter than the
-                // local one, so a failed upload never leaves a file of the
-                // full size with gaps in it.
-                let tail = total.min(s.max_write() as u64);
-                let body = total - tail;
-                let sent = parallel::upload(py, s, lanes, remote, &handle, body, local, |py, d| progress.tick(py, d))?;
-                let mut last = vec![0u8; tail as usize];
-                local.read_exact_at(&mut last, body)?;
-                writes.jump(body);
-                crate::shutdown::detach(py, || writes.write(&last))?;
-                return Ok(sent + tail);
-            }
-        }
         let mut chunk = vec![0u8; CHUNK];
         let mut sent: u64 = 0;
         loop {
@@ -331,56 +320,85 @@ fn upload(
         }
         Ok(sent)
     })();
+    finish_upload(py, s, &handle, writes, result, confirm, &mut progress)
+}
+
+/// The open of an upload's target: created, truncated.
+fn open_for_upload(lane: Lane<'_>, remote: &[u8]) -> Result<Handle> {
+    let attrs = FileAttrs {
+        permissions: Some(0o666),
+        ..FileAttrs::default()
+    };
+    let id = lane.send(&Request::Open {
+        path: remote,
+        pflags: FXF_WRITE | FXF_CREAT | FXF_TRUNC,
+        attrs: &attrs,
+    })?;
+    Ok(Handle(expect_handle(lane.wait(id)?)?))
+}
+
+/// Upload a big local file over `lanes` channels (parallel.rs). The last
+/// piece goes last, alone, once every other byte is confirmed: until then
+/// the remote file is shorter than the local one, so a failed upload never
+/// leaves a file of the full size with gaps in it.
+#[allow(clippy::too_many_arguments)]
+fn upload_in_lanes(
+    py: Python<'_>,
+    s: &Client,
+    remote: &[u8],
+    total: u64,
+    callback: Option<Py<PyAny>>,
+    local: &fs::File,
+    lanes: usize,
+    confirm: Option<&[u8]>,
+) -> Result<(u64, Option<Attrs>)> {
+    let mut progress = Progress::new(callback, total);
+    let tail = total.min(s.max_write() as u64);
+    let body = total - tail;
+    let open = |lane: Lane<'_>| open_for_upload(lane, remote);
+    let main = parallel::MainHandle::opened_by(&open);
+    let sent = parallel::upload(py, s, lanes, remote, &main, body, local, |py, d| progress.tick(py, d));
+    let Some(handle) = main.into_handle() else {
+        return Err(sent
+            .err()
+            .unwrap_or_else(|| Error::Ssh("the file was not opened".into())));
+    };
+    let mut writes = WriteBehind::new(Lane::main(s), &handle, body);
+    let result = sent.and_then(|sent| {
+        let mut last = vec![0u8; tail as usize];
+        local.read_exact_at(&mut last, body)?;
+        crate::shutdown::detach(py, || writes.write(&last))?;
+        Ok(sent + tail)
+    });
+    finish_upload(py, s, &handle, writes, result, confirm, &mut progress)
+}
+
+/// After the last write was sent: on success, the close and the stat of
+/// `confirm` behind the writes in flight; on failure, the close unwaited.
+fn finish_upload(
+    py: Python<'_>,
+    s: &Client,
+    handle: &Handle,
+    mut writes: WriteBehind<'_>,
+    result: Result<u64>,
+    confirm: Option<&[u8]>,
+    progress: &mut Progress,
+) -> Result<(u64, Option<Attrs>)> {
     match result {
         Ok(sent) => {
-            let attrs = crate::shutdown::detach(py, || close_behind(s, &mut writes, &handle, confirm))?;
+            let attrs = crate::shutdown::detach(py, || {
+                // the close, and the size check, go out behind the last writes
+                let stat = writes.close_behind(confirm.map(|path| Request::Stat { path }).as_ref())?;
+                stat.map(|reply| expect_attrs(reply).map(|a| attrs_to_tuple(&a)))
+                    .transpose()
+            })?;
             progress.finish(py, sent)?;
             Ok((sent, attrs))
         }
         Err(e) => {
             drop(writes);
-            crate::shutdown::detach(py, || close_handle(s, &handle, Err(e)))
+            crate::shutdown::detach(py, || close_handle(s, handle, Err(e)))
         }
-    }
-}
-
-/// Send the close of `handle` behind its writes in flight, and the stat of
-/// `then_stat` behind the close; wait for all, in order. A failed write is
-/// the error (the close and stat replies are let go).
-fn close_behind(
-    s: &Client,
-    writes: &mut WriteBehind<'_>,
-    handle: &Handle,
-    then_stat: Option<&[u8]>,
-) -> Result<Option<Attrs>> {
-    let close = s.send(&Request::Close { handle: &handle.0 })?;
-    let stat = match then_stat.map(|path| s.send(&Request::Stat { path })) {
-        Some(Err(e)) => {
-            s.conn.forget(close);
-            return Err(e);
-        }
-        Some(Ok(id)) => Some(id),
-        None => None,
-    };
-    let forget_rest = |from_close: bool| {
-        if from_close {
-            s.conn.forget(close);
-        }
-        if let Some(id) = stat {
-            s.conn.forget(id);
-        }
-    };
-    if let Err(e) = writes.finish() {
-        forget_rest(true);
-        return Err(e);
-    }
-    if let Err(e) = s.wait(close).and_then(expect_ok) {
-        forget_rest(false);
-        return Err(e);
-    }
-    match stat {
-        Some(id) => Ok(Some(attrs_to_tuple(&expect_attrs(s.wait(id)?)?))),
-        None => Ok(None),
     }
 }
 
