@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 /// interrupt waits behind.
 const READ_WINDOW_MIN: usize = 1 << 20;
 const READ_WINDOW_MAX: usize = 32 << 20;
+/// From this round trip on, `ReadAhead::prime` sends a whole window.
+const PRIME_FAR_RTT: Duration = Duration::from_millis(5);
 /// Unacknowledged bytes of writes in flight.
 const WRITE_WINDOW: usize = 8 << 20;
 
@@ -154,10 +156,25 @@ impl<'a> ReadAhead<'a> {
         self.window
     }
 
-    /// Send the first window of reads now (before the caller waits for
-    /// something else).
+    /// Send the first reads now, before the caller waits for something else
+    /// (the fstat that tells the size). Near the server, one request: the
+    /// rest of the window follows at once, and a small file's extra reads
+    /// would only cost both sides CPU. Far from it, the whole first window:
+    /// a round trip of it is worth more than a few reads past the end.
     pub fn prime(&mut self) -> Result<()> {
-        self.fill()
+        let far = self
+            .lane
+            .client
+            .session
+            .round_trip()
+            .is_some_and(|rtt| rtt >= PRIME_FAR_RTT);
+        if far {
+            return self.fill();
+        }
+        let window = std::mem::replace(&mut self.window, 1);
+        let sent = self.fill();
+        self.window = window;
+        sent
     }
 
     /// The end learnt after reads went out (the file's size from an fstat
