@@ -479,6 +479,30 @@ def test_small_put_and_get_take_two_round_trips_each(sshd, fault_proxy, remote_d
         c.close()
 
 
+def test_far_get_of_sizes_around_the_first_window(sshd, fault_proxy, remote_dir, tmp_path):
+    """Far from the server (10 ms) a get sends a whole window of reads with
+    its fstat, before it knows the size; the size then drops the reads past
+    the end and trims one that straddles it. Files around a request's and
+    the first window's edges come back byte for byte, and so does a put of
+    each over the same link."""
+    request = 261120  # OpenSSH's read size (limits@openssh.com)
+    sizes = [0, 1, request - 1, request, request + 1, MiB - 1, MiB, MiB + 1, 3 * MiB + 7]
+    p = fault_proxy(latency=0.005)
+    c = _proxied_client(sshd, p)
+    try:
+        s = c.open_sftp()
+        for n in sizes:
+            data = secrets.token_bytes(n)
+            _mk(remote_dir + "/s%d" % n, data)
+            s.get(remote_dir + "/s%d" % n, str(tmp_path / "g"))
+            assert (tmp_path / "g").read_bytes() == data, n
+            src = _mk(str(tmp_path / "p"), data)
+            assert s.put(src, remote_dir + "/p%d" % n).st_size == n
+            assert _local(remote_dir + "/p%d" % n) == data, n
+    finally:
+        c.close()
+
+
 def test_a_failed_write_is_the_error_not_the_stat_behind_it(sftp, tmp_path):
     """The close and stat sent behind the writes do not hide a write's
     failure: /dev/full refuses the write, and that is what is raised."""
