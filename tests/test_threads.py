@@ -422,17 +422,7 @@ def test_sftp_and_exec_channels_set_up_at_once_on_one_transport(sshd, fault_prox
     their replies apart) and exec requests, from 8 threads released at once
     over a 40 ms link, so the replies cross. Every channel works."""
     p = fault_proxy(latency=0.02)
-    c = paramiko.SSHClient()
-    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect(
-        "127.0.0.1",
-        port=p.port,
-        username=sshd.username,
-        key_filename=sshd.keys["ed25519"],
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=30,
-    )
+    c = _connect_client(sshd, port=p.port, timeout=30)
     start = threading.Barrier(8)
     results = {}
 
