@@ -148,13 +148,6 @@ impl Drop for Flight<'_> {
     }
 }
 
-/// A request sent for its effect only: its reply is dropped when it comes.
-fn forget(s: &Client, sent: Result<u32>) {
-    if let Ok(id) = sent {
-        s.conn.forget(id);
-    }
-}
-
 /// Keeps the first error; a file's own error ends that file.
 fn first(slot: &mut Option<Error>, e: Error) {
     if slot.is_none() {
@@ -262,9 +255,9 @@ pub fn put_each(
         // effort, replies not awaited).
         for f in files.iter().filter(|f| !f.w.finished) {
             if let Some(handle) = &f.w.handle {
-                forget(s, s.send(&Request::Close { handle }));
+                s.send_unwaited(&Request::Close { handle });
                 if f.target != f.remote {
-                    forget(s, s.send(&Request::Remove { path: &f.target }));
+                    s.send_unwaited(&Request::Remove { path: &f.target });
                 }
             }
         }
@@ -490,7 +483,7 @@ fn put_walk(
             }
             if f.w.error.is_some() && f.target != f.remote && f.w.handle.is_some() {
                 // the temp name of a failed atomic put: best effort
-                forget(s, s.send(&Request::Remove { path: &f.target }));
+                s.send_unwaited(&Request::Remove { path: &f.target });
             }
             any_failed |= f.w.error.is_some();
         }
@@ -592,7 +585,7 @@ pub fn get_each(
             &f.w.handle,
             !f.w.finished && ended_by.is_some() && s.check_usable().is_ok(),
         ) {
-            forget(s, s.send(&Request::Close { handle }));
+            s.send_unwaited(&Request::Close { handle });
         }
     }
     let mut files: Vec<_> = files.into_iter().map(Get::outcome).collect();

@@ -129,6 +129,11 @@ impl Client {
         Lane::main(self).wait(id)
     }
 
+    /// A request sent for its effect only (see `Lane::send_unwaited`).
+    pub fn send_unwaited(&self, req: &Request<'_>) {
+        Lane::main(self).send_unwaited(req);
+    }
+
     /// One request and its reply; the time it took tells how far the
     /// server is (`Shared::round_trip`).
     pub fn call(&self, req: &Request<'_>) -> Result<Reply> {
@@ -279,9 +284,7 @@ impl Client {
 
     /// Send a close and do not wait for its reply.
     pub fn close_handle_unwaited(&self, h: &Handle) {
-        if let Ok(id) = self.send(&Request::Close { handle: &h.0 }) {
-            self.conn.forget(id);
-        }
+        self.send_unwaited(&Request::Close { handle: &h.0 });
     }
 
     /// Close a handle from Drop (the GIL may be held): sent only if the

@@ -321,9 +321,7 @@ fn on_own_handle(lane: Lane<'_>, path: &[u8], pflags: u32, f: impl FnOnce(&Handl
     };
     let result = f(&handle);
     if result.is_err() {
-        if let Ok(id) = lane.send(&Request::Close { handle: &handle.0 }) {
-            lane.conn.forget(id);
-        }
+        lane.send_unwaited(&Request::Close { handle: &handle.0 });
     }
     result
 }
@@ -372,9 +370,7 @@ pub fn download(
         }
         if owned == Owned::Yes {
             // a read handle's close loses nothing: not waited for
-            if let Ok(id) = lane.send(&Request::Close { handle: &h.0 }) {
-                lane.conn.forget(id);
-            }
+            lane.send_unwaited(&Request::Close { handle: &h.0 });
         }
         Ok(())
     };

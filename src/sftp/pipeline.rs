@@ -52,6 +52,14 @@ impl<'a> Lane<'a> {
         self.client.settle(self.conn.send(req, self.client.deadline()))
     }
 
+    /// Send a request whose reply nobody waits for (a close or remove that
+    /// cleans up; its reply is dropped when it comes).
+    pub fn send_unwaited(&self, req: &Request<'_>) {
+        if let Ok(id) = self.send(req) {
+            self.conn.forget(id);
+        }
+    }
+
     pub fn wait(&self, id: u32) -> Result<Reply> {
         let until = self.client.deadline();
         let Some(cancel) = self.cancel else {
@@ -66,6 +74,51 @@ impl<'a> Lane<'a> {
             if let Some(reply) = self.client.settle(self.conn.wait_slice(id, until, Some(slice)))? {
                 return Ok(reply);
             }
+        }
+    }
+}
+
+/// Requests sent one behind the other on a lane, their replies taken in
+/// the same order: one round trip for all. The replies not taken (an error
+/// came first) are let go when this is dropped.
+pub struct InOrder<'a> {
+    lane: Lane<'a>,
+    ids: VecDeque<u32>,
+}
+
+impl<'a> InOrder<'a> {
+    pub fn new(lane: Lane<'a>) -> InOrder<'a> {
+        InOrder {
+            lane,
+            ids: VecDeque::new(),
+        }
+    }
+
+    pub fn send(&mut self, req: &Request<'_>) -> Result<()> {
+        let id = self.lane.send(req)?;
+        self.ids.push_back(id);
+        Ok(())
+    }
+
+    /// A request already sent on this lane (by id), next in line.
+    pub fn adopt(&mut self, id: u32) {
+        self.ids.push_back(id);
+    }
+
+    /// The reply to the oldest request not yet taken.
+    pub fn next(&mut self) -> Result<Reply> {
+        let id = self
+            .ids
+            .pop_front()
+            .ok_or_else(|| Error::Ssh("no SFTP request is waiting".into()))?;
+        self.lane.wait(id)
+    }
+}
+
+impl Drop for InOrder<'_> {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            self.lane.conn.forget(id);
         }
     }
 }
@@ -416,25 +469,14 @@ impl<'a> WriteBehind<'a> {
     /// instead of one each. A failed write is the error (the replies behind
     /// it are let go).
     pub fn close_behind(&mut self, then: Option<&Request<'_>>) -> Result<Option<Reply>> {
-        let lane = self.lane;
-        let forget = |ids: &[Option<u32>]| ids.iter().flatten().for_each(|&id| lane.conn.forget(id));
-        let close = lane.send(&Request::Close { handle: &self.handle.0 })?;
-        let then = match then.map(|req| lane.send(req)).transpose() {
-            Ok(id) => id,
-            Err(e) => {
-                forget(&[Some(close)]);
-                return Err(e);
-            }
-        };
-        if let Err(e) = self.finish() {
-            forget(&[Some(close), then]);
-            return Err(e);
+        let mut replies = InOrder::new(self.lane);
+        replies.send(&Request::Close { handle: &self.handle.0 })?;
+        if let Some(req) = then {
+            replies.send(req)?;
         }
-        if let Err(e) = lane.wait(close).and_then(expect_ok) {
-            forget(&[then]);
-            return Err(e);
-        }
-        then.map(|id| lane.wait(id)).transpose()
+        self.finish()?;
+        expect_ok(replies.next()?)?;
+        then.map(|_| replies.next()).transpose()
     }
 }
 

@@ -15,7 +15,7 @@ use pyo3::types::PyBytes;
 use super::client::{attrs_to_tuple, Attrs, Client, Handle};
 use super::conn::{expect_attrs, expect_handle, expect_ok};
 use super::parallel;
-use super::pipeline::{Lane, ReadAhead, WriteBehind};
+use super::pipeline::{InOrder, Lane, ReadAhead, WriteBehind};
 use super::proto::{FileAttrs, Request, FXF_CREAT, FXF_READ, FXF_TRUNC, FXF_WRITE};
 use crate::error::{Error, Result};
 
@@ -103,12 +103,10 @@ fn download(
         // The fstat and the first reads go out together: one round trip.
         let mut reads = ReadAhead::new(Lane::main(s), &handle, 0, None);
         let size = crate::shutdown::detach(py, || {
-            let stat = s.send(&Request::Fstat { handle: &handle.0 })?;
-            if let Err(e) = reads.prime() {
-                s.conn.forget(stat);
-                return Err(e);
-            }
-            Ok(expect_attrs(s.wait(stat)?)?.size)
+            let mut stat = InOrder::new(Lane::main(s));
+            stat.send(&Request::Fstat { handle: &handle.0 })?;
+            reads.prime()?;
+            expect_attrs(stat.next()?).map(|a| a.size)
         })?;
         if let Some(end) = size {
             reads.end_at(end);
@@ -457,19 +455,11 @@ fn rename_then_stat(s: &Client, from: &[u8], to: &[u8], confirm: bool) -> Result
     if !confirm {
         return s.posix_rename(from, to).map(|()| None);
     }
-    let renamed = s.send_posix_rename(from, to)?;
-    let stat = match s.send(&Request::Stat { path: to }) {
-        Ok(id) => id,
-        Err(e) => {
-            s.conn.forget(renamed);
-            return Err(e);
-        }
-    };
-    if let Err(e) = s.wait(renamed).and_then(expect_ok) {
-        s.conn.forget(stat);
-        return Err(e);
-    }
-    Ok(Some(attrs_to_tuple(&expect_attrs(s.wait(stat)?)?)))
+    let mut replies = InOrder::new(Lane::main(s));
+    replies.adopt(s.send_posix_rename(from, to)?);
+    replies.send(&Request::Stat { path: to })?;
+    expect_ok(replies.next()?)?;
+    Ok(Some(attrs_to_tuple(&expect_attrs(replies.next()?)?)))
 }
 
 #[allow(clippy::too_many_arguments)]
